@@ -1,0 +1,61 @@
+"""The account file (大客户档案卡): everything known about one customer."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from kam.db import Database
+
+
+def search(db: Database, text: str = "", limit: int = 200) -> pd.DataFrame:
+    """Accounts whose id or name contains the text, biggest customers first."""
+    return db.query("""
+        SELECT c.customer_id, c.name, c.tier, c.region, c.account_manager, c.status,
+               COALESCE(s.revenue, 0) AS revenue_12m
+        FROM customers c
+        LEFT JOIN (SELECT customer_id, SUM(amount) AS revenue FROM sales
+                   WHERE date > current_date - INTERVAL 12 MONTH GROUP BY 1) s USING (customer_id)
+        WHERE $text = '' OR c.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%'
+        ORDER BY revenue_12m DESC, c.customer_id
+        LIMIT $limit
+    """, {"text": text.strip(), "limit": limit})
+
+
+def profile(db: Database, customer_id: str) -> dict | None:
+    frame = db.query("SELECT * EXCLUDE (batch_id) FROM customers WHERE customer_id = $id", {"id": customer_id})
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def contacts(db: Database, customer_id: str) -> pd.DataFrame:
+    return db.query("""SELECT name, role, title, phone, email, birthday, interests FROM contacts
+                       WHERE customer_id = $id ORDER BY role, name""", {"id": customer_id})
+
+
+def trade_by_month(db: Database, customer_id: str) -> pd.DataFrame:
+    return db.query("""
+        SELECT date_trunc('month', date)::DATE AS month, SUM(amount) AS amount,
+               SUM(COALESCE(profit, amount - cost)) AS profit, COUNT(*) AS lines
+        FROM sales WHERE customer_id = $id GROUP BY 1 ORDER BY 1""", {"id": customer_id})
+
+
+def receivables(db: Database, customer_id: str, as_of: dt.date) -> pd.DataFrame:
+    """Invoices not fully paid, with days overdue as of the given day (sales vs collections)."""
+    return db.query("""
+        SELECT invoice_id, invoice_date, due_date, amount, COALESCE(paid_amount, 0) AS paid_amount,
+               amount - COALESCE(paid_amount, 0) AS open_amount,
+               GREATEST(date_diff('day', due_date, $as_of), 0) AS days_overdue
+        FROM payments
+        WHERE customer_id = $id AND amount - COALESCE(paid_amount, 0) > 0.005
+        ORDER BY due_date""", {"id": customer_id, "as_of": as_of})
+
+
+def changes(db: Database, customer_id: str) -> pd.DataFrame:
+    return db.query("""SELECT changed_on, field, old_value, new_value, reason, recorded_by FROM profile_changes
+                       WHERE customer_id = $id ORDER BY changed_on DESC""", {"id": customer_id})
+
+
+def visits(db: Database, customer_id: str) -> pd.DataFrame:
+    return db.query("""SELECT date, method, occasion, received_by, visited_by, discussed, deal_stage,
+                              satisfaction, next_visit_date FROM visits
+                       WHERE customer_id = $id ORDER BY date DESC""", {"id": customer_id})

@@ -1,0 +1,84 @@
+"""The shared filters: what every dashboard is looking at.
+
+A Filters value has two faces, like a Datasette filter: the SQL condition the
+queries use, and the sentence a person reads. It also round-trips through the
+URL's query string, so a filtered view can be bookmarked and opened in a
+meeting exactly as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
+
+LIST_PARAMS = {"region": "regions", "manager": "managers", "tier": "tiers"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    preset: str = DEFAULT_PRESET
+    regions: tuple[str, ...] = ()
+    managers: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+
+    def customer_condition(self, alias: str = "c") -> tuple[str, dict]:
+        """SQL condition on the customers table (aliased), and its parameters."""
+        parts, params = [], {}
+        for column, values in (("region", self.regions), ("account_manager", self.managers),
+                               ("tier", self.tiers)):
+            if values:
+                names = []
+                for i, value in enumerate(values):
+                    params[f"{column}_{i}"] = value
+                    names.append(f"${column}_{i}")
+                parts.append(f"{alias}.{column} IN ({', '.join(names)})")
+        return (" AND ".join(parts) or "TRUE"), params
+
+    def condition(self, date_column: str, alias: str = "c") -> tuple[str, dict]:
+        """The period on a dated table plus the customer condition."""
+        where, params = self.customer_condition(alias)
+        return (f"{date_column} BETWEEN $start AND $end AND {where}",
+                {**params, "start": self.period.start, "end": self.period.end})
+
+    def previous(self) -> "Filters":
+        return replace(self, period=self.period.previous())
+
+    def with_period(self, period: Period, preset: str = "custom") -> "Filters":
+        return replace(self, period=period, preset=preset)
+
+    def human_clause(self, t) -> str:
+        """One sentence naming what is shown, in the language of the catalogue function t."""
+        parts = [t("filter.period_is", start=self.period.start.isoformat(), end=self.period.end.isoformat())]
+        if self.regions:
+            parts.append(t("filter.regions_are", values="、".join(self.regions)))
+        if self.managers:
+            parts.append(t("filter.managers_are", values="、".join(self.managers)))
+        if self.tiers:
+            parts.append(t("filter.tiers_are", values="、".join(t(f"tier.{x}") for x in self.tiers)))
+        return t("filter.sentence", parts=t("filter.joiner").join(parts))
+
+    # ---- the URL ---------------------------------------------------------
+    def to_params(self) -> dict[str, str]:
+        params = {"period": self.preset}
+        if self.preset == "custom":
+            params |= {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()}
+        for key, attr in LIST_PARAMS.items():
+            if getattr(self, attr):
+                params[key] = ",".join(getattr(self, attr))
+        return params
+
+    @classmethod
+    def from_params(cls, params, today: dt.date) -> "Filters":
+        """Filters from a query string; anything unreadable falls back to the default."""
+        preset = params.get("period", DEFAULT_PRESET)
+        try:
+            start = dt.date.fromisoformat(params["start"]) if params.get("start") else None
+            end = dt.date.fromisoformat(params["end"]) if params.get("end") else None
+            period = resolve(preset if preset in PRESETS else DEFAULT_PRESET, today, start, end)
+        except ValueError:
+            preset, period = DEFAULT_PRESET, resolve(DEFAULT_PRESET, today)
+        lists = {attr: tuple(v for v in params.get(key, "").split(",") if v)
+                 for key, attr in LIST_PARAMS.items()}
+        return cls(period=period, preset=preset, **lists)

@@ -1,0 +1,93 @@
+"""The overview's numbers: this period against the one before."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kam import abc
+from kam.db import Database
+from kam.filters import Filters
+from kam.periods import Period
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str  # catalogue key of its label
+    value: float
+    previous: float
+    kind: str = "money"  # money | count | share
+
+    @property
+    def change(self) -> float | None:
+        """Relative change for money and counts, point change for shares; None when not comparable."""
+        if self.kind == "share":
+            return self.value - self.previous
+        if not self.previous:
+            return None
+        return self.value / self.previous - 1
+
+
+def sales_totals(db: Database, filters: Filters) -> dict[str, float]:
+    where, params = filters.condition("s.date")
+    row = db.query(f"""
+        SELECT COALESCE(SUM(s.amount), 0) AS revenue,
+               COALESCE(SUM(COALESCE(s.profit, s.amount - s.cost)), 0) AS profit,
+               COUNT(DISTINCT s.customer_id) AS active_customers
+        FROM sales s LEFT JOIN customers c ON c.customer_id = s.customer_id
+        WHERE {where}
+    """, params).iloc[0]
+    return {k: float(row[k]) for k in ("revenue", "profit", "active_customers")}
+
+
+def _a_accounts(db: Database, filters: Filters, cuts) -> tuple[int, float]:
+    table = abc.abc_table(db, filters, "revenue", cuts)
+    row = abc.summary(table).set_index("abc_class").loc["A"]
+    return int(row["customers"]), float(row["value_share"])
+
+
+def kpis(db: Database, filters: Filters, cuts=abc.DEFAULT_CUTS) -> list[Kpi]:
+    now, before = sales_totals(db, filters), sales_totals(db, filters.previous())
+    a_now, a_before = _a_accounts(db, filters, cuts), _a_accounts(db, filters.previous(), cuts)
+    return [
+        Kpi("kpi.revenue", now["revenue"], before["revenue"]),
+        Kpi("kpi.profit", now["profit"], before["profit"]),
+        Kpi("kpi.active_customers", now["active_customers"], before["active_customers"], "count"),
+        Kpi("kpi.a_accounts", a_now[0], a_before[0], "count"),
+        Kpi("kpi.a_share", a_now[1], a_before[1], "share"),
+    ]
+
+
+def monthly_trend(db: Database, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Revenue and profit per month of the period, with the same month of the period before."""
+    def per_month(f: Filters) -> pd.DataFrame:
+        where, params = f.condition("s.date")
+        return db.query(f"""
+            SELECT date_trunc('month', s.date)::DATE AS month,
+                   SUM(s.amount) AS revenue,
+                   SUM(COALESCE(s.profit, s.amount - s.cost)) AS profit
+            FROM sales s LEFT JOIN customers c ON c.customer_id = s.customer_id
+            WHERE {where}
+            GROUP BY 1 ORDER BY 1
+        """, params)
+    return per_month(filters), per_month(filters.previous())
+
+
+def data_range(db: Database) -> Period | None:
+    """First and last sales date in the store, whatever the filters."""
+    row = db.query("SELECT MIN(date) AS first, MAX(date) AS last FROM sales").iloc[0]
+    if pd.isna(row["first"]):
+        return None
+    return Period(pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date())
+
+
+def period_has_data(db: Database, filters: Filters) -> bool:
+    params = {"start": filters.period.start, "end": filters.period.end}
+    return bool(db.scalar("SELECT COUNT(*) > 0 FROM sales WHERE date BETWEEN $start AND $end", params))
+
+
+def filter_options(db: Database) -> dict[str, list[str]]:
+    """The regions, managers and tiers present, for the sidebar's choices."""
+    frame = db.query("SELECT DISTINCT region, account_manager, tier FROM customers")
+    return {col: sorted(v for v in frame[col].dropna().unique()) for col in ("region", "account_manager", "tier")}
+

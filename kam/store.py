@@ -1,0 +1,173 @@
+"""The data folder: one Delta Lake table per declared table.
+
+Every write is one Delta commit, so readers see all of it or none of it. Writes
+are serialised inside the process (a lock) and between processes on this
+machine (a lock file); a commit that still conflicts (another writer on shared
+storage) is retried.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import getpass
+import os
+import random
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+from kam.records import to_arrow
+from kam.schema import TABLES, table as table_def
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+COMMIT_RETRIES = 20
+
+
+def data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    return Path(explicit or os.environ.get("KAM_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def default_user() -> str:
+    try:
+        return os.environ.get("KAM_USER") or getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def new_batch_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+class Store:
+    _process_lock = threading.RLock()
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = data_dir(root)
+
+    def path(self, name: str) -> Path:
+        table_def(name)
+        return self.root / name
+
+    # ---- reading -------------------------------------------------------
+    def version(self, name: str) -> int:
+        """The table's current version, or -1 when it does not exist yet.
+
+        Read from the log folder's listing, not by loading the table, because
+        every page asks on every rerun.
+        """
+        log = self.path(name) / "_delta_log"
+        try:
+            return max((int(e.name[:20]) for e in os.scandir(log)
+                        if e.name.endswith(".json") and e.name[:20].isdigit()), default=-1)
+        except FileNotFoundError:
+            return -1
+
+    def versions(self) -> dict[str, int]:
+        return {name: self.version(name) for name in TABLES}
+
+    def delta(self, name: str, version: int | None = None) -> DeltaTable | None:
+        try:
+            return DeltaTable(str(self.path(name)), version=version)
+        except TableNotFoundError:
+            return None
+
+    def files(self, name: str) -> list[str]:
+        dt_ = self.delta(name)
+        return [] if dt_ is None else [u.removeprefix("file://") for u in dt_.file_uris()]
+
+    def read(self, name: str, version: int | None = None) -> pa.Table:
+        dt_ = self.delta(name, version)
+        if dt_ is None:
+            return table_def(name).arrow_schema().empty_table()
+        return dt_.to_pyarrow_table()
+
+    def is_empty(self) -> bool:
+        return all(v < 0 for v in self.versions().values())
+
+    def history(self, name: str) -> list[dict]:
+        dt_ = self.delta(name)
+        return [] if dt_ is None else dt_.history()
+
+    # ---- writing -------------------------------------------------------
+    @contextlib.contextmanager
+    def _write_lock(self, name: str):
+        lock_dir = self.root / ".locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with self._process_lock, open(lock_dir / f"{name}.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _commit(self, name: str, write, metadata: dict[str, str]):
+        for attempt in range(COMMIT_RETRIES):
+            try:
+                return write(CommitProperties(custom_metadata=metadata))
+            except CommitFailedError:
+                if attempt == COMMIT_RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+    def append(self, name: str, rows, *, user: str | None = None, batch_id: str | None = None,
+               operation: str = "append") -> str:
+        """Validate and append rows in one commit; returns the batch id.
+
+        Raises InvalidRecords, and writes nothing, if any value does not fit.
+        """
+        batch_id = batch_id or new_batch_id()
+        user = user or default_user()
+        data = to_arrow(table_def(name), rows, recorded_by=user, batch_id=batch_id)
+        meta = {"kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
+                "kam.rows": str(data.num_rows)}
+        with self._write_lock(name):
+            self._commit(name, lambda props: write_deltalake(
+                str(self.path(name)), data, mode="append", commit_properties=props), meta)
+        return batch_id
+
+    def upsert(self, name: str, rows, *, user: str | None = None, batch_id: str | None = None,
+               operation: str = "update") -> str:
+        """Insert rows, replacing the stored records with the same key, in one commit.
+
+        Used for edits (a plan marked done, a customer's new tier); the old
+        version stays readable in the table's history.
+        """
+        spec = table_def(name)
+        batch_id = batch_id or new_batch_id()
+        user = user or default_user()
+        data = to_arrow(spec, rows, recorded_by=user, batch_id=batch_id)
+        meta = {"kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
+                "kam.rows": str(data.num_rows)}
+
+        def write(props):
+            target = self.delta(name)
+            if target is None:
+                return write_deltalake(str(self.path(name)), data, mode="append", commit_properties=props)
+            return (target.merge(data, predicate=f"t.{spec.key} = s.{spec.key}", source_alias="s",
+                                 target_alias="t", commit_properties=props)
+                    .when_matched_update_all().when_not_matched_insert_all().execute())
+
+        with self._write_lock(name):
+            self._commit(name, write, meta)
+        return batch_id
+
+    def restore(self, name: str, version: int, *, user: str | None = None) -> None:
+        """Bring the table back to an earlier version as a new commit (undo)."""
+        with self._write_lock(name):
+            target = self.delta(name)
+            if target is None:
+                raise ValueError(f"{name} has no data to restore")
+            target.restore(version, commit_properties=CommitProperties(custom_metadata={
+                "kam.operation": "restore", "kam.user": user or default_user(),
+                "kam.restored_to": str(version)}))
+
+    def count(self, name: str) -> int:
+        dt_ = self.delta(name)
+        return 0 if dt_ is None else dt_.to_pyarrow_dataset().count_rows()
+

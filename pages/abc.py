@@ -1,0 +1,107 @@
+import plotly.graph_objects as go
+import streamlit as st
+
+from kam import abc
+from kam import formatting as fmt
+from pages import ui
+
+ctx = ui.context()
+t, lang, filters = ctx.t, ctx.lang, ctx.filters
+
+st.title(t("abc.title"))
+st.caption(filters.human_clause(t))
+
+left, mid, right = st.columns([2, 1, 1])
+measure = left.segmented_control(t("abc.measure"), abc.MEASURES, default="revenue", key="abc_measure",
+                                 format_func=lambda m: t(f"abc.measure.{m}")) or "revenue"
+cut_a = mid.number_input(t("abc.cut_a"), 1, 99, 80, step=1, key="abc_cut_a")
+cut_b = right.number_input(t("abc.cut_b"), 2, 100, 95, step=1, key="abc_cut_b")
+if cut_a >= cut_b:
+    st.error(t("abc.bad_cuts"))
+    st.stop()
+cuts = (cut_a / 100, cut_b / 100)
+measure_name = t(f"abc.measure.{measure}")
+
+if not ui.period_guard(ctx):
+    st.stop()
+table = abc.abc_table(ctx.db, filters, measure, cuts)
+if table.empty:
+    st.info(t("abc.no_sales"))
+    st.stop()
+
+customer_share, value_share = abc.headline(table)
+count_a = int((table["abc_class"] == "A").sum())
+st.subheader(t("abc.headline", customers=customer_share, count=count_a, value=value_share, measure=measure_name))
+
+# Pareto chart: bars per customer coloured by class, the cumulative share, the cut lines
+colours = {"A": "#1f77b4", "B": "#ff7f0e", "C": "#9e9e9e"}
+figure = go.Figure()
+for cls in abc.CLASSES:
+    part = table[table["abc_class"] == cls]
+    figure.add_bar(x=part["rank"], y=part["value"], name=cls, marker_color=colours[cls],
+                   customdata=part[["customer_name", "customer_id"]],
+                   hovertemplate="%{customdata[0]} (%{customdata[1]})<br>%{y:,.0f}<extra>" + cls + "</extra>")
+figure.add_scatter(x=table["rank"], y=table["cumulative_share"], name=t("abc.cumulative"), yaxis="y2",
+                   mode="lines", line={"color": "#d62728", "width": 3})
+for cls, cut in zip("AB", cuts):
+    figure.add_hline(y=cut, yref="y2", line_dash="dash", line_color="#555",
+                     annotation_text=t("abc.cut_line", cls=cls, cut=cut), annotation_position="top left")
+figure.update_layout(height=460, bargap=0, margin={"t": 10, "b": 10}, legend={"orientation": "h", "y": -0.15},
+                     xaxis_title=t("col.rank"), yaxis_title=measure_name,
+                     yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.02], "tickformat": ".0%"})
+st.plotly_chart(figure, width="stretch")
+st.caption(t("abc.rule", measure=measure_name, a=cuts[0], b=cuts[1]))
+
+st.subheader(t("abc.summary"))
+summary = abc.summary(table)
+st.dataframe(summary.rename(columns={
+    "abc_class": t("col.abc_class"), "customers": t("abc.customers_col"),
+    "customer_share": t("abc.customer_share_col"), "value": measure_name, "value_share": t("abc.value_share_col")}),
+    hide_index=True, width="stretch",
+    column_config={t("abc.customer_share_col"): st.column_config.NumberColumn(format="percent"),
+                   t("abc.value_share_col"): st.column_config.NumberColumn(format="percent"),
+                   measure_name: st.column_config.NumberColumn(format="localized")})
+
+st.subheader(t("abc.table"))
+query = st.text_input(t("abc.search"), key="abc_search")
+shown = table
+if query:
+    hit = (table["customer_id"].str.contains(query, case=False, regex=False)
+           | table["customer_name"].fillna("").str.contains(query, case=False, regex=False))
+    shown = table[hit]
+columns = ["rank", "customer_id", "customer_name", "value", "share", "cumulative_share", "abc_class",
+           "account_manager", "region"]
+labels = {c: t(f"col.{c}") for c in columns} | {"customer_name": t("col.customer"), "value": measure_name}
+st.dataframe(shown[columns].rename(columns=labels), hide_index=True, width="stretch", height=420,
+             column_config={labels["share"]: st.column_config.NumberColumn(format="percent"),
+                            labels["cumulative_share"]: st.column_config.NumberColumn(format="percent"),
+                            labels["value"]: st.column_config.NumberColumn(format="localized")})
+ui.csv_download(shown[columns].rename(columns=labels), t("abc.download"),
+                f"abc_{measure}_{filters.period.start}_{filters.period.end}.csv", key="abc_download")
+
+st.subheader(t("abc.migration"))
+previous = abc.abc_table(ctx.db, filters.previous(), measure, cuts)
+moves = abc.migration(table, previous)
+cell = moves.assign(text=[f"{int(n):,} ({fmt.money(v, lang)})" for n, v in zip(moves["customers"], moves["value"])])
+matrix = cell.pivot(index="from", columns="to", values="text").reindex(
+    index=list(abc.MIGRATION_FROM), columns=list(abc.MIGRATION_TO)).fillna("")
+matrix.index = [t(f"abc.class.{c}") for c in matrix.index]
+matrix.columns = [t(f"abc.class.{c}") for c in matrix.columns]
+matrix.index.name = f"{t('abc.from')} \\ {t('abc.to')}"
+st.dataframe(matrix, width="stretch")
+st.caption(t("abc.migration_help"))
+
+st.subheader(t("abc.fell_from_a"))
+st.caption(t("abc.fell_from_a_help"))
+fell = abc.fell_from_a(table, previous)
+if fell.empty:
+    st.success(t("abc.none_fell"))
+else:
+    fell_labels = {"customer_id": t("col.customer_id"), "customer_name": t("col.customer"),
+                   "account_manager": t("col.account_manager"), "region": t("col.region"),
+                   "value_before": t("col.value_before"), "value_now": t("col.value_now"),
+                   "change": t("col.change"), "abc_class_now": t("col.class_now")}
+    st.dataframe(fell.rename(columns=fell_labels), hide_index=True, width="stretch",
+                 column_config={t("col.change"): st.column_config.NumberColumn(format="percent"),
+                                t("col.value_before"): st.column_config.NumberColumn(format="localized"),
+                                t("col.value_now"): st.column_config.NumberColumn(format="localized")})

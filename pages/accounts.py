@@ -1,0 +1,62 @@
+import plotly.express as px
+import streamlit as st
+
+from kam import accounts
+from kam import formatting as fmt
+from pages import ui
+
+ctx = ui.context()
+t, lang = ctx.t, ctx.lang
+
+st.title(t("accounts.title"))
+text = st.text_input(t("accounts.search"), key="acct_search")
+found = accounts.search(ctx.db, text)
+if found.empty:
+    st.info(t("accounts.none"))
+    st.stop()
+ids = found["customer_id"].tolist()
+names = dict(zip(found["customer_id"], found["name"]))
+wanted = st.query_params.get("customer")
+chosen = st.selectbox(t("accounts.pick"), ids, index=ids.index(wanted) if wanted in ids else 0,
+                      format_func=lambda i: f"{names[i]} ({i})", key="acct_pick")
+st.query_params["customer"] = chosen
+
+info = accounts.profile(ctx.db, chosen)
+st.header(f"{info['name']} · {chosen}")
+st.subheader(t("accounts.profile"))
+cols = st.columns(4)
+facts = [("tier", t(f"tier.{info['tier']}")), ("status", t(f"status.{info['status']}")),
+         ("region", info["region"]), ("industry", info["industry"]),
+         ("size", t(f"size.{info['size']}") if info.get("size") else "–"),
+         ("account_manager", info["account_manager"]),
+         ("credit_limit", fmt.money(info["credit_limit"], lang)),
+         ("payment_terms_days", info["payment_terms_days"])]
+for i, (column, value) in enumerate(facts):
+    cols[i % 4].metric(t(f"col.customers.{column}"), "–" if value is None else str(value))
+if info.get("profile"):
+    st.write(info["profile"])
+
+st.subheader(t("accounts.contacts"))
+people = accounts.contacts(ctx.db, chosen)
+people["role"] = [t(f"role.{r}") if r else "" for r in people["role"]]
+st.dataframe(ui.labelled(people, t, "contacts"), hide_index=True, width="stretch")
+
+st.subheader(t("accounts.trade"))
+trade = accounts.trade_by_month(ctx.db, chosen)
+if not trade.empty:
+    st.plotly_chart(px.bar(trade, x="month", y="amount", labels={"month": t("overview.month"),
+                                                                 "amount": t("kpi.revenue")}, height=300),
+                    width="stretch")
+
+st.subheader(t("accounts.receivables"))
+open_items = accounts.receivables(ctx.db, chosen, ui.today())
+overdue = open_items.loc[open_items["days_overdue"] > 0, "open_amount"].sum()
+(st.error if overdue > 0 else st.success)(t("accounts.overdue", amount=overdue))
+st.dataframe(ui.labelled(open_items, t, "payments"), hide_index=True, width="stretch")
+
+st.subheader(t("accounts.visits"))
+st.dataframe(ui.labelled(accounts.visits(ctx.db, chosen), t, "visits"), hide_index=True, width="stretch")
+
+st.subheader(t("accounts.changes"))
+st.dataframe(ui.labelled(accounts.changes(ctx.db, chosen), t, "profile_changes"), hide_index=True,
+             width="stretch")

@@ -1,0 +1,25 @@
+import streamlit as st
+
+from kam import tables
+from kam.schema import TABLES
+from pages import ui
+
+ctx = ui.context()
+t = ctx.t
+
+st.title(t("data.title"))
+st.caption(t("data.where", path=ctx.store.root))
+
+st.subheader(t("data.tables"))
+status = tables.status(ctx.store)
+status["table"] = [t(f"table.{name}") + f" ({name})" for name in status["table"]]
+st.dataframe(status.rename(columns={"table": t("col.table"), "rows": t("col.rows"), "version": t("col.version")}),
+             hide_index=True, width="stretch")
+
+st.subheader(t("data.history"))
+name = st.selectbox(t("data.history_table"), list(TABLES), format_func=lambda n: t(f"table.{n}"), key="data_table")
+log = tables.history(ctx.store, name)
+st.dataframe(log.rename(columns={"version": t("col.version"), "when": t("data.when"),
+                                 "operation": t("data.operation"), "user": t("data.user"),
+                                 "rows": t("col.rows"), "batch_id": t("col.batch_id")}),
+             hide_index=True, width="stretch")

@@ -1,0 +1,140 @@
+"""What every page shares: the store, the language, the user and the sidebar filters.
+
+This is the only module besides the pages that imports streamlit. The filters
+and the language live in the URL, so any view can be bookmarked and shared.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from kam import overview
+from kam.db import Database
+from kam.filters import Filters
+from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXT
+from kam.periods import PRESETS
+from kam.store import Store, data_dir, default_user
+
+FILTER_KEYS = ("period", "start", "end", "region", "manager", "tier")
+
+
+@dataclass
+class Context:
+    store: Store
+    db: Database
+    t: object
+    lang: str
+    user: str
+    filters: Filters | None = None
+
+
+@st.cache_resource
+def _database(root: str) -> Database:
+    return Database(Store(root))
+
+
+def database() -> Database:
+    return _database(str(data_dir()))
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def language_switch() -> str:
+    """The 中文 / English switch; the first run of a session takes the language from the URL."""
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang", DEFAULT_LANGUAGE)
+        st.session_state["lang"] = wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
+    st.sidebar.radio("语言 / Language", LANGUAGES, key="lang", horizontal=True,
+                     format_func={"zh": "中文", "en": "English"}.get)
+    return st.session_state["lang"]
+
+
+def user_field(t) -> str:
+    if "user" not in st.session_state:
+        st.session_state["user"] = default_user()
+    st.sidebar.text_input(t("sidebar.user"), key="user", help=t("sidebar.user_help"))
+    return st.session_state["user"].strip() or default_user()
+
+
+def _seed_filter_state() -> None:
+    """On the first run of a session, the filters come from the URL."""
+    if "f_period" in st.session_state:
+        return
+    f = Filters.from_params(dict(st.query_params), today())
+    st.session_state.update(f_period=f.preset, f_start=f.period.start, f_end=f.period.end,
+                            f_region=list(f.regions), f_manager=list(f.managers), f_tier=list(f.tiers))
+
+
+def sidebar_filters(ctx: Context) -> Filters:
+    t = ctx.t
+    _seed_filter_state()
+    options = overview.filter_options(ctx.db)
+    side = st.sidebar
+    side.subheader(t("sidebar.filters"))
+    side.selectbox(t("sidebar.period"), PRESETS, key="f_period", format_func=lambda p: t(f"period.{p}"))
+    if st.session_state["f_period"] == "custom":
+        side.date_input(t("sidebar.start"), key="f_start")
+        side.date_input(t("sidebar.end"), key="f_end")
+    for key, column, label in (("f_region", "region", "sidebar.region"),
+                               ("f_manager", "account_manager", "sidebar.manager"),
+                               ("f_tier", "tier", "sidebar.tier")):
+        choices = sorted(set(options[column]) | set(st.session_state.get(key, [])))
+        fmt = (lambda v: t(f"tier.{v}")) if column == "tier" else str
+        side.multiselect(t(label), choices, key=key, format_func=fmt, placeholder=t("sidebar.all"))
+    params = {"period": st.session_state["f_period"],
+              "start": str(st.session_state["f_start"]), "end": str(st.session_state["f_end"]),
+              "region": ",".join(st.session_state["f_region"]),
+              "manager": ",".join(st.session_state["f_manager"]),
+              "tier": ",".join(st.session_state["f_tier"])}
+    filters = Filters.from_params(params, today())
+    side.caption(t("sidebar.share_hint"))
+    return filters
+
+
+def bind_url(ctx: Context) -> None:
+    """Write the view's state back to the address bar."""
+    wanted = {"lang": ctx.lang, **(ctx.filters.to_params() if ctx.filters else {})}
+    current = {k: st.query_params.get(k) for k in set(st.query_params) | set(wanted)}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def use_period(start: dt.date, end: dt.date) -> None:
+    """Button callback: switch the sidebar to a custom period."""
+    st.session_state.update(f_period="custom", f_start=start, f_end=end)
+
+
+def context() -> Context:
+    return st.session_state["ctx"]
+
+
+def period_guard(ctx: Context) -> bool:
+    """Say so when the chosen period holds no sales but the store does; offer the data's own range."""
+    if overview.period_has_data(ctx.db, ctx.filters):
+        return True
+    span = overview.data_range(ctx.db)
+    if span is None:
+        return True
+    p, t = ctx.filters.period, ctx.t
+    st.warning(t("outside.warning", start=p.start, end=p.end, first=span.start, last=span.end))
+    st.button(t("outside.use_range", first=span.start, last=span.end), on_click=use_period,
+              args=(span.start, span.end), type="primary")
+    return False
+
+
+def csv_download(frame: pd.DataFrame, label: str, file_name: str, key: str) -> None:
+    from kam.export import to_csv_bytes
+    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key)
+
+
+def labelled(frame: pd.DataFrame, t, table: str | None = None) -> pd.DataFrame:
+    """The frame with its columns named in the user's language."""
+    def label(column: str) -> str:
+        key = f"col.{table}.{column}"
+        return t(key) if table and key in TEXT else t(f"col.{column}")
+    return frame.rename(columns={c: label(c) for c in frame.columns})
