@@ -1,0 +1,136 @@
+"""python -m kam: the command line. Scheduled jobs depend on it: keep it stable.
+
+Reports go to stdout; errors go to stderr with a non-zero exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+import pandas as pd
+
+from kam import abc, tables
+from kam.db import Database
+from kam.filters import Filters
+from kam.periods import Period
+from kam.store import Store
+
+FORMATS = ("csv", "json", "table")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _cuts(text: str) -> tuple[float, float]:
+    try:
+        a, b = (float(x) / 100 for x in text.split(","))
+        return abc.check_cuts((a, b))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"cuts are two percentages like 80,95: {error}") from None
+
+
+def emit(frame: pd.DataFrame, form: str, out=None) -> None:
+    out = out or sys.stdout
+    if form == "csv":
+        frame.to_csv(out, index=False, lineterminator="\n")
+    elif form == "json":
+        json.dump(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)),
+                  out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        out.write((frame.to_string(index=False) if len(frame) else "(no rows)") + "\n")
+
+
+def cmd_demo(store: Store, args) -> int:
+    from kam import demo
+
+    if not store.is_empty():
+        if args.if_empty:
+            print(f"{store.root} already holds data; demo data not added.")
+            return 0
+        raise UsageError(f"{store.root} already holds data; demo data go only into an empty store "
+                         f"(use --data DIR for another folder)")
+    started = dt.datetime.now()
+
+    def progress(stage: str, fraction: float) -> None:
+        print(f"\r{stage:<14} {fraction:6.1%}", end="", file=sys.stderr, flush=True)
+
+    written = demo.generate(store, customers=args.customers, sales_lines=args.sales_lines, seed=args.seed,
+                            progress=progress)
+    print(file=sys.stderr)
+    seconds = (dt.datetime.now() - started).total_seconds()
+    for name, rows in written.items():
+        print(f"{name:<16}{rows:>12,}")
+    print(f"demo data written to {store.root} in {seconds:.1f} s")
+    return 0
+
+
+def cmd_abc(store: Store, args) -> int:
+    db = Database(store)
+    if args.start or args.end:
+        start = args.start or dt.date(1900, 1, 1)
+        end = args.end or dt.date(9999, 12, 31)
+        if end < start:
+            raise UsageError(f"--end {end} is before --start {start}")
+    else:
+        start, end = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
+    table = abc.abc_table(db, Filters(Period(start, end), preset="custom"), args.measure, args.cuts)
+    out = table[["customer_id", "customer_name", "value", "share", "cumulative_share", "abc_class"]].copy()
+    out["value"] = out["value"].round(2)
+    out[["share", "cumulative_share"]] = out[["share", "cumulative_share"]].round(6)
+    emit(out, args.format)
+    return 0
+
+
+def cmd_tables(store: Store, args) -> int:
+    emit(tables.status(store), args.format)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m kam", description="Key account management: data and reports.")
+    top.add_argument("--data", metavar="DIR", help="data folder (default: $KAM_DATA_DIR or ./data)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="fill an empty store with deterministic demo data")
+    p.add_argument("--customers", type=int, default=300)
+    p.add_argument("--sales-lines", type=int, default=None, help="default: about 60 per customer per year")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if the store holds data")
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("abc", help="the ABC table: one row per customer with sales")
+    p.add_argument("--measure", choices=abc.MEASURES, default="revenue")
+    p.add_argument("--start", type=_date, help="first day (default: all dates)")
+    p.add_argument("--end", type=_date, help="last day, inclusive (default: all dates)")
+    p.add_argument("--cuts", type=_cuts, default=abc.DEFAULT_CUTS, metavar="A,B",
+                   help="cumulative-share cuts in percent (default 80,95)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_abc)
+
+    p = sub.add_parser("tables", help="each table's rows and version")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(run=cmd_tables)
+    return top
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    store = Store(args.data)
+    try:
+        return args.run(store, args)
+    except (UsageError, ValueError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
