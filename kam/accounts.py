@@ -59,3 +59,13 @@ def visits(db: Database, customer_id: str) -> pd.DataFrame:
     return db.query("""SELECT date, method, occasion, received_by, visited_by, discussed, deal_stage,
                               satisfaction, next_visit_date FROM visits
                        WHERE customer_id = $id ORDER BY date DESC""", {"id": customer_id})
+
+
+def known_customers(db: Database, ids) -> set[str]:
+    """Which of these customer ids are in the customers table."""
+    wanted = sorted({str(i) for i in ids if i is not None})
+    if not wanted:
+        return set()
+    found = db.query("SELECT customer_id FROM customers WHERE customer_id IN (SELECT unnest($ids))",
+                     {"ids": wanted})
+    return set(found["customer_id"])

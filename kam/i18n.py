@@ -155,6 +155,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "accounts.visits": ("拜访记录", "Visits"),
     "accounts.none": ("没有找到客户。", "No account found."),
     "common.none": ("无", "none"),
+    "common.true": ("是", "Yes"),
+    "common.false": ("否", "No"),
+    # forms and the problems they report beside a field
+    "form.save": ("保存", "Save"),
+    "form.saved": ("已保存。", "Saved."),
+    "form.not_saved": ("未保存: 有 {count} 处需要修改。", "Not saved: {count} thing(s) to fix."),
+    "form.customer_search": ("查找客户 (编号或名称)", "Find a customer (ID or name)"),
+    "problem.required": ("必填", "Required"),
+    "problem.type": ("无法识别的值", "Not a valid value"),
+    "problem.allowed": ("不在可选范围内", "Not one of the allowed values"),
+    "problem.minimum": ("小于允许的最小值", "Below the allowed minimum"),
+    "problem.maximum": ("大于允许的最大值", "Above the allowed maximum"),
+    "problem.unknown_column": ("未知的列", "Unknown column"),
+    "problem.unknown_customer": ("没有这个客户", "No such customer"),
+    "problem.future_date": ("日期不能晚于今天", "The date cannot be after today"),
+    "problem.past_date": ("日期不能早于今天", "The date cannot be before today"),
     "common.download_csv": ("下载 CSV", "Download CSV"),
 }
 

@@ -210,6 +210,11 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("new_value", "text", "新值", "New value"),
         _c("reason", "text", "原因", "Reason", required=True),
     ), key="change_id", date_column="changed_on"),
+    # Editable settings (revisit policy, editable lists, score weights), one JSON value per key.
+    Table("settings", "设置", "Settings", (
+        _c("key", "text", "设置项", "Setting", required=True),
+        _c("value", "text", "值 (JSON)", "Value (JSON)", required=True),
+    ), key="key"),
 )}
 
 
