@@ -4,7 +4,7 @@ import streamlit as st
 from kam.i18n import translator
 from pages import ui
 
-st.set_page_config(page_title="大客户管理 · Key Accounts", page_icon="📈", layout="wide")
+st.set_page_config(page_title="大客户管理 · Key Accounts", page_icon=":material/monitoring:", layout="wide")
 
 lang = ui.language_switch()
 t = translator(lang)
@@ -30,20 +30,20 @@ def empty_store() -> None:
 
 if ctx.store.is_empty():
     ui.bind_url(ctx)
-    st.navigation([st.Page(empty_store, title=t("empty.title"), icon="🗂️")]).run()
+    st.navigation([st.Page(empty_store, title=t("empty.title"), icon=":material/rocket_launch:")]).run()
 else:
     ctx.filters = ui.sidebar_filters(ctx)
     ui.bind_url(ctx)
     pages = {
         t("nav.dashboards"): [
-            st.Page("pages/overview.py", title=t("page.overview"), icon="📊", url_path="overview", default=True),
-            st.Page("pages/abc.py", title=t("page.abc"), icon="🏷️", url_path="abc"),
+            st.Page("pages/overview.py", title=t("page.overview"), icon=":material/monitoring:", url_path="overview", default=True),
+            st.Page("pages/abc.py", title=t("page.abc"), icon=":material/stacked_bar_chart:", url_path="abc"),
         ],
         t("nav.records"): [
-            st.Page("pages/accounts.py", title=t("page.accounts"), icon="🗂️", url_path="accounts"),
+            st.Page("pages/accounts.py", title=t("page.accounts"), icon=":material/contact_page:", url_path="accounts"),
         ],
         t("nav.data"): [
-            st.Page("pages/data.py", title=t("page.data"), icon="💾", url_path="data"),
+            st.Page("pages/data.py", title=t("page.data"), icon=":material/database:", url_path="data"),
         ],
     }
     st.navigation(pages).run()

@@ -21,6 +21,7 @@ if cut_a >= cut_b:
     st.stop()
 cuts = (cut_a / 100, cut_b / 100)
 measure_name = t(f"abc.measure.{measure}")
+measure_word = t(f"abc.measure_word.{measure}")  # as it reads inside a sentence
 
 if not ui.period_guard(ctx):
     st.stop()
@@ -31,7 +32,7 @@ if table.empty:
 
 customer_share, value_share = abc.headline(table)
 count_a = int((table["abc_class"] == "A").sum())
-st.subheader(t("abc.headline", customers=customer_share, count=count_a, value=value_share, measure=measure_name))
+st.subheader(t("abc.headline", customers=customer_share, count=count_a, value=value_share, measure=measure_word))
 
 # Pareto chart: bars per customer coloured by class, the cumulative share, the cut lines
 colours = {"A": "#1f77b4", "B": "#ff7f0e", "C": "#9e9e9e"}
@@ -45,22 +46,22 @@ figure.add_scatter(x=table["rank"], y=table["cumulative_share"], name=t("abc.cum
                    mode="lines", line={"color": "#d62728", "width": 3})
 for cls, cut in zip("AB", cuts):
     figure.add_hline(y=cut, yref="y2", line_dash="dash", line_color="#555",
-                     annotation_text=t("abc.cut_line", cls=cls, cut=cut), annotation_position="top left")
+                     annotation_text=t("abc.cut_line", cls=cls, cut=cut), annotation_position="bottom right")
 figure.update_layout(height=460, bargap=0, margin={"t": 10, "b": 10}, legend={"orientation": "h", "y": -0.15},
                      xaxis_title=t("col.rank"), yaxis_title=measure_name,
-                     yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.02], "tickformat": ".0%"})
+                     yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.02], "tickformat": ".0%",
+                             "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0], "showgrid": False})
 st.plotly_chart(figure, width="stretch")
-st.caption(t("abc.rule", measure=measure_name, a=cuts[0], b=cuts[1]))
+st.caption(t("abc.rule", measure=measure_word, a=cuts[0], b=cuts[1]))
 
 st.subheader(t("abc.summary"))
 summary = abc.summary(table)
-st.dataframe(summary.rename(columns={
-    "abc_class": t("col.abc_class"), "customers": t("abc.customers_col"),
-    "customer_share": t("abc.customer_share_col"), "value": measure_name, "value_share": t("abc.value_share_col")}),
-    hide_index=True, width="stretch",
-    column_config={t("abc.customer_share_col"): st.column_config.NumberColumn(format="percent"),
-                   t("abc.value_share_col"): st.column_config.NumberColumn(format="percent"),
-                   measure_name: st.column_config.NumberColumn(format="localized")})
+st.table(summary.assign(
+    customers=summary["customers"].map(fmt.count), customer_share=summary["customer_share"].map(fmt.share),
+    value=[fmt.money(v, lang) for v in summary["value"]], value_share=summary["value_share"].map(fmt.share),
+).rename(columns={"abc_class": t("col.abc_class"), "customers": t("abc.customers_col"),
+                  "customer_share": t("abc.customer_share_col"), "value": measure_name,
+                  "value_share": t("abc.value_share_col")}).set_index(t("col.abc_class")))
 
 st.subheader(t("abc.table"))
 query = st.text_input(t("abc.search"), key="abc_search")
@@ -75,20 +76,21 @@ labels = {c: t(f"col.{c}") for c in columns} | {"customer_name": t("col.customer
 st.dataframe(shown[columns].rename(columns=labels), hide_index=True, width="stretch", height=420,
              column_config={labels["share"]: st.column_config.NumberColumn(format="percent"),
                             labels["cumulative_share"]: st.column_config.NumberColumn(format="percent"),
-                            labels["value"]: st.column_config.NumberColumn(format="localized")})
+                            labels["value"]: st.column_config.NumberColumn(format="yen")})
 ui.csv_download(shown[columns].rename(columns=labels), t("abc.download"),
                 f"abc_{measure}_{filters.period.start}_{filters.period.end}.csv", key="abc_download")
 
 st.subheader(t("abc.migration"))
 previous = abc.abc_table(ctx.db, filters.previous(), measure, cuts)
 moves = abc.migration(table, previous)
-cell = moves.assign(text=[f"{int(n):,} ({fmt.money(v, lang)})" for n, v in zip(moves["customers"], moves["value"])])
+cell = moves.assign(text=[f"{int(n):,} ({fmt.money(v, lang)})" if n else "–"
+                          for n, v in zip(moves["customers"], moves["value"])])
 matrix = cell.pivot(index="from", columns="to", values="text").reindex(
     index=list(abc.MIGRATION_FROM), columns=list(abc.MIGRATION_TO)).fillna("")
 matrix.index = [t(f"abc.class.{c}") for c in matrix.index]
 matrix.columns = [t(f"abc.class.{c}") for c in matrix.columns]
 matrix.index.name = f"{t('abc.from')} \\ {t('abc.to')}"
-st.dataframe(matrix, width="stretch")
+st.table(matrix)
 st.caption(t("abc.migration_help"))
 
 st.subheader(t("abc.fell_from_a"))
@@ -103,5 +105,5 @@ else:
                    "change": t("col.change"), "abc_class_now": t("col.class_now")}
     st.dataframe(fell.rename(columns=fell_labels), hide_index=True, width="stretch",
                  column_config={t("col.change"): st.column_config.NumberColumn(format="percent"),
-                                t("col.value_before"): st.column_config.NumberColumn(format="localized"),
-                                t("col.value_now"): st.column_config.NumberColumn(format="localized")})
+                                t("col.value_before"): st.column_config.NumberColumn(format="yen"),
+                                t("col.value_now"): st.column_config.NumberColumn(format="yen")})

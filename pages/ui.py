@@ -110,6 +110,18 @@ def use_period(start: dt.date, end: dt.date) -> None:
 
 
 def context() -> Context:
+    """The context app.py made for this run.
+
+    Streamlit treats a folder named pages/ as old-style pages until the first
+    run of app.py calls st.navigation; a first request straight to a page's
+    address runs that page alone. Then we leave old-style mode and rerun, so
+    app.py builds the frame and opens the same page.
+    """
+    if "ctx" not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state["ctx"]
 
 
