@@ -116,23 +116,25 @@ def _convert(col: Column, series: pd.Series) -> pd.Series:
     raise ValueError(f"unknown type {col.type}")
 
 
-def _problems_for(col: Column, given: pd.Series, value: pd.Series, blank: pd.Series) -> list[Problem]:
-    found: list[Problem] = []
-
-    def add(mask: pd.Series, code: str, detail: str = ""):
-        for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))[:1000]:
-            found.append(Problem(int(i) + 1, col.name, given.iloc[i], code, detail))
-
+def failures(col: Column, value: pd.Series, blank: pd.Series):
+    """(mask, code, detail) for each rule of the column; the importer needs every failing row."""
     if col.required:
-        add(blank, "required")
-    add(~blank & value.isna(), "type", f"expected {col.type}")
+        yield blank, "required", ""
+    yield ~blank & value.isna(), "type", f"expected {col.type}"
     present = ~blank & value.notna()
     if col.allowed:
-        add(present & ~value.isin(col.allowed), "allowed", "expected one of " + ", ".join(col.allowed))
+        yield present & ~value.isin(col.allowed), "allowed", "expected one of " + ", ".join(col.allowed)
     if col.minimum is not None:
-        add(present & (value < col.minimum), "minimum", f"below {col.minimum:g}")
+        yield present & (value < col.minimum), "minimum", f"below {col.minimum:g}"
     if col.maximum is not None:
-        add(present & (value > col.maximum), "maximum", f"above {col.maximum:g}")
+        yield present & (value > col.maximum), "maximum", f"above {col.maximum:g}"
+
+
+def _problems_for(col: Column, given: pd.Series, value: pd.Series, blank: pd.Series) -> list[Problem]:
+    found: list[Problem] = []
+    for mask, code, detail in failures(col, value, blank):
+        for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))[:1000]:
+            found.append(Problem(int(i) + 1, col.name, given.iloc[i], code, detail))
     return found
 
 
@@ -159,11 +161,11 @@ def to_arrow(table: Table, rows, *, recorded_by: str, batch_id: str,
     if problems:
         raise InvalidRecords(table.name, problems)
     if "profit" in frame and "cost" in frame:
-        frame["profit"] = frame["profit"].fillna(frame["amount"] - frame["cost"])
+        frame["profit"] = frame["profit"].fillna((frame["amount"] - frame["cost"]).round(2))
     stamp = recorded_at or dt.datetime.now(dt.timezone.utc)
     arrays = [pa.Array.from_pandas(frame[c.name]).cast(c.arrow_type) for c in table.columns]
     n = len(frame)
-    arrays += [pa.array([stamp] * n, type=pa.timestamp("us", tz="UTC")),
-               pa.array([recorded_by] * n, type=pa.string()),
-               pa.array([batch_id] * n, type=pa.string())]
+    arrays += [pa.repeat(pa.scalar(stamp, type=pa.timestamp("us", tz="UTC")), n),
+               pa.repeat(pa.scalar(recorded_by, type=pa.string()), n),
+               pa.repeat(pa.scalar(batch_id, type=pa.string()), n)]
     return pa.Table.from_arrays(arrays, schema=table.arrow_schema())

@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
@@ -49,6 +50,7 @@ class Store:
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = data_dir(root)
+        self._counts: dict[str, tuple[int, int]] = {}
 
     def path(self, name: str) -> Path:
         table_def(name)
@@ -88,7 +90,11 @@ class Store:
         return dt_.to_pyarrow_table()
 
     def is_empty(self) -> bool:
-        return all(v < 0 for v in self.versions().values())
+        """No customers and no sales: what the app offers demo data or an import for.
+
+        Settings saved, or an import undone back to nothing, still leave the store empty.
+        """
+        return all(self.count(name) == 0 for name in ("customers", "sales"))
 
     def history(self, name: str) -> list[dict]:
         dt_ = self.delta(name)
@@ -116,7 +122,7 @@ class Store:
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
     def append(self, name: str, rows, *, user: str | None = None, batch_id: str | None = None,
-               operation: str = "append") -> str:
+               operation: str = "append", metadata: dict[str, str] | None = None) -> str:
         """Validate and append rows in one commit; returns the batch id.
 
         Raises InvalidRecords, and writes nothing, if any value does not fit.
@@ -124,7 +130,7 @@ class Store:
         batch_id = batch_id or new_batch_id()
         user = user or default_user()
         data = to_arrow(table_def(name), rows, recorded_by=user, batch_id=batch_id)
-        meta = {"kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
+        meta = {**(metadata or {}), "kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
                 "kam.rows": str(data.num_rows)}
         with self._write_lock(name):
             self._commit(name, lambda props: write_deltalake(
@@ -132,7 +138,7 @@ class Store:
         return batch_id
 
     def upsert(self, name: str, rows, *, user: str | None = None, batch_id: str | None = None,
-               operation: str = "update") -> str:
+               operation: str = "update", metadata: dict[str, str] | None = None) -> str:
         """Insert rows, replacing the stored records with the same key, in one commit.
 
         Used for edits (a plan marked done, a customer's new tier); the old
@@ -142,7 +148,7 @@ class Store:
         batch_id = batch_id or new_batch_id()
         user = user or default_user()
         data = to_arrow(spec, rows, recorded_by=user, batch_id=batch_id)
-        meta = {"kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
+        meta = {**(metadata or {}), "kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
                 "kam.rows": str(data.num_rows)}
 
         def write(props):
@@ -158,16 +164,31 @@ class Store:
         return batch_id
 
     def restore(self, name: str, version: int, *, user: str | None = None) -> None:
-        """Bring the table back to an earlier version as a new commit (undo)."""
+        """Bring the table back to an earlier version as a new commit (undo).
+
+        Version -1 is the table before its first commit: every row is removed.
+        """
         with self._write_lock(name):
             target = self.delta(name)
             if target is None:
                 raise ValueError(f"{name} has no data to restore")
-            target.restore(version, commit_properties=CommitProperties(custom_metadata={
+            props = CommitProperties(custom_metadata={
                 "kam.operation": "restore", "kam.user": user or default_user(),
-                "kam.restored_to": str(version)}))
+                "kam.restored_to": str(version)})
+            if version < 0:
+                target.delete(commit_properties=props)
+            else:
+                target.restore(version, commit_properties=props)
 
     def count(self, name: str) -> int:
-        dt_ = self.delta(name)
-        return 0 if dt_ is None else dt_.to_pyarrow_dataset().count_rows()
+        """Rows in the table's current version (remembered per version: the app asks on every rerun)."""
+        version = self.version(name)
+        if version < 0:
+            return 0
+        known = self._counts.get(name)
+        if known is None or known[0] != version:
+            dt_ = self.delta(name, version)
+            actions = pa.table(dt_.get_add_actions(flatten=True))
+            known = self._counts[name] = (version, int(pa.compute.sum(actions["num_records"]).as_py() or 0))
+        return known[1]
 
