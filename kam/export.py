@@ -27,3 +27,32 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     neutralise(frame).to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """An Excel workbook whose text cells stay text: "=1+1" is shown, never calculated."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
+    ws.append([str(c) for c in frame.columns])
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):  # Excel has no time zones: UTC, as stored
+            column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+        columns.append(column.astype(object).where(column.notna(), None))
+    for values in zip(*columns):
+        row = []
+        for value in values:
+            if isinstance(value, str):
+                cell = WriteOnlyCell(ws, value)
+                cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+                cell.quotePrefix = value.startswith(FORMULA_STARTS)
+                value = cell
+            row.append(value)
+        ws.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,193 @@
+"""Import: file, mapping, preview and check, import; then the history and undo."""
+import streamlit as st
+
+from kam import files, import_log, importer, mapping
+from kam.export import to_csv_bytes
+from kam.schema import TABLES
+from pages import ui
+
+ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16", "big5")
+PROBLEMS_SHOWN = 200
+
+ctx = ui.context()
+t, store = ctx.t, ctx.store
+state = st.session_state
+
+
+def table_label(name: str) -> str:
+    return t(f"table.{name}")
+
+
+def history() -> None:
+    st.divider()
+    st.subheader(t("import.history"))
+    log = import_log.history(store)
+    if log.empty:
+        st.caption(t("import.history_empty"))
+    else:
+        log["table"] = log["table"].map(table_label)
+        st.dataframe(log.rename(columns={
+            "import_id": t("import.col.import_id"), "table": t("col.table"), "when": t("data.when"),
+            "user": t("data.user"), "rows": t("col.rows"), "file": t("import.col.file"),
+            "version": t("col.version"), "undone": t("import.col.undone")}), hide_index=True, width="stretch")
+    name = state.get("imp_table", "sales")
+    if st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
+        try:
+            undone = import_log.undo_last(store, name, user=ctx.user)
+        except import_log.UndoRefused as refused:
+            st.warning(t(f"import.undo_refused.{refused.code}", **refused.detail))
+        else:
+            state.pop("imp_done", None)
+            st.success(t("import.undone", import_id=undone.import_id, rows=undone.rows))
+            if undone.customers_kept:
+                st.info(t("import.customers_kept", count=undone.customers_kept))
+
+
+def read_file(upload, encoding: str, header_line: int) -> files.Source | None:
+    key = (upload.file_id, encoding, header_line)
+    if state.get("imp_source_key") != key:
+        try:
+            source = files.read(upload.name, upload.getvalue(), encoding=encoding, header_line=header_line or None)
+        except files.ReadError as error:
+            st.error(t("import.unreadable", message=t(f"import.read_error.{error.code}", detail=error.detail)))
+            return None
+        state.update(imp_source_key=key, imp_source=source)
+        state.pop("imp_done", None)
+    return state["imp_source"]
+
+
+def describe(source: files.Source) -> None:
+    st.caption(source.describe(t))
+    if source.encoding_guessed:
+        st.warning(t("import.encoding_guessed", encoding=source.encoding))
+
+
+def choose_mapping(name: str, source: files.Source) -> dict:
+    spec = TABLES[name]
+    fitting = mapping.matching(store.root, name, source.headers)
+    names = [""] + [m.name for m in mapping.saved(store.root, name)]
+    default = names.index(fitting[0].name) if fitting else 0
+    token = f"{source.sha256[:12]}_{name}"
+    chosen = st.selectbox(t("import.saved_mapping"), names, index=default, key=f"imp_saved_{token}",
+                          format_func=lambda n: n or t("import.saved_mapping_none"))
+    if fitting and chosen == fitting[0].name:
+        st.caption(t("import.saved_mapping_offered", name=chosen))
+    start = dict(mapping.load(store.root, chosen).columns) if chosen else mapping.auto_map(spec, source.headers)
+    choices = [None] + [c.name for c in mapping.targets(spec)]
+    required = {c.name for c in spec.columns if c.required}
+
+    def shown(column):
+        if column is None:
+            return t("import.ignore")
+        return ui.label(t, name, column) + (" *" if column in required else "")
+
+    chosen_map = {}
+    columns = st.columns(4)
+    for i, header in enumerate(source.headers):
+        target = start.get(header)
+        chosen_map[header] = columns[i % 4].selectbox(
+            header, choices, index=choices.index(target) if target in choices else 0, format_func=shown,
+            key=f"imp_map_{token}_{chosen}_{i}")
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    title = left.text_input(t("import.save_mapping_name"), key=f"imp_save_name_{token}")
+    if right.button(t("import.save_mapping"), disabled=not title.strip(), key=f"imp_save_{token}"):
+        mapping.save(store.root, mapping.SavedMapping(title.strip(), name, tuple(source.headers), chosen_map))
+        st.success(t("import.mapping_saved", name=title.strip()))
+    return chosen_map
+
+
+def choose_options(name: str, source: files.Source, chosen_map: dict) -> importer.Options:
+    left, right = st.columns(2)
+    on_duplicate = left.radio(t("import.on_duplicate"), importer.ON_DUPLICATE, key="imp_on_duplicate",
+                              format_func=lambda v: t(f"import.on_duplicate.{v}"), horizontal=True)
+    date_order = right.selectbox(t("import.date_order"), (None, *importer.DATE_ORDERS), key="imp_date_order",
+                                 format_func=lambda v: t(f"import.date_order.{v or 'none'}"))
+    create = False
+    if "customer_id" in TABLES[name].names and name != "customers":
+        create = left.checkbox(t("import.create_customers"), key="imp_create")
+    return importer.Options(
+        mapping=chosen_map, date_order=date_order, on_duplicate=on_duplicate, create_customers=create,
+        drop_repeats=right.checkbox(t("import.drop_repeats"), key="imp_drop_repeats"),
+        good_rows_only=left.checkbox(t("import.good_rows_only"), key="imp_good_rows"),
+        force=state.get("imp_force", False))
+
+
+def show_check(plan: importer.Plan) -> None:
+    skipped = int((~plan.write & ~plan.rejected).sum())
+    st.markdown(t("import.summary", rows=plan.source.rows, write=int(plan.write.sum()),
+                  rejected=int(plan.rejected.sum()), skipped=skipped, updates=plan.updates))
+    for key, values in plan.notes:
+        st.caption(t(key, **values))
+    shown = importer.preview(plan)
+    st.caption(t("import.preview", rows=len(shown)))
+    table = ui.labelled(shown.drop(columns="line"), t, plan.table.name)
+    table.insert(0, t("import.col.line"), shown["line"].to_numpy())
+    st.dataframe(table, hide_index=True, width="stretch")
+    problems = importer.report(plan, t)
+    warnings = int((plan.problems["severity"] == "warning").sum())
+    st.markdown("**" + t("import.problems", errors=len(plan.errors), warnings=warnings) + "**")
+    if problems.empty:
+        st.caption(t("import.no_problems"))
+        return
+    named = problems.rename(columns={c: t(f"import.col.{c}") for c in problems.columns})
+    st.dataframe(named.head(PROBLEMS_SHOWN), hide_index=True, width="stretch")
+    if len(named) > PROBLEMS_SHOWN:
+        st.caption(t("import.problems_shown", shown=PROBLEMS_SHOWN))
+    left, right = st.columns(2)
+    left.download_button(t("import.download_problems"), to_csv_bytes(named), mime="text/csv",
+                         file_name=f"{plan.source.name}.problems.csv", key="imp_problems_csv")
+    if plan.rejected.any():
+        right.download_button(t("import.download_rejected"), to_csv_bytes(importer.rejected_rows(plan, t)),
+                              file_name=f"{plan.source.name}.rejected.csv", mime="text/csv", key="imp_rejected_csv")
+
+
+def run_import(plan: importer.Plan) -> None:
+    if not plan.ready:
+        st.error(t("import.blocked"))
+        return
+    rows = int(plan.write.sum())
+    if st.button(t("import.go", rows=f"{rows:,}"), type="primary", key="imp_go"):
+        bar = st.progress(0.0, text=t("import.stage.writing"))
+        done = importer.commit(store, plan, user=ctx.user,
+                               progress=lambda stage, part: bar.progress(part, text=t(f"import.stage.{stage}")))
+        bar.empty()
+        state["imp_done"] = done
+        state["imp_force"] = False
+        st.rerun()
+
+
+st.title(t("import.title"))
+st.caption(t("import.intro"))
+done = state.get("imp_done")
+if done:
+    st.success(t("import.done", rows=f"{done.rows:,}", table=table_label(done.table), import_id=done.import_id))
+    if done.customers_created:
+        st.info(t("import.done_customers", count=done.customers_created))
+
+st.subheader(t("import.step_file"))
+left, middle, right = st.columns([2, 1, 1])
+table_name = left.selectbox(t("import.table"), list(TABLES), index=list(TABLES).index("sales"), key="imp_table",
+                            format_func=table_label)
+encoding = middle.selectbox(t("import.encoding"), ENCODINGS, key="imp_encoding",
+                            format_func=lambda e: t("import.encoding.auto") if e == "auto" else e.upper())
+header_line = right.number_input(t("import.header_line"), min_value=0, step=1, key="imp_header_line")
+upload = st.file_uploader(t("import.file"), type=["csv", "txt", "tsv", "xlsx", "xls"], key="imp_file")
+source = read_file(upload, encoding, int(header_line)) if upload is not None else None
+
+if source is not None:
+    describe(source)
+    st.subheader(t("import.step_mapping"))
+    chosen_map = choose_mapping(table_name, source)
+    options = choose_options(table_name, source, chosen_map)
+    bar = st.progress(0.0, text=t("import.stage.checking"))
+    plan = importer.check(store, table_name, source, options,
+                          progress=lambda stage, part: bar.progress(part, text=t(f"import.stage.{stage}")))
+    bar.empty()
+    if options.force or not plan.problems[plan.problems["code"] == "already_imported"].empty:
+        st.checkbox(t("import.force"), key="imp_force")
+    st.subheader(t("import.step_preview"))
+    show_check(plan)
+    st.subheader(t("import.step_import"))
+    run_import(plan)
+
+history()
