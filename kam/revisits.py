@@ -1,0 +1,319 @@
+"""Revisits (大客户回访), the read side: who is covered, who is overdue, how the plans went.
+
+The rules, the same on every page, in the CLI and in the tests:
+- The accounts counted are the customers whose status is active and who were
+  filed (created) on or before the as-of day.
+- An account's class is its ABC class by revenue over the 12 months up to the
+  as-of day (kam.abc's rule and default cuts, ranked among all customers); an
+  account with no sales then has no class. Its interval follows the policy
+  (kam.revisit_policy.assign).
+- An account is covered when the days from its last visit on or before the
+  as-of day to the as-of day are at most its interval. The clock of an account
+  never visited starts on the day it was filed; with no filing date either, it
+  is overdue by an unknown number of days.
+- Its due day is that last visit (or filing) plus the interval; days overdue
+  count from the day after, and are 0 while it is covered.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from kam import abc, ics
+from kam.db import Database
+from kam.filters import Filters
+from kam.periods import Period
+from kam.revisit_policy import Policy, assign
+
+CLASS_ORDER = {"A": 0, "B": 1, "C": 2}
+NO_CLASS = "none"
+OUTCOMES = ("on_time", "late", "missed", "open", "cancelled")
+
+
+def as_of(filters: Filters, today: dt.date) -> dt.date:
+    """Coverage is read at the end of the chosen period, or today if the period runs on."""
+    return min(filters.period.end, today)
+
+
+def class_window(day: dt.date) -> Period:
+    """The 12 months up to and including the day."""
+    year_before = (pd.Timestamp(day) - pd.DateOffset(years=1)).date()
+    return Period(year_before + dt.timedelta(days=1), day)
+
+
+def classes(db: Database, day: dt.date) -> pd.DataFrame:
+    """customer_id, abc_class and revenue_12m of every customer with sales in the 12 months to the day."""
+    table = abc.abc_table(db, Filters(class_window(day), preset="custom"), "revenue")
+    return table[["customer_id", "abc_class", "value"]].rename(columns={"value": "revenue_12m"})
+
+
+def _days(series: pd.Series) -> pd.Series:
+    return series.dt.days.astype("Int64")
+
+
+def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
+    """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
+    where, params = filters.customer_condition("c")
+    frame = db.query(f"""
+        SELECT c.customer_id, c.name AS customer_name, c.tier, c.region, c.account_manager, c.created,
+               v.last_visit, p.next_plan
+        FROM customers c
+        LEFT JOIN (SELECT customer_id, MAX(date) AS last_visit FROM visits
+                   WHERE date <= $as_of GROUP BY 1) v ON v.customer_id = c.customer_id
+        LEFT JOIN (SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
+                   WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1) p
+               ON p.customer_id = c.customer_id
+        WHERE c.status = 'active' AND (c.created IS NULL OR c.created <= $as_of) AND {where}
+        ORDER BY c.customer_id
+    """, {**params, "as_of": day})
+    frame = frame.merge(classes(db, day), on="customer_id", how="left")
+    frame["revenue_12m"] = frame["revenue_12m"].fillna(0.0)
+    frame = assign(frame, policy)
+    reference = frame["last_visit"].fillna(frame["created"])
+    interval = pd.to_timedelta(frame["interval_days"].astype("float64"), unit="D")
+    frame["days_since"] = _days(pd.Timestamp(day) - reference)
+    frame["due_date"] = reference + interval
+    frame["covered"] = (frame["days_since"] <= frame["interval_days"]).fillna(False).astype(bool)
+    frame["days_overdue"] = (frame["days_since"] - frame["interval_days"]).clip(lower=0)
+    frame.loc[frame["days_since"].isna(), "days_overdue"] = pd.NA
+    return frame
+
+
+def coverage(table: pd.DataFrame) -> float | None:
+    """The share of accounts covered; None when there are no accounts."""
+    return float(table["covered"].mean()) if len(table) else None
+
+
+def coverage_by(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Accounts, covered accounts and coverage for each value of a column (class, tier, manager, region)."""
+    keys = table[column].astype("string").fillna(NO_CLASS if column == "abc_class" else "")
+    grouped = table.groupby(keys.rename(column), sort=True).agg(
+        accounts=("covered", "size"), covered=("covered", "sum")).reset_index()
+    grouped["coverage"] = grouped["covered"] / grouped["accounts"]
+    return grouped
+
+
+def month_ends(period: Period, last: dt.date) -> list[dt.date]:
+    """The last day of each month of the period, the final one cut at `last`."""
+    days, month = [], period.start.replace(day=1)
+    while month <= min(period.end, last):
+        end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+        days.append(min(end, period.end, last))
+        month = end + dt.timedelta(days=1)
+    return days
+
+
+def coverage_trend(db: Database, filters: Filters, policy: Policy, today: dt.date) -> pd.DataFrame:
+    """Coverage at the end of each month of the period (today for the month running)."""
+    rows = []
+    for day in month_ends(filters.period, today):
+        table = accounts(db, filters, day, policy)
+        rows.append({"month": day.replace(day=1), "as_of": day, "accounts": len(table),
+                     "covered": int(table["covered"].sum()), "coverage": coverage(table)})
+    return pd.DataFrame(rows, columns=["month", "as_of", "accounts", "covered", "coverage"])
+
+
+OVERDUE_COLUMNS = ["customer_id", "customer_name", "abc_class", "tier", "account_manager", "region",
+                   "last_visit", "interval_days", "days_overdue", "revenue_12m", "next_plan"]
+
+
+def overdue(table: pd.DataFrame) -> pd.DataFrame:
+    """Accounts not covered: class A first, then B, C and no class; within a class the most
+    overdue first (unknown days before all), then the most revenue."""
+    late = table[~table["covered"]].copy()
+    late["_class"] = late["abc_class"].map(CLASS_ORDER).fillna(len(CLASS_ORDER))
+    late["_days"] = late["days_overdue"].astype("float64").fillna(np.inf)
+    late = late.sort_values(["_class", "_days", "revenue_12m", "customer_id"],
+                            ascending=[True, False, False, True], kind="stable")
+    return late[OVERDUE_COLUMNS].reset_index(drop=True)
+
+
+def due_soon(table: pd.DataFrame, day: dt.date, days: int = 14) -> pd.DataFrame:
+    """Covered accounts whose due day falls from the day to `days` days later, soonest first."""
+    due, first = table["due_date"], pd.Timestamp(day)
+    soon = table[table["covered"] & (due >= first) & (due <= first + pd.Timedelta(days=days))].copy()
+    soon["days_left"] = _days(soon["due_date"] - pd.Timestamp(day))
+    soon["_class"] = soon["abc_class"].map(CLASS_ORDER).fillna(len(CLASS_ORDER))
+    soon = soon.sort_values(["due_date", "_class", "customer_id"], kind="stable")
+    return soon[["customer_id", "customer_name", "abc_class", "account_manager", "last_visit", "due_date",
+                 "days_left", "next_plan"]].reset_index(drop=True)
+
+
+def outcome(status: str, planned: dt.date, done: dt.date | None, day: dt.date, grace: int) -> str:
+    """on_time: done at most `grace` days after the planned day; late: done after that;
+    missed: still open more than `grace` days after it; open: not yet due; cancelled."""
+    deadline = planned + dt.timedelta(days=grace)
+    if status == "cancelled":
+        return "cancelled"
+    if status == "done":
+        return "late" if done is not None and done > deadline else "on_time"
+    return "missed" if day > deadline else "open"
+
+
+def adherence(db: Database, filters: Filters, day: dt.date, grace: int) -> pd.DataFrame:
+    """Per account manager: plans of the period due by the day, by outcome, and the share on time
+    among those done or missed."""
+    where, params = filters.condition("p.planned_date")
+    plans = db.query(f"""
+        SELECT COALESCE(c.account_manager, '') AS account_manager, p.status, p.planned_date, p.done_date
+        FROM revisit_plans p LEFT JOIN customers c ON c.customer_id = p.customer_id
+        WHERE {where} AND p.planned_date <= $as_of
+    """, {**params, "as_of": day})
+    plans["outcome"] = [outcome(s, p.date(), None if pd.isna(d) else d.date(), day, grace)
+                        for s, p, d in zip(plans["status"], plans["planned_date"], plans["done_date"])]
+    table = pd.crosstab(plans["account_manager"], plans["outcome"]).reindex(columns=list(OUTCOMES), fill_value=0)
+    table.columns.name = None
+    table = table.reset_index()
+    table["plans"] = table[list(OUTCOMES)].sum(axis=1)
+    judged = table["on_time"] + table["late"] + table["missed"]
+    table["on_time_share"] = (table["on_time"] / judged.where(judged > 0)).astype("float64")
+    return table[["account_manager", "plans", *OUTCOMES, "on_time_share"]]
+
+
+def visits_in_period(db: Database, filters: Filters) -> pd.DataFrame:
+    """The period's visits with their account's name, manager, region and tier."""
+    where, params = filters.condition("v.date")
+    return db.query(f"""
+        SELECT v.visit_id, v.date, v.customer_id, c.name AS customer_name, c.account_manager, c.region, c.tier,
+               v.method, v.occasion, v.received_by, v.visited_by, v.discussed, v.deal_stage, v.progress,
+               v.satisfaction, v.next_visit_date, v.next_visit_purpose, v.plan_id, v.recorded_by
+        FROM visits v LEFT JOIN customers c ON c.customer_id = v.customer_id
+        WHERE {where}
+        ORDER BY v.date DESC, v.visit_id DESC
+    """, params)
+
+
+def mix(visits: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Visits and their share for each method or occasion ("" where none was recorded)."""
+    counts = visits[column].astype("string").fillna("").value_counts().rename("visits")
+    out = counts.rename_axis(column).reset_index()
+    out["share"] = out["visits"] / out["visits"].sum() if len(out) else 0.0
+    return out
+
+
+def satisfaction_by_class(visits: pd.DataFrame, classes_now: pd.DataFrame) -> pd.DataFrame:
+    """Average satisfaction (1-5) of the scored visits, by the account's class at the as-of day."""
+    scored = visits[visits["satisfaction"].notna()].merge(classes_now[["customer_id", "abc_class"]],
+                                                          on="customer_id", how="left")
+    scored["abc_class"] = scored["abc_class"].astype("string").fillna(NO_CLASS)
+    out = scored.groupby("abc_class").agg(visits=("satisfaction", "size"),
+                                          satisfaction=("satisfaction", "mean")).reset_index()
+    return out.sort_values("abc_class", key=lambda s: s.map(CLASS_ORDER).fillna(9)).reset_index(drop=True)
+
+
+def satisfaction_by_month(visits: pd.DataFrame) -> pd.DataFrame:
+    scored = visits[visits["satisfaction"].notna()]
+    month = scored["date"].dt.to_period("M").dt.start_time.rename("month")
+    return scored.groupby(month).agg(visits=("satisfaction", "size"),
+                                     satisfaction=("satisfaction", "mean")).reset_index()
+
+
+def open_plans(db: Database, filters: Filters | None = None, customer_id: str | None = None) -> pd.DataFrame:
+    """Plans still open, earliest first: the filtered accounts', or one account's."""
+    where, params = filters.customer_condition("c") if filters else ("TRUE", {})
+    if customer_id is not None:
+        where, params = f"{where} AND p.customer_id = $customer_id", {**params, "customer_id": customer_id}
+    return db.query(f"""
+        SELECT p.plan_id, p.planned_date, p.customer_id, c.name AS customer_name, c.account_manager,
+               p.method, p.purpose, p.content, p.owner
+        FROM revisit_plans p LEFT JOIN customers c ON c.customer_id = p.customer_id
+        WHERE p.status = 'planned' AND {where}
+        ORDER BY p.planned_date, p.plan_id
+    """, params)
+
+
+def proposals(table: pd.DataFrame, day: dt.date, weeks: int) -> pd.DataFrame:
+    """A plan for every account due under the policy within `weeks` weeks of the day (overdue
+    ones included) that has no open plan from the day on; planned on its due day, or the day
+    itself if that has passed, by the policy's method, owned by its account manager."""
+    horizon = pd.Timestamp(day + dt.timedelta(weeks=weeks))
+    due = table[(table["due_date"].isna() | (table["due_date"] <= horizon)) & table["next_plan"].isna()].copy()
+    due["planned_date"] = due["due_date"].fillna(pd.Timestamp(day)).clip(lower=pd.Timestamp(day))
+    due["owner"] = due["account_manager"]
+    due["_class"] = due["abc_class"].map(CLASS_ORDER).fillna(len(CLASS_ORDER))
+    due = due.sort_values(["planned_date", "_class", "customer_id"], kind="stable")
+    return due[["customer_id", "customer_name", "abc_class", "tier", "last_visit", "due_date", "interval_days",
+                "planned_date", "method", "owner", "rule"]].reset_index(drop=True)
+
+
+def next_birthday(birthday: dt.date, start: dt.date) -> dt.date:
+    """The first birthday on or after start; 29 February is kept on the 28th in other years."""
+    for year in (start.year, start.year + 1):
+        try:
+            day = birthday.replace(year=year)
+        except ValueError:
+            day = dt.date(year, 2, 28)
+        if day >= start:
+            return day
+    raise AssertionError("unreachable")
+
+
+def birthdays(db: Database, filters: Filters, start: dt.date, days: int) -> pd.DataFrame:
+    """Key contacts of the filtered active accounts whose birthday falls from start to `days` days on."""
+    where, params = filters.customer_condition("c")
+    people = db.query(f"""
+        SELECT p.name AS contact, p.role, p.title, p.phone, p.birthday, p.customer_id,
+               c.name AS customer_name, c.account_manager
+        FROM contacts p JOIN customers c ON c.customer_id = p.customer_id
+        WHERE p.birthday IS NOT NULL AND c.status = 'active' AND {where}
+    """, params)
+    people["next_birthday"] = pd.to_datetime(pd.Series(
+        [next_birthday(b.date(), start) for b in people["birthday"]], dtype=object))
+    people["days_left"] = _days(people["next_birthday"] - pd.Timestamp(start))
+    soon = people[people["days_left"] <= days].sort_values(["next_birthday", "customer_id", "contact"])
+    return soon[["next_birthday", "days_left", "contact", "role", "title", "phone", "customer_id",
+                 "customer_name", "account_manager"]].reset_index(drop=True)
+
+
+def holiday_visits(table: pd.DataFrame, holidays: pd.DataFrame, policy: Policy, start: dt.date,
+                   days: int) -> pd.DataFrame:
+    """For each holiday from start to `days` days on, the accounts the policy revisits for it
+    (its holiday classes and tiers)."""
+    coming = holidays[(holidays["date"] >= pd.Timestamp(start))
+                      & (holidays["date"] <= pd.Timestamp(start + dt.timedelta(days=days)))]
+    chosen = table[table["abc_class"].isin(policy.holiday_classes) | table["tier"].isin(policy.holiday_tiers)]
+    pairs = coming.merge(chosen[["customer_id", "customer_name", "abc_class", "tier", "account_manager",
+                                 "next_plan"]], how="cross")
+    pairs["_class"] = pairs["abc_class"].map(CLASS_ORDER).fillna(len(CLASS_ORDER))
+    pairs = pairs.sort_values(["date", "_class", "customer_id"], kind="stable")
+    return pairs.drop(columns="_class").reset_index(drop=True)
+
+
+def visit_log(db: Database, filters: Filters, text: str = "", methods=(), occasions=()) -> pd.DataFrame:
+    """The period's visit records, newest first, narrowed by a search over the account and the
+    notes and by method and occasion."""
+    log = visits_in_period(db, filters)
+    keep = pd.Series(True, index=log.index)
+    if text.strip():
+        words = text.strip()
+        hay = log[["customer_id", "customer_name", "received_by", "visited_by", "discussed", "progress"]]
+        keep &= hay.astype("string").apply(lambda c: c.str.contains(words, case=False, regex=False)).any(axis=1)
+    if methods:
+        keep &= log["method"].isin(methods)
+    if occasions:
+        keep &= log["occasion"].isin(occasions)
+    return log[keep].reset_index(drop=True)
+
+
+def planned_for_calendar(db: Database, filters: Filters, start: dt.date) -> pd.DataFrame:
+    """Open plans from start on, for the calendar file."""
+    plans = open_plans(db, filters)
+    return plans[plans["planned_date"] >= pd.Timestamp(start)].reset_index(drop=True)
+
+
+def calendar_file(plans: pd.DataFrame, t) -> bytes:
+    """The plans as an iCalendar file: one all-day event per plan, named in the catalogue's language."""
+    events = []
+    for plan in plans.itertuples(index=False):
+        method = t(f"method.{plan.method}") if isinstance(plan.method, str) and plan.method else ""
+        details = [(t("col.revisit_plans.purpose"), plan.purpose), (t("col.revisit_plans.content"), plan.content),
+                   (t("col.revisit_plans.owner"), plan.owner), (t("col.customer_id"), plan.customer_id),
+                   (t("col.revisit_plans.plan_id"), plan.plan_id)]
+        events.append(ics.Event(
+            uid=f"{plan.plan_id}@kam.revisits", day=plan.planned_date.date(),
+            summary=t("revisit.ics_summary", customer=plan.customer_name or plan.customer_id, method=method).strip(),
+            description="\n".join(f"{label}: {value}" for label, value in details if isinstance(value, str) and value),
+            categories=t("revisit.ics_category")))
+    return ics.calendar(events, name=t("revisit.ics_calendar"))

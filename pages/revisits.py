@@ -1,0 +1,167 @@
+import datetime as dt
+
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from kam import formatting as fmt
+from kam import holidays, revisit_policy, revisits
+from pages import ui
+from pages.revisit_view import named, policy_sentence, shown
+
+ctx = ui.context()
+t, lang, filters = ctx.t, ctx.lang, ctx.filters
+today = ui.today()
+policy = revisit_policy.load(ctx.db)
+day = revisits.as_of(filters, today)
+before_day = revisits.as_of(filters.previous(), today)
+
+st.title(t("revisit.dashboard_title"))
+st.caption(filters.human_clause(t) + " " + t("revisit.as_of", day=day, before=before_day))
+
+table = revisits.accounts(ctx.db, filters, day, policy)
+previous = revisits.accounts(ctx.db, filters, before_day, policy)
+if table.empty:
+    st.info(t("revisit.no_accounts"))
+    st.stop()
+visits = revisits.visits_in_period(ctx.db, filters)
+late = revisits.overdue(table)
+soon = revisits.due_soon(table, day, 14)
+
+
+# ---- the headline numbers -------------------------------------------------
+now_share, before_share = revisits.coverage(table), revisits.coverage(previous)
+cells = st.columns(5)
+cells[0].metric(t("revisit.kpi_coverage"), fmt.share(now_share),
+                fmt.change(now_share - before_share, "share") if before_share is not None else None, border=True,
+                help=t("revisit.kpi_coverage_help"))
+cells[1].metric(t("revisit.kpi_overdue"), fmt.count(len(late)), border=True, help=t("revisit.kpi_overdue_help"))
+cells[2].metric(t("revisit.kpi_due_soon"), fmt.count(len(soon)), border=True, help=t("revisit.kpi_due_soon_help"))
+cells[3].metric(t("revisit.kpi_visits"), fmt.count(len(visits)), border=True, help=t("revisit.kpi_visits_help"))
+score = visits["satisfaction"].mean()
+cells[4].metric(t("revisit.kpi_satisfaction"), "–" if visits["satisfaction"].isna().all() else f"{score:.2f} / 5",
+                border=True, help=t("revisit.kpi_satisfaction_help"))
+st.caption(t("revisit.rule", policy=policy_sentence(policy, t), day=day))
+
+# ---- coverage by group and over time --------------------------------------
+left, right = st.columns(2)
+with left:
+    st.subheader(t("revisit.coverage_by"))
+    groups = ("abc_class", "tier", "account_manager", "region")
+    group = st.segmented_control(t("revisit.group_by"), groups, default="abc_class", key="rv_group",
+                                 format_func=lambda g: t(f"col.{g}"))
+    by = revisits.coverage_by(table, group or "abc_class")
+    by["label"] = named(by, group or "abc_class", t)
+    figure = px.bar(by, x="label", y="coverage", text=[f"{c:.0%} ({n}/{m})" for c, n, m in
+                                                       zip(by["coverage"], by["covered"], by["accounts"])],
+                    labels={"label": "", "coverage": t("col.revisit.coverage")}, height=340)
+    figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10})
+    st.plotly_chart(figure, width="stretch")
+with right:
+    st.subheader(t("revisit.trend"))
+    trend = revisits.coverage_trend(ctx.db, filters, policy, today)
+    figure = px.line(trend, x="month", y="coverage", markers=True, height=340,
+                     labels={"month": t("overview.month"), "coverage": t("col.revisit.coverage")})
+    figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10})
+    st.plotly_chart(figure, width="stretch")
+    st.caption(t("revisit.trend_help"))
+
+# ---- who is overdue, who is due soon --------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("revisit.overdue_title", count=len(late)))
+    st.caption(t("revisit.overdue_help"))
+    columns = ["customer_name", "abc_class", "account_manager", "last_visit", "days_overdue", "revenue_12m",
+               "next_plan"]
+    st.dataframe(shown(late, columns, t), hide_index=True, width="stretch", placeholder="–",
+                 column_config={t("col.revisit.revenue_12m"): st.column_config.NumberColumn(format="yen")})
+    ui.csv_download(shown(late, revisits.OVERDUE_COLUMNS, t), t("common.download_csv"), f"overdue_{day}.csv",
+                    key="rv_overdue_csv")
+with right:
+    st.subheader(t("revisit.due_soon_title", count=len(soon)))
+    st.caption(t("revisit.due_soon_help"))
+    st.dataframe(shown(soon, ["customer_name", "abc_class", "account_manager", "due_date", "days_left"], t),
+                 hide_index=True, width="stretch", placeholder="–")
+
+# ---- plan adherence ---------------------------------------------------------
+st.subheader(t("revisit.adherence"))
+st.caption(t("revisit.adherence_help", grace=policy.grace_days))
+plans = revisits.adherence(ctx.db, filters, day, policy.grace_days)
+if plans.empty:
+    st.info(t("revisit.no_plans"))
+else:
+    left, right = st.columns([3, 2])
+    colours = {"on_time": "#2e7d32", "late": "#f9a825", "missed": "#c62828", "open": "#90a4ae",
+               "cancelled": "#cfd8dc"}
+    figure = go.Figure()
+    for result in revisits.OUTCOMES:
+        figure.add_bar(y=plans["account_manager"], x=plans[result], name=t(f"col.revisit.{result}"),
+                       orientation="h", marker_color=colours[result])
+    figure.update_layout(barmode="stack", height=80 + 36 * len(plans), margin={"t": 10, "b": 10},
+                         legend={"orientation": "h", "y": -0.2, "traceorder": "normal"})
+    left.plotly_chart(figure, width="stretch")
+    right.dataframe(shown(plans, ["account_manager", "plans", *revisits.OUTCOMES, "on_time_share"], t),
+                    hide_index=True, width="stretch", placeholder="–",
+                    column_config={t("col.revisit.on_time_share"): st.column_config.NumberColumn(format="percent")})
+
+# ---- how we revisit, and how satisfied they are --------------------------
+st.subheader(t("revisit.mix"))
+st.caption(t("revisit.mix_help"))
+cells = st.columns(4)
+for cell, column in zip(cells[:2], ("method", "occasion")):
+    counts = revisits.mix(visits, column)
+    counts["label"] = named(counts, column, t)
+    cell.plotly_chart(px.pie(counts, names="label", values="visits", hole=0.45, height=300,
+                             title=t(f"col.visits.{column}")).update_layout(margin={"t": 40, "b": 10}),
+                      width="stretch")
+by_class = revisits.satisfaction_by_class(visits, revisits.classes(ctx.db, day))
+by_class["label"] = named(by_class, "abc_class", t)
+cells[2].plotly_chart(px.bar(by_class, x="label", y="satisfaction", text_auto=".2f", height=300,
+                             title=t("revisit.satisfaction_by_class"),
+                             labels={"label": "", "satisfaction": t("col.satisfaction")})
+                      .update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10}), width="stretch")
+by_month = revisits.satisfaction_by_month(visits)
+cells[3].plotly_chart(px.line(by_month, x="month", y="satisfaction", markers=True, height=300,
+                              title=t("revisit.satisfaction_by_month"),
+                              labels={"month": "", "satisfaction": t("col.satisfaction")})
+                      .update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10}), width="stretch")
+
+# ---- reminders ---------------------------------------------------------------
+st.subheader(t("revisit.reminders"))
+ahead = st.columns(4)[0].number_input(t("revisit.reminder_days"), 1, 366, 30, step=1, key="rv_ahead")
+st.caption(t("revisit.reminders_help", start=today, days=ahead))
+left, right = st.columns(2)
+with left:
+    people = revisits.birthdays(ctx.db, filters, today, ahead)
+    st.markdown(f"**{t('revisit.birthdays', count=len(people))}**")
+    st.dataframe(shown(people, ["next_birthday", "days_left", "contact", "role", "customer_name", "account_manager",
+                                "phone"], t), hide_index=True, width="stretch", placeholder="–", height=300)
+with right:
+    listed = holidays.load(ctx.db)
+    window = holidays.between(listed, today, today + dt.timedelta(days=ahead))
+    joiner = t("revisit.list_joiner")
+    if window.empty:
+        later = listed[listed["date"].dt.date > today].head(1)
+        st.markdown(f"**{t('revisit.no_holidays')}**")
+        if len(later):
+            st.caption(t("revisit.next_holiday", name=holidays.name(later.iloc[0], lang),
+                         day=later.iloc[0]["date"].date()))
+    else:
+        names = joiner.join(f"{holidays.name(h, lang)} ({h['date']:%Y-%m-%d})" for _, h in window.iterrows())
+        who = joiner.join([t(f"abc.class.{c}") for c in policy.holiday_classes]
+                          + [t(f"tier.{x}") for x in policy.holiday_tiers])
+        coming = revisits.holiday_visits(revisits.accounts(ctx.db, filters, today, policy), window, policy, today,
+                                         ahead)
+        coming["holiday"] = [holidays.name(h, lang) for _, h in coming.iterrows()]
+        st.markdown(f"**{t('revisit.holidays', names=names, who=who)}**")
+        st.dataframe(shown(coming.rename(columns={"date": "holiday_date"}),
+                           ["holiday_date", "holiday", "customer_name", "abc_class", "account_manager", "next_plan"], t),
+                     hide_index=True, width="stretch", placeholder="–", height=300)
+
+# ---- the calendar file -------------------------------------------------------
+st.subheader(t("revisit.calendar"))
+planned = revisits.planned_for_calendar(ctx.db, filters, today)
+st.caption(t("revisit.calendar_help", count=len(planned)))
+st.download_button(t("revisit.calendar_download"), revisits.calendar_file(planned, t),
+                   file_name=f"revisits_{today}.ics", mime="text/calendar", key="rv_ics",
+                   disabled=planned.empty)
