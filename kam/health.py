@@ -1,0 +1,248 @@
+"""Accounts at risk: a health score a person can check by hand.
+
+The score is the weighted average of four parts, each worth 0 to 100 points by
+its bands (weights and bands are editable settings):
+- sales: this period's sales against the period before, in percent of change;
+  a band gives its points when the change is at least its limit;
+- visits: days since the last visit as a multiple of the account's revisit
+  interval (kam.revisits' rule: the clock of an account never visited starts on
+  its filing day); a band gives its points when the multiple is at most its limit;
+- complaints: complaints open on the as-of day; at most the limit;
+- receivables: days the oldest unpaid invoice is past due on the as-of day; at most the limit.
+A figure past every band scores 0; an account with no sales before the period
+(new business) scores full sales points. Accounts scored: the active accounts
+of kam.revisits with sales in the period or the period before. Below the
+at-risk line an account is at risk, below the watch line it is watched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kam import complaints, revisit_policy, revisits, settings
+from kam.db import Database
+from kam.filters import Filters
+from kam.formatting import money
+from kam.records import InvalidRecords, Problem
+from kam.store import Store
+
+KEY = "health.scoring"
+PARTS = ("sales", "visits", "complaints", "receivables")
+# sales bands are floors (at least), the others ceilings (at most)
+AT_LEAST = {"sales"}
+STATUSES = ("at_risk", "watch", "healthy")
+
+
+@dataclass(frozen=True)
+class Scoring:
+    weights: dict = field(default_factory=lambda: {"sales": 40, "visits": 25, "complaints": 20, "receivables": 15})
+    bands: dict = field(default_factory=lambda: {
+        "sales": [[-10, 100], [-30, 50]],       # change in %
+        "visits": [[1, 100], [2, 50]],          # days since last visit / interval
+        "complaints": [[0, 100], [1, 50]],      # open complaints
+        "receivables": [[0, 100], [30, 50]],    # days the oldest unpaid invoice is overdue
+    })
+    at_risk_below: float = 65
+    watch_below: float = 85
+
+    def to_json(self) -> dict:
+        return {"weights": self.weights, "bands": self.bands, "at_risk_below": self.at_risk_below,
+                "watch_below": self.watch_below}
+
+
+DEFAULT = Scoring()
+
+
+def build(weights: dict, bands: dict, at_risk_below, watch_below) -> Scoring:
+    """A checked scoring; raises InvalidRecords naming each problem (column = the part or line)."""
+    problems = []
+    for part in PARTS:
+        weight = weights.get(part)
+        if not isinstance(weight, (int, float)) or weight < 0:
+            problems.append(Problem(None, f"weight.{part}", weight, "minimum", "a weight of 0 or more"))
+        rows = bands.get(part) or []
+        limits = [r[0] for r in rows]
+        if any(not 0 <= r[1] <= 100 for r in rows):
+            problems.append(Problem(None, f"bands.{part}", rows, "points_range"))
+        if limits != sorted(limits, reverse=part in AT_LEAST):
+            problems.append(Problem(None, f"bands.{part}", rows, "bands_order"))
+    if not problems and sum(weights[p] for p in PARTS) <= 0:
+        problems.append(Problem(None, "weight.sales", 0, "weights_zero"))
+    if not 0 <= at_risk_below <= watch_below <= 100:
+        problems.append(Problem(None, "at_risk_below", (at_risk_below, watch_below), "lines_order"))
+    if problems:
+        raise InvalidRecords(KEY, problems)
+    return Scoring({p: float(weights[p]) for p in PARTS},
+                   {p: [[float(a), float(b)] for a, b in bands.get(p) or []] for p in PARTS},
+                   float(at_risk_below), float(watch_below))
+
+
+def load(db: Database) -> Scoring:
+    stored = settings.load(db, KEY, None)
+    return DEFAULT if stored is None else build(**stored)
+
+
+def save(store: Store, scoring: Scoring, *, user: str | None = None) -> str:
+    return settings.save(store, KEY, scoring.to_json(), user=user)
+
+
+def points(part: str, figure, bands) -> float:
+    """The points a figure earns: the first band it meets; 0 past every band or with no figure."""
+    if figure is None or pd.isna(figure):
+        return 0.0
+    for limit, earned in bands:
+        if (figure >= limit) if part in AT_LEAST else (figure <= limit):
+            return float(earned)
+    return 0.0
+
+
+# ---- the figures ----------------------------------------------------------------
+def _sales(db: Database, filters: Filters) -> pd.DataFrame:
+    now, before = filters.period, filters.previous().period
+    return db.query("""
+        SELECT customer_id,
+               COALESCE(SUM(amount) FILTER (WHERE date BETWEEN $s1 AND $e1), 0) AS sales_now,
+               COALESCE(SUM(amount) FILTER (WHERE date BETWEEN $s0 AND $e0), 0) AS sales_before
+        FROM sales WHERE date BETWEEN $s0 AND $e1 GROUP BY 1""",
+                    {"s1": now.start, "e1": now.end, "s0": before.start, "e0": before.end})
+
+
+def _open_complaints(db: Database, day: dt.date) -> pd.DataFrame:
+    return db.query(f"""SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
+                        WHERE {complaints.OPEN_ON} GROUP BY 1""", {"day": day})
+
+
+def _overdue(db: Database, day: dt.date) -> pd.DataFrame:
+    """Per customer, what is unpaid and past due on the day, and the oldest such invoice's days overdue.
+
+    A payment counts from its paid date (a paid date without an amount pays the invoice);
+    an amount paid without a date counts as paid all along."""
+    return db.query("""
+        WITH open AS (
+            SELECT customer_id, due_date,
+                   amount - CASE WHEN paid_date IS NULL THEN COALESCE(paid_amount, 0)
+                                 WHEN paid_date <= $day THEN COALESCE(paid_amount, amount)
+                                 ELSE 0 END AS unpaid
+            FROM payments WHERE due_date < $day AND invoice_date <= $day)
+        SELECT customer_id, SUM(unpaid) AS overdue_amount, MAX(date_diff('day', due_date, $day)) AS overdue_days
+        FROM open WHERE unpaid > 0.005 GROUP BY 1""", {"day": day})
+
+
+def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """Each scored account with the figure behind every part."""
+    day = revisits.as_of(filters, today)
+    frame = revisits.accounts(db, filters, day, revisit_policy.load(db))
+    frame = frame.merge(_sales(db, filters), on="customer_id", how="inner")
+    frame = frame[(frame["sales_now"] != 0) | (frame["sales_before"] != 0)]
+    frame = frame.merge(_open_complaints(db, day), on="customer_id", how="left")
+    frame = frame.merge(_overdue(db, day), on="customer_id", how="left")
+    frame["open_complaints"] = frame["open_complaints"].fillna(0).astype(int)
+    frame["overdue_amount"] = frame["overdue_amount"].fillna(0.0)
+    frame["overdue_days"] = frame["overdue_days"].fillna(0).astype(int)
+    before = frame["sales_before"].where(frame["sales_before"] > 0)
+    frame["sales_change"] = (frame["sales_now"] / before - 1) * 100
+    frame["visit_multiple"] = (frame["days_since"].astype("float64")
+                               / frame["interval_days"].astype("float64"))
+    frame["as_of"] = day
+    return frame.reset_index(drop=True)
+
+
+FIGURE = {"sales": "sales_change", "visits": "visit_multiple", "complaints": "open_complaints",
+          "receivables": "overdue_days"}
+
+
+def score(frame: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:
+    """Points per part, the weighted score and the status of each account."""
+    out = frame.copy()
+    for part in PARTS:
+        out[f"points_{part}"] = [points(part, v, scoring.bands[part]) for v in out[FIGURE[part]]]
+    # new business: nothing sold before the period, so nothing has fallen
+    out.loc[out["sales_change"].isna() & (out["sales_now"] > 0), "points_sales"] = 100.0
+    total = sum(scoring.weights[p] for p in PARTS)
+    out["score"] = sum(out[f"points_{p}"] * scoring.weights[p] for p in PARTS) / total
+    out["status"] = np.select([out["score"] < scoring.at_risk_below, out["score"] < scoring.watch_below],
+                              ["at_risk", "watch"], "healthy")
+    return out
+
+
+def why(row, t, lang: str, scoring: Scoring = DEFAULT) -> str:
+    """One sentence naming every part that cost the account points."""
+    parts = []
+    costs = {p: row[f"points_{p}"] < 100 and scoring.weights[p] > 0 for p in PARTS}
+    if costs["sales"]:
+        if pd.isna(row["sales_change"]):
+            parts.append(t("health.why.no_sales"))
+        else:
+            parts.append(t("health.why.sales", change=-row["sales_change"] / 100,
+                           before=money(row["sales_before"], lang)))
+    if costs["visits"]:
+        if pd.isna(row["days_since"]):
+            parts.append(t("health.why.never_visited"))
+        else:
+            parts.append(t("health.why.visits", days=int(row["days_since"]), policy=int(row["interval_days"])))
+    if costs["complaints"]:
+        parts.append(t("health.why.complaints", count=int(row["open_complaints"])))
+    if costs["receivables"]:
+        parts.append(t("health.why.receivables", amount=money(row["overdue_amount"], lang),
+                       days=int(row["overdue_days"])))
+    return t("health.why.joiner").join(parts)
+
+
+def scores(db: Database, filters: Filters, today: dt.date, scoring: Scoring | None = None) -> pd.DataFrame:
+    return score(figures(db, filters, today), scoring or load(db))
+
+
+def at_risk(db: Database, filters: Filters, today: dt.date, t, lang: str, *, include_watch: bool = False,
+            scoring: Scoring | None = None) -> pd.DataFrame:
+    """The accounts at risk (and watched, if asked), biggest revenue at stake first, each with its reason."""
+    scoring = scoring or load(db)
+    table = scores(db, filters, today, scoring)
+    wanted = ("at_risk", "watch") if include_watch else ("at_risk",)
+    table = table[table["status"].isin(wanted)].copy()
+    table["reasons"] = [why(row, t, lang, scoring) for _, row in table.iterrows()]
+    return table.sort_values(["revenue_12m", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def at_risk_count(db: Database, filters: Filters, today: dt.date) -> int:
+    return int((scores(db, filters, today)["status"] == "at_risk").sum())
+
+
+def explain(row, scoring: Scoring) -> pd.DataFrame:
+    """The score of one account, part by part: figure, points, weight and what it adds to the score."""
+    total = sum(scoring.weights[p] for p in PARTS)
+    return pd.DataFrame([{
+        "part": part, "figure": row[FIGURE[part]], "points": row[f"points_{part}"],
+        "weight": scoring.weights[part], "contribution": row[f"points_{part}"] * scoring.weights[part] / total,
+    } for part in PARTS])
+
+
+# ---- the same in words ------------------------------------------------------------
+def figure_text(t, lang: str, part: str, row) -> str:
+    """An account's own figure for one part, as a person checks it."""
+    if part == "sales":
+        change = "–" if pd.isna(row["sales_change"]) else f"{row['sales_change'] / 100:+.0%}"
+        return t("health.figure.sales", now=money(row["sales_now"], lang), before=money(row["sales_before"], lang),
+                 change=change)
+    if part == "visits":
+        if pd.isna(row["days_since"]):
+            return t("health.figure.never_visited", policy=int(row["interval_days"]))
+        return t("health.figure.visits", days=int(row["days_since"]), policy=int(row["interval_days"]))
+    if part == "complaints":
+        return t("health.figure.complaints", count=int(row["open_complaints"]))
+    return t("health.figure.receivables", amount=money(row["overdue_amount"], lang), days=int(row["overdue_days"]))
+
+
+def band_text(t, part: str, bands) -> str:
+    """The bands of one part in words, e.g. "≥ -10%: 100 · ≥ -30%: 50 · otherwise 0"."""
+    sign = "≥" if part in AT_LEAST else "≤"
+    steps = [f"{sign} {t(f'health.unit.{part}', limit=limit)}: {earned:g}" for limit, earned in bands]
+    return " · ".join(steps + [t("health.otherwise")])
+
+
+def rules(t, scoring: Scoring) -> pd.DataFrame:
+    """Each part with its weight and bands: the whole score on one screen."""
+    return pd.DataFrame([{"part": t(f"health.part.{p}"), "weight": scoring.weights[p],
+                          "rule": band_text(t, p, scoring.bands[p])} for p in PARTS])
