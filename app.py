@@ -13,6 +13,16 @@ ctx = ui.Context(store=db.store, db=db, t=t, lang=lang, user=ui.user_field(t))
 st.session_state["ctx"] = ctx
 
 
+def page(name: str, icon: str, default: bool = False) -> st.Page:
+    # The address is the file's name: Streamlit serves a first request to an
+    # address from the pages/ folder by file name (see ui.context).
+    return st.Page(f"pages/{name}.py", title=t(f"page.{name}"), icon=f":material/{icon}:", url_path=name,
+                   default=default)
+
+
+import_page = page("import", "upload_file")
+
+
 def empty_store() -> None:
     st.title(t("app.title"))
     st.subheader(t("empty.title"))
@@ -25,25 +35,35 @@ def empty_store() -> None:
             written = demo.generate(ctx.store, user=ctx.user)
         st.success(t("empty.loaded", rows=f"{sum(written.values()):,}"))
         st.rerun()
-    right.info(t("empty.import_cli"))
+    if right.button(t("empty.import_own"), width="stretch"):
+        st.switch_page(import_page)
 
 
 if ctx.store.is_empty():
     ui.bind_url(ctx)
-    st.navigation([st.Page(empty_store, title=t("empty.title"), icon=":material/rocket_launch:")]).run()
+    st.navigation([st.Page(empty_store, title=t("empty.title"), icon=":material/rocket_launch:"), import_page]).run()
 else:
     ctx.filters = ui.sidebar_filters(ctx)
     ui.bind_url(ctx)
     pages = {
         t("nav.dashboards"): [
-            st.Page("pages/overview.py", title=t("page.overview"), icon=":material/monitoring:", url_path="overview", default=True),
-            st.Page("pages/abc.py", title=t("page.abc"), icon=":material/stacked_bar_chart:", url_path="abc"),
+            page("overview", "monitoring", default=True),
+            page("abc", "stacked_bar_chart"),
+            page("revisits", "event_repeat"),
+            page("complaints", "report"),
+            page("churn", "person_remove"),
+            page("at_risk", "warning"),
         ],
         t("nav.records"): [
-            st.Page("pages/accounts.py", title=t("page.accounts"), icon=":material/contact_page:", url_path="accounts"),
+            page("accounts", "contact_page"),
+            page("visits", "edit_calendar"),
+            page("complaint_cards", "feedback"),
+            page("churn_records", "handshake"),
         ],
         t("nav.data"): [
-            st.Page("pages/data.py", title=t("page.data"), icon=":material/database:", url_path="data"),
+            page("data", "database"),
+            import_page,
+            page("settings", "settings"),
         ],
     }
     st.navigation(pages).run()

@@ -112,7 +112,7 @@ def migration(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """
     before = previous.set_index("customer_id")[["abc_class", "value"]]
     now = current.set_index("customer_id")[["abc_class", "value"]]
-    joined = before.join(now, how="outer", lsuffix="_before", rsuffix="_now")
+    joined = before.join(now, how="outer", suffixes=("_before", "_now"))
     joined["from"] = joined["abc_class_before"].fillna("new")
     joined["to"] = joined["abc_class_now"].fillna("lost")
     joined["moved_value"] = joined["value_now"].fillna(joined["value_before"])
@@ -127,7 +127,7 @@ def fell_from_a(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """Accounts that were A and are no longer: each needs a recorded reason."""
     was_a = previous[previous["abc_class"] == "A"]
     now = current.set_index("customer_id")[["abc_class", "value"]]
-    out = was_a.join(now, on="customer_id", rsuffix="_now")
+    out = was_a.join(now, on="customer_id", suffixes=("", "_now"))
     out = out[out["abc_class_now"].ne("A") | out["abc_class_now"].isna()].copy()
     out["abc_class_now"] = out["abc_class_now"].fillna("lost")
     out["value_now"] = out["value_now"].fillna(0.0)

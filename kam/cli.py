@@ -11,10 +11,11 @@ import sys
 
 import pandas as pd
 
-from kam import abc, tables
+from kam import abc, import_cli, tables
 from kam.db import Database
 from kam.filters import Filters
-from kam.periods import Period
+from kam.i18n import LANGUAGES, translator
+from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
 from kam.store import Store
 
 FORMATS = ("csv", "json", "table")
@@ -77,14 +78,7 @@ def cmd_demo(store: Store, args) -> int:
 
 def cmd_abc(store: Store, args) -> int:
     db = Database(store)
-    if args.start or args.end:
-        start = args.start or dt.date(1900, 1, 1)
-        end = args.end or dt.date(9999, 12, 31)
-        if end < start:
-            raise UsageError(f"--end {end} is before --start {start}")
-    else:
-        start, end = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
-    table = abc.abc_table(db, Filters(Period(start, end), preset="custom"), args.measure, args.cuts)
+    table = abc.abc_table(db, _all_or_between(args), args.measure, args.cuts)
     out = table[["customer_id", "customer_name", "value", "share", "cumulative_share", "abc_class"]].copy()
     out["value"] = out["value"].round(2)
     out[["share", "cumulative_share"]] = out[["share", "cumulative_share"]].round(6)
@@ -92,8 +86,50 @@ def cmd_abc(store: Store, args) -> int:
     return 0
 
 
+def _all_or_between(args) -> Filters:
+    """Filters for --start/--end: every date when neither is given."""
+    start = args.start or dt.date(1900, 1, 1)
+    end = args.end or dt.date(9999, 12, 31)
+    if end < start:
+        raise UsageError(f"--end {end} is before --start {start}")
+    return Filters(Period(start, end), preset="custom")
+
+
+def cmd_churn_reasons(store: Store, args) -> int:
+    from kam import churn
+
+    out = churn.reasons_breakdown(Database(store), _all_or_between(args))
+    out["lost_revenue"] = out["lost_revenue"].round(2)
+    emit(out[["reason", "customers", "lost_revenue"]], args.format)
+    return 0
+
+
+def cmd_at_risk(store: Store, args) -> int:
+    from kam import health
+
+    today = args.as_of or dt.date.today()
+    filters = Filters(resolve(args.period, today), preset=args.period)
+    out = health.at_risk(Database(store), filters, today, translator(args.lang), args.lang)
+    out["score"] = out["score"].round(1)
+    emit(out[["customer_id", "score", "reasons"]], args.format)
+    return 0
+
+
 def cmd_tables(store: Store, args) -> int:
     emit(tables.status(store), args.format)
+    return 0
+
+
+def cmd_coverage(store: Store, args) -> int:
+    from kam import revisit_policy, revisits
+
+    db = Database(store)
+    day = args.as_of or dt.date.today()
+    everyone = Filters(Period(day, day), preset="custom")
+    table = revisits.accounts(db, everyone, day, revisit_policy.load(db))
+    out = table[["customer_id", "abc_class", "last_visit", "interval_days", "days_overdue", "covered"]].copy()
+    out["last_visit"] = out["last_visit"].dt.strftime("%Y-%m-%d")
+    emit(out, args.format)
     return 0
 
 
@@ -118,9 +154,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.set_defaults(run=cmd_abc)
 
+    p = sub.add_parser("churn-reasons", help="why customers left: churns per reason and the revenue lost")
+    p.add_argument("--start", type=_date, help="first churn day (default: all dates)")
+    p.add_argument("--end", type=_date, help="last churn day, inclusive (default: all dates)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_churn_reasons)
+
+    p = sub.add_parser("at-risk", help="accounts at risk, biggest revenue at stake first, each with why")
+    p.add_argument("--period", choices=[x for x in PRESETS if x != "custom"], default=DEFAULT_PRESET,
+                   help=f"compare this period's sales with the one before (default: {DEFAULT_PRESET})")
+    p.add_argument("--as-of", type=_date, help="the day the period is counted back from (default: today)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the reasons (default: en)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_at_risk)
+
     p = sub.add_parser("tables", help="each table's rows and version")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(run=cmd_tables)
+
+    import_cli.add_commands(sub)  # import, imports, undo-import, export
+
+    p = sub.add_parser("coverage", help="revisit coverage: one row per active account, as of a day")
+    p.add_argument("--as-of", type=_date, help="the day to judge coverage on (default: today)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_coverage)
     return top
 
 

@@ -72,11 +72,11 @@ class Filters:
     @classmethod
     def from_params(cls, params, today: dt.date) -> "Filters":
         """Filters from a query string; anything unreadable falls back to the default."""
-        preset = params.get("period", DEFAULT_PRESET)
+        preset = params.get("period") if params.get("period") in PRESETS else DEFAULT_PRESET
         try:
             start = dt.date.fromisoformat(params["start"]) if params.get("start") else None
             end = dt.date.fromisoformat(params["end"]) if params.get("end") else None
-            period = resolve(preset if preset in PRESETS else DEFAULT_PRESET, today, start, end)
+            period = resolve(preset, today, start, end)
         except ValueError:
             preset, period = DEFAULT_PRESET, resolve(DEFAULT_PRESET, today)
         lists = {attr: tuple(v for v in params.get(key, "").split(",") if v)

@@ -1,11 +1,12 @@
 """The overview's numbers: this period against the one before."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 
-from kam import abc
+from kam import abc, churn, complaints, health, revisit_policy, revisits
 from kam.db import Database
 from kam.filters import Filters
 from kam.periods import Period
@@ -17,6 +18,7 @@ class Kpi:
     value: float
     previous: float
     kind: str = "money"  # money | count | share
+    lower_is_better: bool = False  # churn, complaints, risk: a rise is bad news
 
     @property
     def change(self) -> float | None:
@@ -46,7 +48,29 @@ def _a_accounts(db: Database, filters: Filters, cuts) -> tuple[int, float]:
     return int(row["customers"]), float(row["value_share"])
 
 
-def kpis(db: Database, filters: Filters, cuts=abc.DEFAULT_CUTS) -> list[Kpi]:
+def revisit_coverage(db: Database, filters: Filters, today: dt.date) -> float:
+    """Revisit coverage at the period's end (today if it runs on); NaN when no account is counted."""
+    table = revisits.accounts(db, filters, revisits.as_of(filters, today), revisit_policy.load(db))
+    share = revisits.coverage(table)
+    return float("nan") if share is None else share
+
+
+def risk_kpis(db: Database, filters: Filters, today: dt.date) -> list[Kpi]:
+    """Churned customers and their lost revenue in the period, complaints open and accounts
+    at risk at its end; each against the period before."""
+    before = filters.previous()
+    lost, lost_before = churn.totals(db, filters), churn.totals(db, before)
+    return [
+        Kpi("kpi.churned_customers", lost["customers"], lost_before["customers"], "count", lower_is_better=True),
+        Kpi("kpi.lost_revenue", lost["lost_revenue"], lost_before["lost_revenue"], "money", lower_is_better=True),
+        Kpi("kpi.open_complaints", complaints.open_count(db, filters, revisits.as_of(filters, today)),
+            complaints.open_count(db, before, revisits.as_of(before, today)), "count", lower_is_better=True),
+        Kpi("kpi.at_risk_accounts", health.at_risk_count(db, filters, today),
+            health.at_risk_count(db, before, today), "count", lower_is_better=True),
+    ]
+
+
+def kpis(db: Database, filters: Filters, cuts=abc.DEFAULT_CUTS, today: dt.date | None = None) -> list[Kpi]:
     now, before = sales_totals(db, filters), sales_totals(db, filters.previous())
     a_now, a_before = _a_accounts(db, filters, cuts), _a_accounts(db, filters.previous(), cuts)
     return [
@@ -55,7 +79,9 @@ def kpis(db: Database, filters: Filters, cuts=abc.DEFAULT_CUTS) -> list[Kpi]:
         Kpi("kpi.active_customers", now["active_customers"], before["active_customers"], "count"),
         Kpi("kpi.a_accounts", a_now[0], a_before[0], "count"),
         Kpi("kpi.a_share", a_now[1], a_before[1], "share"),
-    ]
+        Kpi("kpi.revisit_coverage", revisit_coverage(db, filters, today or dt.date.today()),
+            revisit_coverage(db, filters.previous(), today or dt.date.today()), "share"),
+    ] + risk_kpis(db, filters, today or dt.date.today())
 
 
 def monthly_trend(db: Database, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -38,6 +38,7 @@ class Column:
     allowed: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    aliases: tuple[str, ...] = ()  # other headers an export may give it; the importer maps them
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -52,6 +53,9 @@ class Table:
     columns: tuple[Column, ...]
     key: str | None = None
     date_column: str | None = None
+    # Records whose ids the app makes when a file or form brings none (visit logs rarely number
+    # their lines); customers, orders and invoices keep the ids their own systems gave them.
+    id_prefix: str | None = None
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -87,82 +91,82 @@ VISIT_METHODS = ("phone", "email", "in_person", "video", "other")
 VISIT_OCCASIONS = ("periodic", "after_transaction", "holiday", "complaint_followup", "other")
 DEAL_STAGES = ("none", "lead", "needs", "proposal", "negotiation", "won", "lost")
 PLAN_STATUSES = ("planned", "done", "cancelled")
-COMPLAINT_CATEGORIES = ("product", "service", "delivery", "billing", "other")
 COMPLAINT_SEVERITIES = ("low", "medium", "high", "critical")
 COMPLAINT_STATUSES = ("open", "in_progress", "resolved", "closed")
-CHURN_REASONS = (
-    "product_quality", "service_level", "price", "competitor",
-    "business_changed", "contact_left", "other",
-)
+# Complaint categories and churn reasons are editable lists, seeded and checked against the
+# stored list when a record is saved (kam.complaints, kam.churn), so they have no allowed values here.
+RETENTION_STATUSES = ("planned", "in_progress", "done", "cancelled")
 
 
 def _c(name, type_, zh, en, **kw) -> Column:
     return Column(name, type_, zh, en, **kw)
 
 
-CUSTOMER = _c("customer_id", "text", "客户编号", "Customer ID", required=True)
+CUSTOMER_ALIASES = ("客户代码", "客户编码", "客户号", "客户ID", "客户代号", "客户", "customer code",
+                    "customer no", "customer number", "cust id", "account id", "account number")
+CUSTOMER = _c("customer_id", "text", "客户编号", "Customer ID", required=True, aliases=CUSTOMER_ALIASES)
 
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("customers", "客户", "Customers", (
-        _c("customer_id", "text", "客户编号", "Customer ID", required=True),
-        _c("name", "text", "客户名称", "Customer name", required=True),
-        _c("industry", "text", "行业", "Industry"),
-        _c("region", "text", "区域", "Region"),
-        _c("size", "text", "规模", "Size", allowed=SIZES),
-        _c("tier", "text", "客户等级", "Tier", required=True, allowed=TIERS),
-        _c("account_manager", "text", "客户经理", "Account manager"),
-        _c("credit_limit", "float", "信用额度", "Credit limit", minimum=0),
-        _c("payment_terms_days", "int", "账期(天)", "Payment terms (days)", minimum=0),
-        _c("status", "text", "状态", "Status", required=True, allowed=CUSTOMER_STATUSES),
-        _c("created", "date", "建档日期", "Created"),
-        _c("profile", "text", "企业概况", "Company profile"),
+        _c("customer_id", "text", "客户编号", "Customer ID", required=True, aliases=CUSTOMER_ALIASES),
+        _c("name", "text", "客户名称", "Customer name", required=True, aliases=("客户名", "客户全称", "公司名称", "企业名称", "单位名称", "名称", "company", "company name", "account name")),
+        _c("industry", "text", "行业", "Industry", aliases=("所属行业", "行业类别")),
+        _c("region", "text", "区域", "Region", aliases=("地区", "所属区域", "大区", "片区", "area", "territory")),
+        _c("size", "text", "规模", "Size", allowed=SIZES, aliases=("企业规模", "公司规模", "company size")),
+        _c("tier", "text", "客户等级", "Tier", required=True, allowed=TIERS, aliases=("客户级别", "等级", "级别", "客户分类", "customer tier", "level", "grade")),
+        _c("account_manager", "text", "客户经理", "Account manager", aliases=("负责人", "销售代表", "业务员", "销售员", "owner", "account owner", "sales rep", "assigned to")),
+        _c("credit_limit", "float", "信用额度", "Credit limit", minimum=0, aliases=("授信额度", "credit")),
+        _c("payment_terms_days", "int", "账期(天)", "Payment terms (days)", minimum=0, aliases=("账期", "账期天数", "付款期限", "信用期", "payment terms")),
+        _c("status", "text", "状态", "Status", required=True, allowed=CUSTOMER_STATUSES, aliases=("客户状态",)),
+        _c("created", "date", "建档日期", "Created", aliases=("创建日期", "创建时间", "建档时间", "created on", "create date", "date created")),
+        _c("profile", "text", "企业概况", "Company profile", aliases=("公司简介", "企业简介", "简介", "profile", "description")),
     ), key="customer_id", date_column="created"),
     Table("contacts", "联系人", "Contacts", (
-        _c("contact_id", "text", "联系人编号", "Contact ID", required=True),
+        _c("contact_id", "text", "联系人编号", "Contact ID", required=True, aliases=("联系人ID", "联系人代码")),
         CUSTOMER,
-        _c("name", "text", "姓名", "Name", required=True),
+        _c("name", "text", "姓名", "Name", required=True, aliases=("联系人", "联系人姓名", "contact name", "full name")),
         _c("role", "text", "角色", "Role", allowed=CONTACT_ROLES),
-        _c("title", "text", "职务", "Job title"),
-        _c("phone", "text", "电话", "Phone"),
-        _c("email", "text", "电子邮件", "E-mail"),
-        _c("birthday", "date", "生日", "Birthday"),
-        _c("interests", "text", "兴趣爱好", "Interests"),
-    ), key="contact_id"),
+        _c("title", "text", "职务", "Job title", aliases=("职位", "title", "position")),
+        _c("phone", "text", "电话", "Phone", aliases=("手机", "手机号", "联系电话", "mobile", "phone number", "tel")),
+        _c("email", "text", "电子邮件", "E-mail", aliases=("邮箱", "电子邮箱", "email", "email address")),
+        _c("birthday", "date", "生日", "Birthday", aliases=("出生日期", "date of birth", "birth date")),
+        _c("interests", "text", "兴趣爱好", "Interests", aliases=("爱好", "hobbies")),
+    ), key="contact_id", id_prefix="CT"),
     Table("sales", "销售", "Sales", (
-        _c("order_id", "text", "订单号", "Order ID"),
+        _c("order_id", "text", "订单号", "Order ID", aliases=("订单编号", "单号", "销售单号", "单据编号", "order no", "order number", "so number")),
         CUSTOMER,
-        _c("date", "date", "日期", "Date", required=True),
-        _c("product", "text", "产品", "Product"),
-        _c("quantity", "float", "数量", "Quantity"),
-        _c("amount", "float", "金额", "Amount", required=True),
-        _c("cost", "float", "成本", "Cost"),
-        _c("profit", "float", "利润", "Profit"),
+        _c("date", "date", "日期", "Date", required=True, aliases=("订单日期", "销售日期", "单据日期", "交易日期", "order date", "sale date", "sales date")),
+        _c("product", "text", "产品", "Product", aliases=("产品名称", "商品", "商品名称", "品名", "物料名称", "item", "product name")),
+        _c("quantity", "float", "数量", "Quantity", aliases=("销量", "销售数量", "qty")),
+        _c("amount", "float", "金额", "Amount", required=True, aliases=("销售额", "销售金额", "含税金额", "价税合计", "成交金额", "revenue", "sales", "sales amount", "total")),
+        _c("cost", "float", "成本", "Cost", aliases=("成本金额", "销售成本")),
+        _c("profit", "float", "利润", "Profit", aliases=("毛利", "毛利额", "gross profit", "margin")),
     ), key="order_id", date_column="date"),
     Table("payments", "收款", "Payments", (
-        _c("invoice_id", "text", "发票号", "Invoice", required=True),
+        _c("invoice_id", "text", "发票号", "Invoice", required=True, aliases=("发票号码", "发票编号", "invoice no", "invoice number", "invoice id")),
         CUSTOMER,
-        _c("invoice_date", "date", "开票日期", "Invoice date", required=True),
-        _c("amount", "float", "应收金额", "Amount due", required=True),
-        _c("due_date", "date", "到期日", "Due date", required=True),
-        _c("paid_date", "date", "收款日期", "Paid date"),
-        _c("paid_amount", "float", "已收金额", "Amount paid", minimum=0),
+        _c("invoice_date", "date", "开票日期", "Invoice date", required=True, aliases=("发票日期",)),
+        _c("amount", "float", "应收金额", "Amount due", required=True, aliases=("发票金额", "金额", "应收款", "amount", "invoice amount")),
+        _c("due_date", "date", "到期日", "Due date", required=True, aliases=("到期日期", "应收日期", "付款到期日")),
+        _c("paid_date", "date", "收款日期", "Paid date", aliases=("回款日期", "付款日期", "payment date")),
+        _c("paid_amount", "float", "已收金额", "Amount paid", minimum=0, aliases=("收款金额", "回款金额", "实收金额", "paid")),
     ), key="invoice_id", date_column="invoice_date"),
     Table("visits", "拜访记录", "Visits", (
-        _c("visit_id", "text", "拜访编号", "Visit ID", required=True),
+        _c("visit_id", "text", "拜访编号", "Visit ID", required=True, aliases=("回访编号", "访问编号", "拜访记录编号")),
         CUSTOMER,
-        _c("date", "date", "拜访日期", "Visit date", required=True),
-        _c("method", "text", "方式", "Method", required=True, allowed=VISIT_METHODS),
-        _c("occasion", "text", "场合", "Occasion", allowed=VISIT_OCCASIONS),
+        _c("date", "date", "拜访日期", "Visit date", required=True, aliases=("回访日期", "访问日期", "日期", "date")),
+        _c("method", "text", "方式", "Method", required=True, allowed=VISIT_METHODS, aliases=("拜访方式", "回访方式", "访问方式")),
+        _c("occasion", "text", "场合", "Occasion", allowed=VISIT_OCCASIONS, aliases=("回访类型", "拜访类型")),
         _c("received_by", "text", "接待人", "Received by"),
-        _c("visited_by", "text", "拜访人", "Visited by"),
-        _c("discussed", "text", "会谈内容", "Discussed"),
-        _c("deal_stage", "text", "商谈进展", "Deal stage", allowed=DEAL_STAGES),
+        _c("visited_by", "text", "拜访人", "Visited by", aliases=("回访人", "访问人")),
+        _c("discussed", "text", "会谈内容", "Discussed", aliases=("拜访内容", "回访内容", "访问内容")),
+        _c("deal_stage", "text", "商谈进展", "Deal stage", allowed=DEAL_STAGES, aliases=("商谈交易进展状况", "交易进展", "stage")),
         _c("progress", "text", "进展说明", "Progress notes"),
-        _c("satisfaction", "int", "满意度", "Satisfaction", minimum=1, maximum=5),
-        _c("next_visit_date", "date", "预定下次拜访", "Next visit"),
+        _c("satisfaction", "int", "满意度", "Satisfaction", minimum=1, maximum=5, aliases=("客户满意度",)),
+        _c("next_visit_date", "date", "预定下次拜访", "Next visit", aliases=("下次拜访时间", "下次拜访日期", "下次回访日期", "next visit date")),
         _c("next_visit_purpose", "text", "下次拜访目的", "Next visit purpose"),
         _c("plan_id", "text", "回访计划", "Revisit plan"),
-    ), key="visit_id", date_column="date"),
+    ), key="visit_id", id_prefix="V", date_column="date"),
     Table("revisit_plans", "回访计划", "Revisit plans", (
         _c("plan_id", "text", "计划编号", "Plan ID", required=True),
         CUSTOMER,
@@ -175,13 +179,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("cancel_reason", "text", "取消原因", "Cancel reason"),
         _c("done_date", "date", "完成日期", "Done on"),
         _c("visit_id", "text", "拜访编号", "Visit ID"),
-    ), key="plan_id", date_column="planned_date"),
+    ), key="plan_id", id_prefix="P", date_column="planned_date"),
     Table("complaints", "客户抱怨", "Complaints", (
         _c("complaint_id", "text", "抱怨编号", "Complaint ID", required=True),
         CUSTOMER,
-        _c("received", "date", "受理日期", "Received", required=True),
+        _c("received", "date", "受理日期", "Received", required=True, aliases=("投诉日期", "抱怨日期", "日期")),
         _c("channel", "text", "渠道", "Channel"),
-        _c("category", "text", "类别", "Category", required=True, allowed=COMPLAINT_CATEGORIES),
+        _c("category", "text", "类别", "Category", required=True),
         _c("subcategory", "text", "子类别", "Sub-category"),
         _c("severity", "text", "严重程度", "Severity", allowed=COMPLAINT_SEVERITIES),
         _c("description", "text", "描述", "Description"),
@@ -191,16 +195,37 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("resolution", "text", "处理结果", "Resolution"),
         _c("resolved_date", "date", "解决日期", "Resolved on"),
         _c("satisfied", "bool", "客户满意", "Customer satisfied"),
-    ), key="complaint_id", date_column="received"),
+    ), key="complaint_id", id_prefix="K", date_column="received"),
     Table("churns", "客户流失", "Churns", (
         _c("churn_id", "text", "流失编号", "Churn ID", required=True),
         CUSTOMER,
-        _c("churn_date", "date", "流失日期", "Churn date", required=True),
-        _c("reason", "text", "流失原因", "Reason", required=True, allowed=CHURN_REASONS),
+        _c("churn_date", "date", "流失日期", "Churn date", required=True, aliases=("日期",)),
+        _c("reason", "text", "流失原因", "Reason", required=True),
         _c("note", "text", "说明", "Note"),
         _c("lost_revenue", "float", "流失收入", "Lost revenue"),
         _c("reactivated_date", "date", "重新激活日期", "Reactivated on"),
     ), key="churn_id", date_column="churn_date"),
+    # A customer with no purchase for a while that a person looked at and kept (not churned);
+    # the dismissal covers that silence only, i.e. until the customer buys again.
+    Table("churn_dismissals", "疑似流失排除", "Churn suspicions dismissed", (
+        _c("dismissal_id", "text", "编号", "Dismissal ID", required=True),
+        CUSTOMER,
+        _c("dismissed_on", "date", "排除日期", "Dismissed on", required=True),
+        _c("last_purchase", "date", "最后购买日期", "Last purchase"),
+        _c("note", "text", "说明", "Note"),
+    ), key="dismissal_id", date_column="dismissed_on"),
+    # 挽留计划: the actions that should keep an at-risk account or win a churned one back.
+    Table("retention_actions", "挽留计划", "Retention plan", (
+        _c("action_id", "text", "行动编号", "Action ID", required=True),
+        CUSTOMER,
+        _c("action", "text", "挽留措施", "Action", required=True),
+        _c("owner", "text", "负责人", "Owner", required=True),
+        _c("due_date", "date", "完成期限", "Due date", required=True),
+        _c("status", "text", "状态", "Status", required=True, allowed=RETENTION_STATUSES),
+        _c("review_date", "date", "评估日期", "Review date"),
+        _c("done_date", "date", "完成日期", "Done on"),
+        _c("evaluation", "text", "评估结果", "Evaluation"),
+    ), key="action_id", id_prefix="R", date_column="due_date"),
     Table("profile_changes", "档案变更", "Profile changes", (
         _c("change_id", "text", "变更编号", "Change ID", required=True),
         CUSTOMER,

@@ -55,7 +55,8 @@ overdue = open_items.loc[open_items["days_overdue"] > 0, "open_amount"].sum()
 st.dataframe(ui.labelled(open_items, t, "payments"), hide_index=True, width="stretch")
 
 st.subheader(t("accounts.visits"))
-st.dataframe(ui.labelled(accounts.visits(ctx.db, chosen), t, "visits"), hide_index=True, width="stretch")
+visits = ui.named_values(accounts.visits(ctx.db, chosen), t, ["method", "occasion", "deal_stage"])
+st.dataframe(ui.labelled(visits, t, "visits"), hide_index=True, width="stretch")
 
 st.subheader(t("accounts.changes"))
 st.dataframe(ui.labelled(accounts.changes(ctx.db, chosen), t, "profile_changes"), hide_index=True,

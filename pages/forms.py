@@ -42,13 +42,16 @@ def _label(t, table: str, col: Column) -> str:
     return t(f"col.{table}.{col.name}") + (" *" if col.required else "")
 
 
-def widget(t, table: str, col: Column, key: str, default=None):
+def widget(t, table: str, col: Column, key: str, default=None, choices: dict | None = None):
+    """choices ({value: label}) replace the schema's allowed values, e.g. for an editable list."""
     label, key = _label(t, table, col), f"{key}_{col.name}"
-    if col.allowed:
-        options = list(col.allowed) if col.required else [None, *col.allowed]
-        index = options.index(default) if default in options else 0
-        return st.selectbox(label, options, index=index, key=key,
-                            format_func=lambda v: "–" if v is None else t(f"{col.name}.{v}"))
+    names = choices if choices is not None else {v: t(f"{col.name}.{v}") for v in col.allowed}
+    if names:
+        # a required choice starts empty, so nobody saves the first option without choosing it
+        options = list(names) if col.required else [None, *names]
+        index = options.index(default) if default in options else (None if col.required else 0)
+        return st.selectbox(label, options, index=index, key=key, placeholder=t("form.choose"),
+                            format_func=lambda v: "–" if v is None else names.get(v, str(v)))
     if col.type == "date":
         return st.date_input(label, value=default, key=key)
     if col.type == "bool":
@@ -67,7 +70,7 @@ def widget(t, table: str, col: Column, key: str, default=None):
 
 
 def record_form(ctx, table: str, fields, save, *, key: str, defaults: dict | None = None,
-                submit: str = "form.save"):
+                submit: str = "form.save", choices: dict[str, dict] | None = None):
     """Render the form; on submit call save(values). Returns save's result, or None."""
     t, spec, defaults = ctx.t, table_def(table), defaults or {}
     values, slots = {}, {}
@@ -77,7 +80,8 @@ def record_form(ctx, table: str, fields, save, *, key: str, defaults: dict | Non
             places = st.columns(len(names)) if len(names) > 1 else [st.container()]
             for name, place in zip(names, places):
                 with place:
-                    values[name] = widget(t, table, spec.column(name), key, defaults.get(name))
+                    values[name] = widget(t, table, spec.column(name), key, defaults.get(name),
+                                          (choices or {}).get(name))
                     slots[name] = st.empty()
         submitted = st.form_submit_button(t(submit), type="primary")
     if not submitted:

@@ -13,8 +13,10 @@ before = filters.previous().period
 st.caption(filters.human_clause(t) + " " + t("filter.compared_with", start=before.start, end=before.end))
 
 if ui.period_guard(ctx):
-    columns = st.columns(5)
-    for column, kpi in zip(columns, overview.kpis(ctx.db, filters)):
+    figures = overview.kpis(ctx.db, filters, today=ui.today())
+    # five to a row, each row lined up under the one above
+    columns = [column for _ in range(0, len(figures), 5) for column in st.columns(5)]
+    for column, kpi in zip(columns, figures):
         if kpi.kind == "money":
             shown = fmt.money(kpi.value, lang)
         elif kpi.kind == "share":
@@ -23,7 +25,8 @@ if ui.period_guard(ctx):
             shown = fmt.count(kpi.value)
         delta = fmt.change(kpi.change, "share" if kpi.kind == "share" else "relative")
         column.metric(t(kpi.key), shown, delta if delta is not None else t("kpi.no_previous"),
-                      delta_color="normal" if delta is not None else "off", border=True)
+                      delta_color="off" if delta is None else "inverse" if kpi.lower_is_better else "normal",
+                      border=True)
 
     st.subheader(t("overview.trend"))
     now, prev = overview.monthly_trend(ctx.db, filters)

@@ -97,8 +97,10 @@ def sidebar_filters(ctx: Context) -> Filters:
 
 
 def bind_url(ctx: Context) -> None:
-    """Write the view's state back to the address bar."""
-    wanted = {"lang": ctx.lang, **(ctx.filters.to_params() if ctx.filters else {})}
+    """Write the view's state back to the address bar, keeping what a page put there (e.g. ?customer=)."""
+    owned = {"lang", *FILTER_KEYS}
+    wanted = {k: v for k, v in st.query_params.items() if k not in owned}
+    wanted |= {"lang": ctx.lang, **(ctx.filters.to_params() if ctx.filters else {})}
     current = {k: st.query_params.get(k) for k in set(st.query_params) | set(wanted)}
     if current != wanted:
         st.query_params.from_dict(wanted)
@@ -144,9 +146,61 @@ def csv_download(frame: pd.DataFrame, label: str, file_name: str, key: str) -> N
     st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key)
 
 
+def label(t, table: str | None, column: str) -> str:
+    """A column's name in the user's language, as the table names it if it does."""
+    key = f"col.{table}.{column}"
+    return t(key) if table and key in TEXT else t(f"col.{column}")
+
+
 def labelled(frame: pd.DataFrame, t, table: str | None = None) -> pd.DataFrame:
     """The frame with its columns named in the user's language."""
-    def label(column: str) -> str:
-        key = f"col.{table}.{column}"
-        return t(key) if table and key in TEXT else t(f"col.{column}")
-    return frame.rename(columns={c: label(c) for c in frame.columns})
+    return frame.rename(columns={c: label(t, table, c) for c in frame.columns})
+
+
+def named_values(frame: pd.DataFrame, t, columns) -> pd.DataFrame:
+    """The frame with the values of these columns named in the user's language.
+
+    `columns` lists columns, or maps a column to the name its values go by
+    (e.g. {"customer_status": "status"}).
+    """
+    from kam.i18n import value_name
+    names = columns if isinstance(columns, dict) else {c: c for c in columns}
+    out = frame.copy()
+    for column, name in names.items():
+        out[column] = [value_name(t, name, v) for v in out[column]]
+    return out
+
+
+def shown(value) -> str:
+    """One value as a card shows it: '–' when missing, a day without its time."""
+    if value is None or value is pd.NA or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+        return "–"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def form_defaults(record: dict) -> dict:
+    """A stored record as a form's defaults: missing values None, days as dates, plain Python values."""
+    def plain(value):
+        if shown(value) == "–":
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.date()
+        return value.item() if hasattr(value, "item") else value
+    return {k: plain(v) for k, v in record.items()}
+
+
+def show_table(frame: pd.DataFrame, t, table: str | None = None, *, names=(), money=(), shares=(),
+               **options) -> None:
+    """A frame as a table: values named (see named_values), days without a time, money in yuan,
+    shares as percentages, columns labelled."""
+    out = named_values(frame, t, names) if names else frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.date
+    out = labelled(out, t, table)
+    formats = {**{c: "yen" for c in money}, **{c: "percent" for c in shares}}
+    config = {label(t, table, c): st.column_config.NumberColumn(format=f) for c, f in formats.items()}
+    options["column_config"] = {**config, **options.get("column_config", {})}
+    st.dataframe(out, hide_index=True, width="stretch", **options)
