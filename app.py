@@ -66,4 +66,4 @@ else:
             page("settings", "settings"),
         ],
     }
-    st.navigation(pages).run()
+    st.navigation(pages, expanded=True).run()
