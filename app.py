@@ -13,11 +13,10 @@ ctx = ui.Context(store=db.store, db=db, t=t, lang=lang, user=ui.user_field(t))
 st.session_state["ctx"] = ctx
 
 
-def page(name: str, icon: str, default: bool = False) -> st.Page:
+def page(name: str, icon: str) -> st.Page:
     # The address is the file's name: Streamlit serves a first request to an
     # address from the pages/ folder by file name (see ui.context).
-    return st.Page(f"pages/{name}.py", title=t(f"page.{name}"), icon=f":material/{icon}:", url_path=name,
-                   default=default)
+    return st.Page(f"pages/{name}.py", title=t(f"page.{name}"), icon=f":material/{icon}:", url_path=name)
 
 
 import_page = page("import", "upload_file")
@@ -45,9 +44,17 @@ if ctx.store.is_empty():
 else:
     ctx.filters = ui.sidebar_filters(ctx)
     ui.bind_url(ctx)
+    overview = page("overview", "monitoring")
+
+    def home() -> None:
+        # Streamlit serves the default page at / only; the overview keeps its own
+        # address so that /overview?region=… links work, and / leads to it.
+        st.switch_page(overview, query_params=dict(st.query_params))
+
     pages = {
+        "": [st.Page(home, title=t("page.overview"), url_path="home", default=True, visibility="hidden")],
         t("nav.dashboards"): [
-            page("overview", "monitoring", default=True),
+            overview,
             page("abc", "stacked_bar_chart"),
             page("revisits", "event_repeat"),
             page("complaints", "report"),

@@ -74,7 +74,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "kpi.profit": ("利润", "Profit"),
     "kpi.active_customers": ("活跃客户", "Active customers"),
     "kpi.a_accounts": ("A 类客户数", "A accounts"),
-    "kpi.a_share": ("A 类客户收入占比", "A accounts' share of revenue"),
+    "kpi.a_share": ("A 类收入占比", "A share of revenue"),
     "kpi.no_previous": ("上一期无数据", "no data before"),
     # ABC
     "abc.title": ("ABC 分析", "ABC analysis"),
@@ -271,7 +271,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "accounts.contacts": ("联系人", "Contacts"),
     "accounts.trade": ("交易变化 (按月)", "Trade by month"),
     "accounts.receivables": ("应收账款", "Receivables"),
-    "accounts.overdue": ("逾期未收: {amount:,.0f}", "Overdue and unpaid: {amount:,.0f}"),
+    "accounts.overdue": ("逾期未收: {amount}", "Overdue and unpaid: {amount}"),
     "accounts.changes": ("变更历史", "Change history"),
     "accounts.visits": ("拜访记录", "Visits"),
     "accounts.none": ("没有找到客户。", "No account found."),

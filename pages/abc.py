@@ -1,9 +1,12 @@
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from kam import abc
 from kam import formatting as fmt
 from pages import ui
+
+CHART_BARS = 2_000
 
 ctx = ui.context()
 t, lang, filters = ctx.t, ctx.lang, ctx.filters
@@ -34,15 +37,18 @@ customer_share, value_share = abc.headline(table)
 count_a = int((table["abc_class"] == "A").sum())
 st.subheader(t("abc.headline", customers=customer_share, count=count_a, value=value_share, measure=measure_word))
 
-# Pareto chart: bars per customer coloured by class, the cumulative share, the cut lines
+# Pareto chart: bars per customer coloured by class, the cumulative share, the cut lines.
+# A big book is drawn at evenly spaced ranks: a chart is narrower than 100,000 bars, and
+# drawing them all costs seconds on the server and in the browser for the same picture.
+drawn = table.iloc[np.unique(np.linspace(0, len(table) - 1, min(len(table), CHART_BARS)).round().astype(int))]
 colours = {"A": "#1f77b4", "B": "#ff7f0e", "C": "#9e9e9e"}
 figure = go.Figure()
 for cls in abc.CLASSES:
-    part = table[table["abc_class"] == cls]
+    part = drawn[drawn["abc_class"] == cls]
     figure.add_bar(x=part["rank"], y=part["value"], name=cls, marker_color=colours[cls],
                    customdata=part[["customer_name", "customer_id"]],
                    hovertemplate="%{customdata[0]} (%{customdata[1]})<br>%{y:,.0f}<extra>" + cls + "</extra>")
-figure.add_scatter(x=table["rank"], y=table["cumulative_share"], name=t("abc.cumulative"), yaxis="y2",
+figure.add_scatter(x=drawn["rank"], y=drawn["cumulative_share"], name=t("abc.cumulative"), yaxis="y2",
                    mode="lines", line={"color": "#d62728", "width": 3})
 for cls, cut in zip("AB", cuts):
     figure.add_hline(y=cut, yref="y2", line_dash="dash", line_color="#555",

@@ -37,9 +37,7 @@ if info.get("profile"):
     st.write(info["profile"])
 
 st.subheader(t("accounts.contacts"))
-people = accounts.contacts(ctx.db, chosen)
-people["role"] = [t(f"role.{r}") if r else "" for r in people["role"]]
-st.dataframe(ui.labelled(people, t, "contacts"), hide_index=True, width="stretch")
+ui.show_table(accounts.contacts(ctx.db, chosen), t, "contacts", names=["role"])
 
 st.subheader(t("accounts.trade"))
 trade = accounts.trade_by_month(ctx.db, chosen)
@@ -51,13 +49,11 @@ if not trade.empty:
 st.subheader(t("accounts.receivables"))
 open_items = accounts.receivables(ctx.db, chosen, ui.today())
 overdue = open_items.loc[open_items["days_overdue"] > 0, "open_amount"].sum()
-(st.error if overdue > 0 else st.success)(t("accounts.overdue", amount=overdue))
-st.dataframe(ui.labelled(open_items, t, "payments"), hide_index=True, width="stretch")
+(st.error if overdue > 0 else st.success)(t("accounts.overdue", amount=fmt.money(overdue, lang)))
+ui.show_table(open_items, t, "payments", money=["amount", "paid_amount", "open_amount"])
 
 st.subheader(t("accounts.visits"))
-visits = ui.named_values(accounts.visits(ctx.db, chosen), t, ["method", "occasion", "deal_stage"])
-st.dataframe(ui.labelled(visits, t, "visits"), hide_index=True, width="stretch")
+ui.show_table(accounts.visits(ctx.db, chosen), t, "visits", names=["method", "occasion", "deal_stage"])
 
 st.subheader(t("accounts.changes"))
-st.dataframe(ui.labelled(accounts.changes(ctx.db, chosen), t, "profile_changes"), hide_index=True,
-             width="stretch")
+ui.show_table(accounts.changes(ctx.db, chosen), t, "profile_changes")

@@ -13,6 +13,7 @@ st.caption(t("data.where", path=ctx.store.root))
 st.subheader(t("data.tables"))
 status = tables.status(ctx.store)
 status["table"] = [t(f"table.{name}") + f" ({name})" for name in status["table"]]
+status["version"] = [str(v) if v >= 0 else "–" for v in status["version"]]  # never written yet
 st.dataframe(status.rename(columns={"table": t("col.table"), "rows": t("col.rows"), "version": t("col.version")}),
              hide_index=True, width="stretch")
 

@@ -143,7 +143,8 @@ def period_guard(ctx: Context) -> bool:
 
 def csv_download(frame: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     from kam.export import to_csv_bytes
-    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key)
+    # the file is made when someone clicks, not on every rerun: a big table's CSV takes a second
+    st.download_button(label, lambda: to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key)
 
 
 def label(t, table: str | None, column: str) -> str:
@@ -199,6 +200,8 @@ def show_table(frame: pd.DataFrame, t, table: str | None = None, *, names=(), mo
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.date
+        elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].fillna("")  # not the word "None"
     out = labelled(out, t, table)
     formats = {**{c: "yen" for c in money}, **{c: "percent" for c in shares}}
     config = {label(t, table, c): st.column_config.NumberColumn(format=f) for c, f in formats.items()}

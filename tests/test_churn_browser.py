@@ -1,0 +1,109 @@
+"""In a real browser: a complaint and a churn are recorded, and the dashboards count them."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import ARTIFACTS
+from kam.db import Database
+from risk_book import APP, build
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WAIT = 120_000  # ms; a shared test machine can be slow to run a page the first time
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(root: Path):
+    port = free_port()
+    env = {**os.environ, "KAM_DATA_DIR": str(root), "KAM_USER": "李娜"}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+                                "--server.headless", "true"], cwd=APP.parent, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            with contextlib.suppress(OSError):
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).status == 200:
+                    break
+            time.sleep(0.25)
+        else:
+            raise RuntimeError("the Streamlit server did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def metric(page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue").first
+
+
+def find_customer(page, text: str, shown: str) -> None:
+    from playwright.sync_api import expect
+
+    search = page.get_by_label("Find a customer (ID or name)").first
+    search.fill(text)
+    search.press("Enter")
+    expect(page.get_by_role("combobox", name="Customer ID *").first).to_have_value(shown, timeout=WAIT)
+
+
+def test_a_complaint_and_a_churn_recorded_in_the_browser_are_counted_on_the_dashboards(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    assert CHROMIUM.exists(), "Chromium is needed for the browser tests: apt-get install chromium"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    store = build(tmp_path / "store")
+    with streamlit_server(store.root) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.set_default_timeout(WAIT)
+        try:
+            page.goto(f"{url}/complaints?lang=en")
+            expect(metric(page, "Received")).to_have_text("3", timeout=WAIT)
+            expect(metric(page, "Open")).to_have_text("2")
+
+            page.goto(f"{url}/complaint_cards?lang=en")
+            find_customer(page, "申江", "申江物流 (S)")
+            page.get_by_label("Description").first.fill("The driver left the pallets in the rain.")
+            page.get_by_test_id("stForm").first.get_by_role("button", name="Save").click()
+            expect(page.get_by_text("saved.", exact=False).first).to_be_visible(timeout=WAIT)
+            page.screenshot(path=str(ARTIFACTS / "churn_browser_complaint_saved.png"))
+
+            page.goto(f"{url}/complaints?lang=en")
+            expect(metric(page, "Received")).to_have_text("4", timeout=WAIT)
+            expect(metric(page, "Open")).to_have_text("3")
+
+            page.goto(f"{url}/churn?lang=en")
+            expect(metric(page, "Churned customers")).to_have_text("1", timeout=WAIT)
+
+            page.goto(f"{url}/churn_records?lang=en")
+            find_customer(page, "申江", "申江物流 (S)")
+            page.get_by_role("combobox", name="Reason *").first.click()
+            page.get_by_role("option", name="Competitor").click()
+            page.get_by_test_id("stForm").first.get_by_role("button", name="Save").click()
+            expect(page.get_by_text("the customer is now churned", exact=False).first).to_be_visible(timeout=WAIT)
+            page.screenshot(path=str(ARTIFACTS / "churn_browser_churn_saved.png"))
+
+            page.goto(f"{url}/churn?lang=en")
+            expect(metric(page, "Churned customers")).to_have_text("2", timeout=WAIT)
+            page.screenshot(path=str(ARTIFACTS / "churn_browser_churn_page.png"))
+        finally:
+            browser.close()
+    db = Database(store)
+    assert db.scalar("SELECT count(*) FROM complaints WHERE customer_id = 'S' AND recorded_by = '李娜'") == 1
+    churned = db.query("SELECT reason, lost_revenue FROM churns WHERE customer_id = 'S'").iloc[0]
+    assert (churned["reason"], churned["lost_revenue"]) == ("competitor", 80_000)

@@ -1,0 +1,82 @@
+"""One catalogue, two languages: every text the code asks for exists, in both, with the same blanks."""
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from conftest import ROOT
+from kam import abc
+from kam.i18n import LANGUAGES, TEXT, MissingText, translator
+from kam.periods import PRESETS
+from kam.schema import CONTACT_ROLES, CUSTOMER_STATUSES, SIZES, TABLES, TIERS
+
+LITERAL_KEY = re.compile(r"""\bt\(\s*(["'])([^"'{}\s]+)\1""")
+KEY_PREFIX = re.compile(r"""\bt\(\s*f(["'])([^"'{}\s]+)\{""")
+KPI_KEY = re.compile(r"""\bKpi\(\s*(["'])([^"']+)\1""")
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def test_every_key_has_a_non_empty_text_in_each_language():
+    for key, texts in TEXT.items():
+        assert len(texts) == len(LANGUAGES), key
+        assert all(isinstance(x, str) and x.strip() for x in texts), f"{key} has an empty text"
+
+
+def test_both_languages_fill_the_same_blanks():
+    for key, (zh, en) in TEXT.items():
+        assert placeholders(zh) == placeholders(en), key
+
+
+def sources() -> list:
+    return [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "kam").glob("*.py"))]
+
+
+def used(pattern: re.Pattern) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sources():
+        for match in pattern.finditer(path.read_text(encoding="utf-8")):
+            found.setdefault(match.group(2), []).append(path.relative_to(ROOT).as_posix())
+    return found
+
+
+def test_the_scan_finds_the_texts_the_pages_use():
+    # guards the patterns below: if they stopped matching, the next tests would pass on nothing
+    assert {"app.title", "overview.title", "abc.title"} <= set(used(LITERAL_KEY))
+    assert {"tier.", "period."} <= set(used(KEY_PREFIX))
+
+
+def test_every_key_named_in_the_code_is_in_the_catalogue():
+    missing = {key: where for key, where in (used(LITERAL_KEY) | used(KPI_KEY)).items() if key not in TEXT}
+    assert not missing, f"keys used but not in kam/i18n.py: {missing}"
+
+
+def test_every_key_prefix_built_in_the_code_has_keys_in_the_catalogue():
+    missing = {prefix: where for prefix, where in used(KEY_PREFIX).items()
+               if not any(key.startswith(prefix) for key in TEXT)}
+    assert not missing, f"key prefixes used but with no key in kam/i18n.py: {missing}"
+
+
+@pytest.mark.parametrize("prefix, values", [
+    ("tier.", TIERS), ("status.", CUSTOMER_STATUSES), ("size.", SIZES), ("role.", CONTACT_ROLES),
+    ("period.", PRESETS), ("abc.measure.", abc.MEASURES), ("table.", tuple(TABLES)),
+    ("abc.class.", abc.MIGRATION_FROM + abc.MIGRATION_TO),
+    ("col.customers.", tuple(TABLES["customers"].names)),
+])
+def test_every_value_a_page_may_name_has_its_text(prefix, values):
+    assert [v for v in values if prefix + v not in TEXT] == []
+
+
+def test_a_missing_key_raises_instead_of_showing_the_key():
+    with pytest.raises(MissingText):
+        translator("en")("no.such.key")
+
+
+def test_values_fill_the_blanks_and_an_unknown_language_falls_back_to_chinese():
+    assert translator("en")("empty.loaded", rows="1,234") == "Demo data loaded: 1,234 records"
+    fallback = translator("fr")
+    assert fallback.lang == "zh" and fallback("app.title") == TEXT["app.title"][0]

@@ -1,0 +1,84 @@
+"""Whatever file comes in, broken in whatever way, the importer answers with problems:
+it never fails with an unhandled exception and never changes the store."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import import_corpus as corpus
+from kam import files, importer
+from kam.i18n import translator
+from kam.store import Store
+
+HEADERS = ["订单号", "客户编号", "订单日期", "金额", "产品", "数量", "Customer ID", "Amount", "备注", "", "合计"]
+CELLS = ["00017", "C105", "2026-03-05", "2026/3/5", "05/03/2026", "46086", "1,234.50", "（５０）", "¥12", "12%",
+         "", " ", "abc", "2026-02-30", "-", "(", '"', '""', '"a,b"', '"open', "\n", "\r", "合计", "=1+1", "'-5",
+         "\x00", "\ufeff", "😀", "ü", "9" * 40, "1e999", "NaN", "null", "TRUE"]
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+en = translator("en")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Store:
+    store = Store(tmp_path_factory.mktemp("props") / "store")
+    store.append("customers", corpus.CUSTOMERS, user="setup")
+    return store
+
+
+@st.composite
+def broken_files(draw) -> bytes:
+    delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    header = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6))
+    rows = draw(st.lists(st.lists(st.sampled_from(CELLS), max_size=8), max_size=12))
+    rows.append(["??"] * len(header))  # a line no column can take: the file is broken for sure
+    lines = [delimiter.join(header)] + [delimiter.join(r) for r in rows]
+    if draw(st.booleans()):
+        lines.insert(0, draw(st.sampled_from(["销售明细表", "", delimiter * 3])))
+    text = newline.join(lines) + draw(st.sampled_from(["", newline]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]))
+    return text.encode(encoding, errors="replace")
+
+
+def check_nothing_changes(store: Store, data: bytes, **options) -> None:
+    before = store.versions()
+    try:
+        source = files.read("random.csv", data)
+    except files.ReadError:
+        return
+    plan = importer.check(store, "sales", source, importer.Options(**options))
+    importer.report(plan, en)
+    importer.rejected_rows(plan, en)
+    importer.preview(plan)
+    assert not plan.ready
+    with pytest.raises(ValueError):
+        importer.commit(store, plan)
+    assert store.versions() == before
+
+
+@SETTINGS
+@given(data=broken_files())
+def test_a_broken_csv_is_answered_with_problems_and_writes_nothing(shop, data):
+    check_nothing_changes(shop, data)
+
+
+@SETTINGS
+@given(data=broken_files(), date_order=st.sampled_from([None, "dmy", "mdy"]),
+       on_duplicate=st.sampled_from(importer.ON_DUPLICATE), create=st.booleans(), drop=st.booleans())
+def test_no_choice_of_options_lets_a_broken_file_through(shop, data, date_order, on_duplicate, create, drop):
+    check_nothing_changes(shop, data, date_order=date_order, on_duplicate=on_duplicate, create_customers=create,
+                          drop_repeats=drop)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=3000))
+def test_random_bytes_never_raise(shop, data):
+    check_nothing_changes(shop, data)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=2000))
+def test_random_bytes_named_as_a_spreadsheet_never_raise(shop, data):
+    for magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+        check_nothing_changes(shop, magic + data)

@@ -1,0 +1,221 @@
+"""The Delta store: every write is whole or absent, stamped, and can be undone; on real processes."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import CUSTOMERS, ROOT, SALES
+from kam.db import Database
+from kam.records import InvalidRecords
+from kam.store import Store
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from kam.store import Store
+root, writer, gate = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+rows = [dict(order_id=f"W{writer}-{i:03d}", customer_id="00017", date="2026-01-05", amount=i + 1)
+        for i in range(50)]
+store = Store(root)
+(gate.parent / f"ready-{writer}").touch()
+while not gate.exists():
+    time.sleep(0.002)
+store.append("sales", rows, user=f"writer-{writer}")
+"""
+
+BIG_WRITER = """
+import sys
+import numpy as np, pandas as pd
+from kam.store import Store
+n = int(sys.argv[2])
+frame = pd.DataFrame({"order_id": [f"K{i:08d}" for i in range(n)], "customer_id": "00017",
+                      "date": pd.Timestamp("2026-01-05"), "amount": np.arange(n, dtype="float64") + 1})
+Store(sys.argv[1]).append("sales", frame, user="killed")
+print("committed", flush=True)
+"""
+
+
+def python(code: str, *args) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_eight_processes_appending_at_once_leave_every_record_exactly_once(book, tmp_path):
+    before = book.count("sales")
+    first_version = book.version("sales")
+    gate = tmp_path / "go"
+    writers = [python(WRITER, book.root, i, gate) for i in range(8)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < 8:  # all imported and waiting at the gate
+        assert time.monotonic() < deadline and all(w.poll() is None for w in writers), "a writer did not start"
+        time.sleep(0.01)
+    gate.touch()
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+    sales = book.read("sales").to_pandas()
+    new = sales[sales["recorded_by"].str.startswith("writer-")]
+    assert len(sales) == before + 400
+    assert new["order_id"].nunique() == 400
+    assert set(new["order_id"]) == {f"W{w}-{i:03d}" for w in range(8) for i in range(50)}
+    assert new.groupby("recorded_by")["batch_id"].nunique().tolist() == [1] * 8
+    assert book.version("sales") == first_version + 8  # one commit per append
+
+
+def new_data_files(table: Path, known: set[str]) -> set[str]:
+    return {e.name for e in os.scandir(table) if e.is_file() and e.name not in known}
+
+
+def test_a_writer_killed_half_way_through_a_large_append_leaves_the_table_as_it_was(book):
+    rows_before = book.count("sales")
+    version_before = book.version("sales")
+    table = book.path("sales")
+    known = {e.name for e in os.scandir(table)}
+    writer = python(BIG_WRITER, book.root, 2_000_000)
+    deadline = time.monotonic() + 240
+    # Kill when the new data file is being written but no commit has landed yet.
+    while not new_data_files(table, known):
+        assert writer.poll() is None, f"the writer ended before writing any file: {writer.communicate()}"
+        assert time.monotonic() < deadline, "the writer never started writing"
+        time.sleep(0.002)
+    writer.send_signal(signal.SIGKILL)
+    out, _ = writer.communicate(timeout=30)
+    assert writer.returncode == -signal.SIGKILL
+    assert "committed" not in out
+    assert book.version("sales") == version_before, "the commit landed before the kill: make the append bigger"
+
+    assert book.count("sales") == rows_before
+    sales = book.read("sales").to_pandas()
+    assert len(sales) == rows_before and "killed" not in set(sales["recorded_by"])
+    assert Database(book).scalar("SELECT COUNT(*) FROM sales") == rows_before
+    # the lock died with the writer: the next append goes through
+    book.append("sales", [dict(order_id="after", customer_id="00017", date="2026-01-06", amount=1)])
+    assert book.count("sales") == rows_before + 1
+
+
+def test_ids_stay_text_with_their_leading_zeros(store):
+    frame = pd.DataFrame({"customer_id": ["00017", "017", "17"], "name": ["a", "b", "c"],
+                          "tier": "ordinary", "status": "active"}, dtype=object)
+    store.append("customers", frame)
+    assert sorted(store.read("customers").column("customer_id").to_pylist()) == ["00017", "017", "17"]
+    got = Database(store).query("SELECT customer_id FROM customers WHERE customer_id = '00017'")
+    assert got["customer_id"].tolist() == ["00017"]
+
+
+def test_invalid_rows_write_nothing_and_name_each_row_and_column(book):
+    version, count = book.version("customers"), book.count("customers")
+    rows = [dict(customer_id="00900", name="good", tier="ordinary", status="active"),
+            dict(customer_id="00901", name="vip?", tier="vip", status="active"),
+            dict(customer_id="00902", name="  ", tier="ordinary", status="active", credit_limit=-1),
+            dict(customer_id="00903", name="typo", tier="ordinary", status="active", payment_terms_days="thirty")]
+    with pytest.raises(InvalidRecords) as error:
+        book.append("customers", rows)
+    found = {(p.row, p.column, p.code) for p in error.value.problems}
+    assert found == {(2, "tier", "allowed"), (3, "name", "required"), (3, "credit_limit", "minimum"),
+                     (4, "payment_terms_days", "type")}
+    message = str(error.value)
+    assert "row 2, column tier" in message and "row 4, column payment_terms_days" in message
+    assert (book.version("customers"), book.count("customers")) == (version, count)
+
+
+def test_an_unknown_column_is_refused_for_the_whole_batch(store):
+    with pytest.raises(InvalidRecords) as error:
+        store.append("visits", [dict(visit_id="V1", customer_id="1", date="2026-01-01", method="phone",
+                                     mood="happy")])
+    assert [(p.row, p.column, p.code) for p in error.value.problems] == [(None, "mood", "unknown_column")]
+    assert store.version("visits") == -1 and store.is_empty()
+
+
+def test_every_record_keeps_when_who_and_which_batch_wrote_it(store):
+    started = dt.datetime.now(dt.timezone.utc)
+    batch = store.append("customers", CUSTOMERS, user="王芳")
+    finished = dt.datetime.now(dt.timezone.utc)
+    stored = store.read("customers").to_pandas()
+    assert set(stored["recorded_by"]) == {"王芳"}
+    assert set(stored["batch_id"]) == {batch}
+    assert stored["recorded_at"].between(started, finished).all()
+    last = store.history("customers")[0]
+    assert (last["kam.user"], last["kam.batch_id"], last["kam.rows"]) == ("王芳", batch, str(len(CUSTOMERS)))
+
+
+def test_profit_is_worked_out_from_cost_when_not_given(store):
+    store.append("sales", SALES)
+    stored = store.read("sales").to_pandas().set_index("order_id")
+    for sale in SALES:
+        expected = sale["profit"] if sale["profit"] is not None else sale["amount"] - sale["cost"]
+        assert stored.loc[sale["order_id"], "profit"] == expected
+
+
+def test_upsert_replaces_records_by_key_in_one_commit_and_keeps_the_old_version(book):
+    version, count = book.version("customers"), book.count("customers")
+    book.upsert("customers", [dict(CUSTOMERS[1], tier="important", account_manager="Li Na"),
+                              dict(customer_id="00999", name="新客户", tier="potential", status="active")],
+                user="manager")
+    assert book.version("customers") == version + 1
+    now = book.read("customers").to_pandas().set_index("customer_id")
+    assert len(now) == count + 1 and now.index.is_unique
+    assert (now.loc["00023", "tier"], now.loc["00023", "account_manager"]) == ("important", "Li Na")
+    assert now.loc["00023", "recorded_by"] == "manager"
+    untouched = now.loc["00017"]
+    assert (untouched["tier"], untouched["recorded_by"]) == ("important", "tester")
+    old = book.read("customers", version=version).to_pandas().set_index("customer_id")
+    assert old.loc["00023", "tier"] == "ordinary" and "00999" not in old.index
+    assert book.history("customers")[0]["kam.operation"] == "update"
+
+
+def test_upsert_into_a_new_table_creates_it(store):
+    store.upsert("customers", CUSTOMERS[:2])
+    assert store.count("customers") == 2
+
+
+def rows_of(store: Store, name: str, version: int | None = None) -> pd.DataFrame:
+    frame = store.read(name, version).to_pandas()
+    return frame.sort_values(frame.columns[0]).reset_index(drop=True)
+
+
+def test_restore_brings_back_an_earlier_version_as_a_new_commit(book):
+    good = book.version("sales")
+    db = Database(book)
+    book.append("sales", [dict(order_id="BAD1", customer_id="00017", date="2025-05-05", amount=1e9)])
+    book.upsert("sales", [dict(SALES[0], amount=0)])
+    assert db.scalar("SELECT COUNT(*) FROM sales WHERE order_id = 'BAD1'") == 1
+    book.restore("sales", good, user="admin")
+    assert book.version("sales") == good + 3
+    pd.testing.assert_frame_equal(rows_of(book, "sales"), rows_of(book, "sales", good))
+    assert db.scalar("SELECT COUNT(*) FROM sales WHERE order_id = 'BAD1'") == 0
+    assert db.scalar("SELECT amount FROM sales WHERE order_id = $id", {"id": SALES[0]["order_id"]}) == (
+        SALES[0]["amount"])
+    last = book.history("sales")[0]
+    assert (last["kam.operation"], last["kam.user"], last["kam.restored_to"]) == ("restore", "admin", str(good))
+
+
+def test_undoing_the_first_import_leaves_an_empty_store_again(store):
+    store.append("customers", CUSTOMERS)
+    store.append("sales", SALES)
+    assert not store.is_empty()
+    store.restore("sales", -1)
+    store.restore("customers", -1)
+    assert store.count("sales") == store.read("sales").num_rows == 0
+    assert store.count("customers") == 0 and store.is_empty()
+    assert Database(store).scalar("SELECT COUNT(*) FROM customers") == 0
+
+
+def test_restore_of_a_table_never_written_is_refused(store):
+    with pytest.raises(ValueError):
+        store.restore("sales", 0)
+
+
+def test_an_empty_store_reads_as_empty_tables(store):
+    assert store.is_empty()
+    assert store.count("complaints") == 0
+    assert store.read("complaints").num_rows == 0
+    assert set(store.versions().values()) == {-1}
