@@ -78,6 +78,8 @@ def test_a_complaint_and_a_churn_recorded_in_the_browser_are_counted_on_the_dash
 
             page.goto(f"{url}/complaint_cards?lang=en")
             find_customer(page, "申江", "申江物流 (S)")
+            page.get_by_role("combobox", name="Category *").first.click()
+            page.get_by_role("option", name="Delivery").click()
             page.get_by_label("Description").first.fill("The driver left the pallets in the rain.")
             page.get_by_test_id("stForm").first.get_by_role("button", name="Save").click()
             expect(page.get_by_text("saved.", exact=False).first).to_be_visible(timeout=WAIT)

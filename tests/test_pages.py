@@ -220,7 +220,7 @@ def test_an_account_opened_from_its_address_shows_its_file_card(book, monkeypatc
     shown = {m.label: m.value for m in at.metric}
     assert "nan" not in shown.values() and "None" not in shown.values()
     late = overdue(customer_id, TODAY)
-    assert t("accounts.overdue", amount=late) in [e.value for e in (at.error if late else at.success)]
+    assert t("accounts.overdue", amount=fmt.money(late, "en")) in [e.value for e in (at.error if late else at.success)]
 
 
 def test_the_visit_history_names_methods_and_stages_in_the_users_language(book, monkeypatch):
