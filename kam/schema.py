@@ -5,7 +5,7 @@ declarations; nothing else names a column's type or its allowed values.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
 

@@ -4,68 +4,19 @@ Screenshots go to tests/artifacts/ for a person to look at.
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from conftest import ARTIFACTS, PAGES, ROOT
+from conftest import ARTIFACTS, PAGES
 from kam.i18n import LANGUAGES, translator
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-NO_CHROMIUM = (f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. "
-               "Run tests/run.sh, which installs it (apt-get install chromium fonts-noto-cjk).")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"streamlit did not answer within {seconds:.0f} s:\n{log.read_text()}")
+from live_app import CHROMIUM, NO_CHROMIUM, launch, streamlit_server
 
 
 @pytest.fixture(scope="module")
-def app_url(demo_dir, tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "KAM_DATA_DIR": str(demo_dir)}
-    with open(log, "w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server, log)
+def app_url(demo_dir):
+    with streamlit_server(demo_dir) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +25,7 @@ def browser():
         yield None  # each test then fails with NO_CHROMIUM: a missing browser is never a skip
         return
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

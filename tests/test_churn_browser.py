@@ -1,51 +1,12 @@
 """In a real browser: a complaint and a churn are recorded, and the dashboards count them."""
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 from conftest import ARTIFACTS
 from kam.db import Database
-from risk_book import APP, build
+from live_app import launch, streamlit_server
+from risk_book import build
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT = 120_000  # ms; a shared test machine can be slow to run a page the first time
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(root: Path):
-    port = free_port()
-    env = {**os.environ, "KAM_DATA_DIR": str(root), "KAM_USER": "李娜"}
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-                                "--server.headless", "true"], cwd=APP.parent, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            with contextlib.suppress(OSError):
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).status == 200:
-                    break
-            time.sleep(0.25)
-        else:
-            raise RuntimeError("the Streamlit server did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def metric(page, label: str):
@@ -64,11 +25,10 @@ def find_customer(page, text: str, shown: str) -> None:
 def test_a_complaint_and_a_churn_recorded_in_the_browser_are_counted_on_the_dashboards(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    assert CHROMIUM.exists(), "Chromium is needed for the browser tests: apt-get install chromium"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     store = build(tmp_path / "store")
-    with streamlit_server(store.root) as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with streamlit_server(store.root, user="李娜") as url, sync_playwright() as pw:
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.set_default_timeout(WAIT)
         try:

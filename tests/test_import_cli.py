@@ -1,7 +1,6 @@
 """python -m kam import / imports / undo-import / export, as a scheduled job or an analyst runs them."""
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 

@@ -1,53 +1,13 @@
 """In a real browser: an account manager records a visit, and the director's coverage counts it."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import APP, ARTIFACTS, TODAY
+from conftest import ARTIFACTS, TODAY
 from kam.store import Store
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(root: Path):
-    port = free_port()
-    env = {**os.environ, "KAM_DATA_DIR": str(root), "KAM_USER": "李娜"}
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-                                "--server.headless", "true"], cwd=APP.parent, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            with contextlib.suppress(OSError):
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).status == 200:
-                    break
-            time.sleep(0.25)
-        else:
-            raise RuntimeError("the Streamlit server did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
+from live_app import launch, streamlit_server
 
 @pytest.fixture
 def two_accounts(store) -> Store:
@@ -73,10 +33,9 @@ def coverage(page) -> str:
 def test_an_account_manager_records_a_visit_and_the_coverage_counts_it(two_accounts):
     from playwright.sync_api import expect, sync_playwright
 
-    assert Path(CHROMIUM).exists(), "Chromium is needed for the browser tests: apt-get install chromium"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(two_accounts.root) as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with streamlit_server(two_accounts.root, user="李娜") as url, sync_playwright() as pw:
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(f"{url}/revisits?lang=en")
