@@ -98,6 +98,10 @@ def _date_problems(column: str, day, today: dt.date, not_before: dt.date | None 
     return []
 
 
+# A churn or a win-back writes these three tables; they stand or fall together.
+STATUS_TABLES = ("churns", "customers", "profile_changes")
+
+
 def _change_status(store: Store, db: Database, customer_id: str, new: str, day: dt.date, reason: str,
                    user: str, batch: str) -> None:
     row = db.query("""SELECT * EXCLUDE (recorded_at, recorded_by, batch_id) FROM customers
@@ -126,9 +130,10 @@ def record_churn(store: Store, db: Database, values: dict, user: str, today: dt.
     refuse_unless_valid("churns", values, problems)
     values["lost_revenue"] = lost_revenue(db, values["customer_id"], values["churn_date"])
     batch = new_batch_id()
-    store.append("churns", [values], user=user, batch_id=batch, operation="churn")
     why = values["reason"] + (f": {values['note']}" if values.get("note") else "")
-    _change_status(store, db, values["customer_id"], "churned", values["churn_date"], why, user, batch)
+    with store.together(*STATUS_TABLES, user=user):
+        store.append("churns", [values], user=user, batch_id=batch, operation="churn")
+        _change_status(store, db, values["customer_id"], "churned", values["churn_date"], why, user, batch)
     return values["churn_id"]
 
 
@@ -146,10 +151,12 @@ def reactivate(store: Store, db: Database, customer_id: str, values: dict, user:
     if problems:
         raise InvalidRecords("churns", problems)
     batch = new_batch_id()
-    if not last.empty:
-        row = last.iloc[0].to_dict() | {"reactivated_date": day}
-        store.upsert("churns", [row], user=user, batch_id=batch, operation="win_back")
-    _change_status(store, db, customer_id, "active", day, "win_back" + (f": {note}" if note else ""), user, batch)
+    with store.together(*STATUS_TABLES, user=user):
+        if not last.empty:
+            row = last.iloc[0].to_dict() | {"reactivated_date": day}
+            store.upsert("churns", [row], user=user, batch_id=batch, operation="win_back")
+        _change_status(store, db, customer_id, "active", day, "win_back" + (f": {note}" if note else ""),
+                       user, batch)
     return batch
 
 

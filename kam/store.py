@@ -163,6 +163,22 @@ class Store:
             self._commit(name, write, meta)
         return batch_id
 
+    @contextlib.contextmanager
+    def together(self, *names: str, user: str | None = None):
+        """Writes to several tables that stand or fall together.
+
+        Delta commits one table at a time; if a later write fails, the tables
+        already written are restored to where they were, so nothing is left half-done.
+        """
+        before = {name: self.version(name) for name in names}
+        try:
+            yield
+        except BaseException:
+            for name, version in before.items():
+                if self.version(name) != version:
+                    self.restore(name, version, user=user)
+            raise
+
     def restore(self, name: str, version: int, *, user: str | None = None) -> None:
         """Bring the table back to an earlier version as a new commit (undo).
 

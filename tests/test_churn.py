@@ -208,3 +208,24 @@ def test_a_retention_plan_lists_overdue_actions_and_those_due_for_review(book):
     retention.record_action(store, db, {**action, "action_id": first, "status": "done", "done_date": TODAY,
                                         "evaluation": "order renewed"}, "anna", TODAY)
     assert retention.overdue(db, everyone, TODAY).empty and retention.due_for_review(db, everyone, TODAY).empty
+
+
+def test_a_churn_whose_status_change_fails_leaves_no_churn_behind(monkeypatch, tmp_path):
+    """Three tables change for one churn; when the last write fails, the first two are undone."""
+    store = Store(tmp_path / "store")
+    store.append("customers", [dict(customer_id="X", name="西湖贸易", tier="ordinary", status="active")], user="t")
+    db = Database(store)
+    before = {name: store.count(name) for name in churn.STATUS_TABLES}
+    real_append = store.append
+
+    def failing_append(name, rows, **kw):
+        if name == "profile_changes":
+            raise OSError("disk full")
+        return real_append(name, rows, **kw)
+
+    monkeypatch.setattr(store, "append", failing_append)
+    with pytest.raises(OSError):
+        churn.record_churn(store, db, {"customer_id": "X", "churn_date": dt.date.today(), "reason": "price"},
+                           user="t", today=dt.date.today())
+    assert {name: store.count(name) for name in churn.STATUS_TABLES} == before
+    assert store.read("customers").to_pylist()[0]["status"] == "active"
