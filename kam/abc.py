@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kam.db import Database
+from kam.db import Database, on_frames
 from kam.filters import Filters
 
 MEASURES = ("revenue", "profit")
@@ -21,10 +21,12 @@ CLASSES = ("A", "B", "C")
 # customer landing exactly on 80% is not pushed across it by 0.7999999999.
 _SHARE_DECIMALS = 9
 
+# each measure on a sales line (s), and in the held monthly summary (m, kam.db.SUMMARIES)
 MEASURE_SQL = {
     "revenue": "s.amount",
     "profit": "COALESCE(s.profit, s.amount - s.cost)",
 }
+MONTH_SQL = {"revenue": "m.amount", "profit": "m.profit"}
 
 
 def check_cuts(cuts) -> tuple[float, float]:
@@ -34,46 +36,77 @@ def check_cuts(cuts) -> tuple[float, float]:
     return a, b
 
 
+# The rule in SQL after a relation `v` (customer_id, value, other columns): ranked in DuckDB,
+# so the ranking and its cuts are computed with the query and kept with its result.
+_RANKED = f"""
+    ranked AS (
+        SELECT row_number() OVER (ORDER BY value DESC NULLS LAST, customer_id) AS rank, *,
+               CASE WHEN value > 0 THEN value ELSE 0 END AS _counted
+        FROM v),
+    shared AS (
+        SELECT *, CASE WHEN total > 0 THEN _counted / total ELSE 0 END AS share
+        FROM ranked, (SELECT SUM(_counted) AS total FROM ranked) t),
+    cumulated AS (
+        SELECT *, round(SUM(share) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING), {_SHARE_DECIMALS})
+                  AS cumulative_share
+        FROM shared)
+    SELECT * EXCLUDE (_counted, total),
+           CASE WHEN NOT value > 0 THEN 'C'
+                WHEN round(cumulative_share - share, {_SHARE_DECIMALS}) < $a_cut THEN 'A'
+                WHEN round(cumulative_share - share, {_SHARE_DECIMALS}) < $b_cut THEN 'B'
+                ELSE 'C' END AS abc_class
+    FROM cumulated ORDER BY rank"""
+
+
 def classify(values: pd.DataFrame, cuts=DEFAULT_CUTS) -> pd.DataFrame:
     """The ABC table for columns customer_id and value (other columns pass through)."""
     a_cut, b_cut = check_cuts(cuts)
-    table = values.sort_values(["value", "customer_id"], ascending=[False, True], kind="stable")
-    table = table.reset_index(drop=True)
-    value = table["value"].astype("float64").to_numpy()
-    counted = np.where(value > 0, value, 0.0)
-    total = counted.sum()
-    share = counted / total if total > 0 else np.zeros(len(table))
-    cumulative = np.round(np.cumsum(share), _SHARE_DECIMALS)
-    before = np.round(cumulative - share, _SHARE_DECIMALS)
-    abc = np.where(before < a_cut, "A", np.where(before < b_cut, "B", "C"))
-    abc = np.where(value > 0, abc, "C")
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
-    table["share"] = share
-    table["cumulative_share"] = cumulative
-    table["abc_class"] = abc
-    return table
+    return on_frames(f"WITH v AS (SELECT * FROM given), {_RANKED}", {"a_cut": a_cut, "b_cut": b_cut},
+                     given=values.assign(value=values["value"].astype("float64")))
+
+
+def per_customer_sql(db: Database, filters: Filters) -> tuple[str, dict]:
+    """SQL for each customer's revenue and profit over the filtered period (customers with sales only).
+
+    When the tables are held, the whole calendar months of the period are read from the
+    monthly summary and only the days around them from the lines.
+    """
+    lines, params = filters.lines_condition("s.date", "s.customer_id")
+    whole = filters.period.whole_months() if db.holding else None
+    line_values = ", ".join(f"{sql} AS {m}" for m, sql in MEASURE_SQL.items())
+    if whole is None:
+        return f"SELECT s.customer_id, {line_values} FROM sales s WHERE {lines}", params
+    chosen, _ = filters.customers_in("m.customer_id")
+    month_values = ", ".join(MONTH_SQL.values())
+    return f"""
+        SELECT s.customer_id, {line_values} FROM sales s
+        WHERE {lines} AND s.date NOT BETWEEN $whole_start AND $whole_end
+        UNION ALL
+        SELECT m.customer_id, {month_values} FROM sales_by_month m
+        WHERE m.month BETWEEN $whole_start AND $whole_end AND {chosen}""", {
+        **params, "whole_start": whole.start, "whole_end": whole.end}
+
+
+def _values_sql(db: Database, filters: Filters, measure: str) -> tuple[str, dict]:
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
+    parts, params = per_customer_sql(db, filters)
+    # summed before the customers are joined: the join then meets one row per customer, not per line
+    return f"""
+        SELECT s.customer_id, c.name AS customer_name, s.value, c.account_manager, c.region, c.tier
+        FROM (SELECT customer_id, SUM({measure}) AS value FROM ({parts}) GROUP BY customer_id) s
+        LEFT JOIN customers c ON c.customer_id = s.customer_id""", params
 
 
 def customer_values(db: Database, filters: Filters, measure: str = "revenue") -> pd.DataFrame:
     """Each customer's measure over the filtered period (customers with sales only)."""
-    if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
-    where, params = filters.condition("s.date")
-    return db.query(f"""
-        SELECT s.customer_id,
-               any_value(c.name) AS customer_name,
-               SUM({MEASURE_SQL[measure]}) AS value,
-               any_value(c.account_manager) AS account_manager,
-               any_value(c.region) AS region,
-               any_value(c.tier) AS tier
-        FROM sales s LEFT JOIN customers c ON c.customer_id = s.customer_id
-        WHERE {where}
-        GROUP BY s.customer_id
-    """, params)
+    return db.query(*_values_sql(db, filters, measure))
 
 
 def abc_table(db: Database, filters: Filters, measure: str = "revenue", cuts=DEFAULT_CUTS) -> pd.DataFrame:
-    return classify(customer_values(db, filters, measure), cuts)
+    a_cut, b_cut = check_cuts(cuts)
+    sql, params = _values_sql(db, filters, measure)
+    return db.query(f"WITH v AS ({sql}), {_RANKED}", {**params, "a_cut": a_cut, "b_cut": b_cut})
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -110,13 +143,12 @@ def migration(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     One row per (from, to) pair with the number of customers and their value:
     this period's value, or for lost customers what they brought before.
     """
-    before = previous.set_index("customer_id")[["abc_class", "value"]]
-    now = current.set_index("customer_id")[["abc_class", "value"]]
-    joined = before.join(now, how="outer", suffixes=("_before", "_now"))
-    joined["from"] = joined["abc_class_before"].fillna("new")
-    joined["to"] = joined["abc_class_now"].fillna("lost")
-    joined["moved_value"] = joined["value_now"].fillna(joined["value_before"])
-    grouped = joined.groupby(["from", "to"]).agg(customers=("to", "size"), value=("moved_value", "sum"))
+    grouped = on_frames("""
+        SELECT COALESCE(b.abc_class, 'new') AS "from", COALESCE(n.abc_class, 'lost') AS "to",
+               COUNT(*) AS customers, SUM(COALESCE(n.value, b.value)) AS value
+        FROM before_ b FULL JOIN now_ n USING (customer_id) GROUP BY 1, 2""",
+                        before_=previous[["customer_id", "abc_class", "value"]],
+                        now_=current[["customer_id", "abc_class", "value"]]).set_index(["from", "to"])
     full = pd.MultiIndex.from_product([MIGRATION_FROM, MIGRATION_TO], names=["from", "to"])
     grouped = grouped.reindex(full, fill_value=0).reset_index()
     grouped = grouped[~((grouped["from"] == "new") & (grouped["to"] == "lost"))]

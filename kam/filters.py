@@ -42,6 +42,20 @@ class Filters:
         return (f"{date_column} BETWEEN $start AND $end AND {where}",
                 {**params, "start": self.period.start, "end": self.period.end})
 
+    def customers_in(self, customer_column: str) -> tuple[str, dict]:
+        """The customer filter as a semi-join on a customer_id column ("TRUE" when none is set):
+        a scan of millions of lines then needs no join with the customers."""
+        where, params = self.customer_condition("c")
+        if where == "TRUE":
+            return where, params
+        return f"{customer_column} IN (SELECT c.customer_id FROM customers c WHERE {where})", params
+
+    def lines_condition(self, date_column: str, customer_column: str) -> tuple[str, dict]:
+        """The period and the customer filter on a dated table, without joining customers."""
+        chosen, params = self.customers_in(customer_column)
+        return (f"{date_column} BETWEEN $start AND $end AND {chosen}",
+                {**params, "start": self.period.start, "end": self.period.end})
+
     def previous(self) -> "Filters":
         return replace(self, period=self.period.previous())
 

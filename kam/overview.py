@@ -31,13 +31,11 @@ class Kpi:
 
 
 def sales_totals(db: Database, filters: Filters) -> dict[str, float]:
-    where, params = filters.condition("s.date")
+    parts, params = abc.per_customer_sql(db, filters)
     row = db.query(f"""
-        SELECT COALESCE(SUM(s.amount), 0) AS revenue,
-               COALESCE(SUM(COALESCE(s.profit, s.amount - s.cost)), 0) AS profit,
-               COUNT(DISTINCT s.customer_id) AS active_customers
-        FROM sales s LEFT JOIN customers c ON c.customer_id = s.customer_id
-        WHERE {where}
+        SELECT COALESCE(SUM(revenue), 0) AS revenue, COALESCE(SUM(profit), 0) AS profit,
+               COUNT(DISTINCT customer_id) AS active_customers
+        FROM ({parts})
     """, params).iloc[0]
     return {k: float(row[k]) for k in ("revenue", "profit", "active_customers")}
 
@@ -87,13 +85,12 @@ def kpis(db: Database, filters: Filters, cuts=abc.DEFAULT_CUTS, today: dt.date |
 def monthly_trend(db: Database, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Revenue and profit per month of the period, with the same month of the period before."""
     def per_month(f: Filters) -> pd.DataFrame:
-        where, params = f.condition("s.date")
+        where, params = f.lines_condition("s.date", "s.customer_id")
         return db.query(f"""
             SELECT date_trunc('month', s.date)::DATE AS month,
                    SUM(s.amount) AS revenue,
                    SUM(COALESCE(s.profit, s.amount - s.cost)) AS profit
-            FROM sales s LEFT JOIN customers c ON c.customer_id = s.customer_id
-            WHERE {where}
+            FROM sales s WHERE {where}
             GROUP BY 1 ORDER BY 1
         """, params)
     return per_month(filters), per_month(filters.previous())

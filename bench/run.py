@@ -1,0 +1,488 @@
+"""The benchmark: every page, report, import and write at the scale of a large company.
+
+    python bench/run.py [--customers N --sales-lines N] [--reuse] [--quick]
+
+Builds (or, with --reuse, reuses) a demo store under bench/store/, then measures in one
+run, each number the median of several repetitions, our time against the floor
+(hand-written DuckDB SQL on the same Parquet files, bench/floor.py) and the usual
+approach (pandas on frames loaded into memory, bench/pandas_way.py). Prints one table
+and writes it, with the date, machine and command, to bench/RESULTS.md (--results).
+Not part of the test suite: correctness lives in tests/, timings only here.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT)]
+
+import apptest  # noqa: E402
+import floor  # noqa: E402
+import stores  # noqa: E402
+from kam.filters import Filters  # noqa: E402
+from kam.store import Store  # noqa: E402
+
+QUICK = {"customers": 5_000, "sales_lines": 200_000}
+FULL = {"customers": 100_000, "sales_lines": 10_000_000}
+NARROW_PERIOD = "last_quarter"
+
+
+@dataclass
+class Row:
+    operation: str
+    ours: float | None = None
+    floor: float | None = None
+    pandas: float | None = None
+    unit: str = "s"
+    note: str = ""
+
+
+@dataclass
+class Run:
+    args: argparse.Namespace
+    store: Path
+    marker: dict
+    today: dt.date = field(default_factory=dt.date.today)
+    rows: list[Row] = field(default_factory=list)
+    loads: list[tuple[str, float]] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)  # pages that errored or timed out
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        print(render_row(row), file=sys.stderr, flush=True)
+
+
+def median(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def timed(fn, *args, **kwargs) -> float:
+    started = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - started
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+# ---- what exists ----------------------------------------------------------------------
+def app_pages() -> list[tuple[str, str, str]]:
+    """(name, page file, URL path) of every page app.py navigates to, in its order."""
+    text = (ROOT / "app.py").read_text()
+    found = {}
+    for match in re.finditer(r'st\.Page\("pages/(\w+)\.py"(?:(?!st\.Page).)*?url_path="([\w-]+)"'
+                             r'|\bpage\("(\w+)"', text, re.DOTALL):
+        name = match.group(1) or match.group(3)
+        if (ROOT / "pages" / f"{name}.py").exists() and name not in found:
+            found[name] = match.group(2) or name
+    order = sorted(found, key=lambda n: max(text.rfind(f'"{n}"'), text.rfind(f"{n}_page,")))  # as navigated
+    return [(name, f"pages/{name}.py", found[name]) for name in order]
+
+
+def cli_commands() -> set[str]:
+    out = subprocess.run([sys.executable, "-m", "kam", "--help"], cwd=ROOT, capture_output=True, text=True).stdout
+    return set(re.findall(r"^    ([a-z-]+)\b", out, re.MULTILINE))
+
+
+def regions(store: Path) -> list[str]:
+    con = floor.connect(Store(store))
+    return [r[0] for r in con.sql("SELECT region FROM customers WHERE region IS NOT NULL "
+                                  "GROUP BY 1 ORDER BY COUNT(*) DESC").fetchall()]
+
+
+# ---- pages ----------------------------------------------------------------------------
+def page_session(run: Run, page_file: str, params: dict | None, repeat: int, narrow: list[str]) -> dict:
+    options = {"params": params, "repeat": repeat, "narrow": narrow, "period": NARROW_PERIOD}
+    try:
+        out = subprocess.run([sys.executable, str(HERE / "apptest.py"), str(run.store), page_file,
+                              json.dumps(options)], cwd=ROOT, capture_output=True, text=True,
+                             timeout=run.args.page_timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"no answer within {run.args.page_timeout} s"}
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": out.stderr.strip()[-300:]}
+
+
+def measure_page(run: Run, page_file: str, narrow: list[str]) -> dict:
+    """Cold (default and narrow), warm, filter change and warm-narrow renders of one page."""
+    first = page_session(run, page_file, None, run.args.repeat, narrow)
+    if "error" in first:
+        return first
+    colds = [first["cold"]] + [page_session(run, page_file, None, 0, []).get("cold")
+                               for _ in range(run.args.cold_repeat - 1)]
+    params = {"period": NARROW_PERIOD, "region": narrow[0]}
+    narrow_colds = [page_session(run, page_file, params, 0, []).get("cold") for _ in range(run.args.cold_repeat)]
+    return {"cold": median(colds), "cold_narrow": median(narrow_colds), "warm": median(first["warm"]),
+            "change": median(first["change"]), "warm_narrow": median(first["warm_narrow"])}
+
+
+def floor_times(run: Run, con, page: str, filters_list) -> float | None:
+    fn = floor.PAGES.get(page)
+    if fn is None:
+        return None
+    return median(timed(fn, con, floor.ask(f, run.today)) for f in filters_list)
+
+
+def pandas_times(run: Run, frames, page: str, filters_list) -> float | None:
+    import pandas_way
+    fn = pandas_way.PAGES.get({"accounts": "accounts"}.get(page, page))
+    if frames is None or fn is None:
+        return None
+    return median(timed(fn, frames, floor.ask(f, run.today)) for f in filters_list)
+
+
+def measure_first_start(run: Run) -> None:
+    """The read side's first start on a store it has never held: every table read into its file."""
+    from kam.db import CACHE_FILE
+    cache = run.store / CACHE_FILE
+    for stale in (cache, cache.with_name(cache.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    code = ("import sys, time; sys.path.insert(0, sys.argv[2]); from kam.db import Database; "
+            "from kam.store import Store; t = time.perf_counter(); Database(Store(sys.argv[1])).refresh(); "
+            "print(time.perf_counter() - t)")
+    run.loads.append(("first start", load_average()))
+    out = subprocess.run([sys.executable, "-c", code, str(run.store), str(ROOT)], capture_output=True, text=True)
+    seconds = float(out.stdout.strip() or "nan")
+    run.add(Row("read side, first start on a store it never held (every table into .cache/read.duckdb)", seconds,
+                note=f"once per store; the file is {cache.stat().st_size / 2 ** 20:,.0f} MB; later starts reuse it"))
+
+
+def measure_pages(run: Run) -> None:
+    pages = [p for p in app_pages() if (not run.args.pages or p[0] in run.args.pages) and p[0] not in run.failed]
+    names = regions(run.store)
+    narrow = [names[i % len(names)] for i in range(run.args.repeat)]
+    default = Filters.from_params({}, run.today)
+    narrows = [Filters.from_params({"period": NARROW_PERIOD, "region": r}, run.today) for r in narrow]
+    narrow_params = {"period": NARROW_PERIOD, "region": narrow[0]}
+
+    con = floor.connect(Store(run.store))
+    frames, load_seconds = None, None
+    if not run.args.no_pandas:
+        import pandas_way
+        started = time.perf_counter()
+        frames = pandas_way.load(Store(run.store))
+        load_seconds = time.perf_counter() - started
+        run.add(Row("pandas: load every table into frames (once per process)", pandas=load_seconds,
+                    note="the usual approach's start-up, added to its cold rows"))
+
+    for name, page_file, _ in pages:
+        run.loads.append((f"page {name}", load_average()))
+        floor_default = floor_times(run, con, name, [default] * run.args.repeat)
+        floor_narrow = floor_times(run, con, name, narrows)
+        pandas_default = pandas_times(run, frames, name, [default] * max(1, run.args.repeat // 2))
+        pandas_narrow = pandas_times(run, frames, name, narrows[:max(1, run.args.repeat // 2)])
+        got = measure_page(run, page_file, narrow)
+        plus_load = (lambda v: None if v is None or load_seconds is None else v + load_seconds)
+        note = f"error: {got['error']}" if "error" in got else ""
+        if note:
+            run.failed.add(name)
+        run.add(Row(f"{name}: cold, default filters", got.get("cold"), floor_default, plus_load(pandas_default),
+                    note=note))
+        run.add(Row(f"{name}: warm, default filters", got.get("warm"), floor_default, pandas_default))
+        run.add(Row(f"{name}: filter change (a region, last quarter)", got.get("change"), floor_narrow,
+                    pandas_narrow))
+        run.add(Row(f"{name}: warm, narrow filter", got.get("warm_narrow"), floor_narrow, pandas_narrow))
+        run.add(Row(f"{name}: cold, narrow filter", got.get("cold_narrow"), floor_narrow, plus_load(pandas_narrow)))
+    del frames
+    gc.collect()
+
+
+# ---- CLI reports ---------------------------------------------------------------------
+REPORT_ARGS = {"abc": ["abc"], "coverage": ["coverage"], "churn-reasons": ["churn-reasons"],
+               "at-risk": ["at-risk"], "receivables": ["receivables"]}
+
+
+def run_process(argv: list[str]) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak memory (kB) of a child process, measured by /usr/bin/time
+    (a child forked from this process would report this process's peak as its own)."""
+    started = time.perf_counter()
+    child = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", *argv], cwd=ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    peak = re.findall(r"^MAXRSS (\d+)$", child.stderr, re.MULTILINE)
+    if child.returncode != 0:
+        print(child.stderr[-800:], file=sys.stderr)
+    return seconds, child.returncode, int(peak[-1]) if peak else 0
+
+
+def measure_reports(run: Run) -> None:
+    available = cli_commands()
+    for report, argv in REPORT_ARGS.items():
+        if report not in available:
+            run.add(Row(f"CLI {report}", note="not a command yet"))
+            continue
+        run.loads.append((f"CLI {report}", load_average()))
+        ours = [run_process([sys.executable, "-m", "kam", "--data", str(run.store), *argv])
+                for _ in range(run.args.cold_repeat)]
+        failed = [o for o in ours if o[1] != 0]
+        worker = [sys.executable, str(HERE / "report_worker.py")]
+        floor_s = (median(run_process(worker + ["floor", report, str(run.store)])[0]
+                          for _ in range(run.args.cold_repeat)) if report in floor.REPORTS else None)
+        import pandas_way
+        pandas_s = (median(run_process(worker + ["pandas", report, str(run.store)])[0]
+                           for _ in range(run.args.cold_repeat))
+                    if report in pandas_way.REPORTS and not run.args.no_pandas else None)
+        run.add(Row(f"CLI {report} (whole process)", median(o[0] for o in ours), floor_s, pandas_s,
+                    note=(f"exit {failed[0][1]}" if failed else
+                          f"peak {max(o[2] for o in ours) / 1024:.0f} MB")))
+
+
+# ---- import, append -------------------------------------------------------------------
+def import_file(run: Run, lines: int) -> Path:
+    """A sales export as an ERP writes it: GB18030, Chinese headers; made once, kept beside the store."""
+    path = run.store.with_name(f"{run.store.name}-sales-{lines}.gb18030.csv")
+    if path.exists():
+        return path
+    import numpy as np
+    import pandas as pd
+    con = floor.connect(Store(run.store))
+    ids = [r[0] for r in con.sql("SELECT customer_id FROM customers WHERE status = 'active'").fetchall()]
+    rng = np.random.default_rng(11)
+    days = pd.Timestamp(run.today) - pd.to_timedelta(rng.integers(0, 365, lines), unit="D")
+    amount = np.round(rng.gamma(2.0, 4000.0, lines), 2)
+    frame = pd.DataFrame({
+        "订单号": [f"IMP{i:08d}" for i in range(lines)],
+        "客户编号": np.asarray(ids, dtype=object)[rng.integers(0, len(ids), lines)],
+        "日期": days.strftime("%Y-%m-%d"),
+        "产品": rng.choice(["工业传感器", "伺服电机", "变频器", "包装材料", "铝型材"], lines),
+        "数量": rng.integers(1, 50, lines),
+        "金额": amount,
+        "成本": np.round(amount * rng.uniform(0.6, 0.9, lines), 2),
+    })
+    frame.to_csv(path, index=False, encoding="gb18030")
+    return path
+
+
+def measure_import(run: Run) -> None:
+    lines = run.args.import_lines
+    if "import" not in cli_commands():
+        run.add(Row(f"import {lines:,} sales lines", note="no import command yet"))
+        return
+    csv = import_file(run, lines)
+    run.loads.append(("import", load_average()))
+    ours, floors, pandas_ = [], [], []
+    for _ in range(run.args.import_repeat):
+        target = stores.scratch(run.store, "import")
+        ours.append(run_process([sys.executable, "-m", "kam", "--data", str(target), "import", "sales", str(csv)]))
+        target = stores.scratch(run.store, "import")
+        floors.append(run_process([sys.executable, str(HERE / "report_worker.py"), "floor", "import", str(target),
+                                   str(csv)]))
+        if not run.args.no_pandas:
+            target = stores.scratch(run.store, "import")
+            pandas_.append(run_process([sys.executable, str(HERE / "report_worker.py"), "pandas", "import",
+                                        str(target), str(csv)]))
+    failed = [o for o in ours if o[1] != 0]
+    run.add(Row(f"import {lines:,} sales lines (GB18030 CSV, Chinese headers; whole process)",
+                median(o[0] for o in ours), median(o[0] for o in floors),
+                median(o[0] for o in pandas_) if pandas_ else None,
+                note=(f"exit {failed[0][1]}" if failed else
+                      f"peak {max(o[2] for o in ours) / 1024:.0f} MB (floor {max(o[2] for o in floors) / 1024:.0f} MB)"
+                      + "; floor: decode + Arrow CSV + Delta append, no checks")))
+
+
+def measure_append(run: Run) -> None:
+    """One sale appended through the store; then every page's next rerun, which must show it."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    target = stores.scratch(run.store, "append")
+    pages = [p for p in app_pages() if (not run.args.pages or p[0] in run.args.pages) and p[0] not in run.failed]
+    run.loads.append(("append", load_average()))
+    try:
+        out = subprocess.run([sys.executable, str(HERE / "visibility.py"), str(target), str(run.args.repeat),
+                              *[p[1] for p in pages]], cwd=ROOT, capture_output=True, text=True,
+                             timeout=run.args.page_timeout * 2)
+        got = json.loads(out.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, IndexError, ValueError) as error:
+        run.add(Row("append one sales line through the store (one Delta commit)", note=f"error: {error}"[:300]))
+        return
+    schema = Store(target).read("sales").schema
+    row = pa.Table.from_pylist([{"order_id": "RAW", "customer_id": "x", "date": run.today, "amount": 1.0}],
+                               schema=pa.schema([schema.field(n) for n in ("order_id", "customer_id", "date", "amount")]))
+    raw = median(timed(write_deltalake, str(target / "scratch_raw"), row, mode="append")
+                 for _ in range(run.args.repeat))
+    run.add(Row("append one sales line through the store (one Delta commit)", median(got["append"]), raw,
+                note="floor: write_deltalake of one row, no checks or stamps"))
+    after = {Path(k).stem: v for k, v in got["after"].items()}
+    slowest = max(after, key=after.get)
+    skipped = f"; not run: {', '.join(sorted(run.failed))} (failed above)" if run.failed else ""
+    run.add(Row("append, then every page's next rerun (slowest page)", after[slowest],
+                note=f"{slowest}; the new lines {'are' if got['visible'] else 'are NOT'} in the overview's revenue; "
+                     + ", ".join(f"{k} {v:.2f}" for k, v in after.items()) + skipped))
+
+
+# ---- memory ------------------------------------------------------------------------------
+def measure_memory(run: Run) -> None:
+    import memory
+    run.loads.append(("memory", load_average()))
+    try:
+        peak, first, notes = memory.two_sessions(run.store, [p[2] for p in app_pages() if p[0] not in run.failed])
+    except Exception as error:  # reported, not fatal
+        run.add(Row("app peak memory, two browser sessions, every page", note=f"error: {error}"[:300]))
+        return
+    run.add(Row("app peak memory, two browser sessions, every page", peak, unit="MB", note=notes))
+    run.add(Row("first page in a browser after start (server up, demo data present)", first,
+                note="from navigation to the page's script finishing, first session"))
+
+
+# ---- the table ---------------------------------------------------------------------------
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "–" if a is None or b is None or b == 0 else f"{a / b:.2f}"
+
+
+HEADER = "| operation | ours | floor | pandas | ours/floor | pandas/ours | note |\n|---|---:|---:|---:|---:|---:|---|"
+
+
+def render_row(r: Row) -> str:
+    return (f"| {r.operation} | {fmt(r.ours, r.unit)} | {fmt(r.floor, r.unit)} | {fmt(r.pandas, r.unit)} | "
+            f"{ratio(r.ours, r.floor)} | {ratio(r.pandas, r.ours)} | {r.note} |")
+
+
+def table(run: Run) -> str:
+    return "\n".join([HEADER] + [render_row(r) for r in run.rows])
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    memory_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024 ** 2:.0f} GB RAM, Python {platform.python_version()}"
+
+
+def verdict(ours: float | None, floor_s: float | None, limit: float = 0.5, ratio_limit: float = 1.5) -> str:
+    if ours is None:
+        return "–"
+    fast, near = ours < limit, floor_s is None or ours <= ratio_limit * floor_s
+    return f"{'met' if fast and near else 'missed'} ({ours:.2f} s{'' if floor_s is None else f', {ours / floor_s:.2f}× floor'})"
+
+
+def targets(run: Run) -> str:
+    """The issue's targets, read off the table."""
+    rows = {r.operation: r for r in run.rows}
+    pages = list(dict.fromkeys(op.split(":")[0] for op in rows if op.endswith("warm, default filters")))
+    out = ["| page | warm, default (< 0.5 s and ≤ 1.5× floor) | filter change | warm, narrow |",
+           "|---|---|---|---|"]
+    for page in pages:
+        cells = [verdict(rows[f"{page}: {kind}"].ours, rows[f"{page}: {kind}"].floor)
+                 for kind in ("warm, default filters", "filter change (a region, last quarter)", "warm, narrow filter")]
+        out.append(f"| {page} | " + " | ".join(cells) + " |")
+    first = rows.get(f"{pages[0]}: cold, default filters") if pages else None
+    abc_rows = [rows.get(f"abc: {k}") for k in ("warm, default filters", "filter change (a region, last quarter)")]
+    memory = rows.get("app peak memory, two browser sessions, every page")
+    imported = next((r for op, r in rows.items() if op.startswith("import ")), None)
+    append = rows.get("append, then every page's next rerun (slowest page)")
+    out += ["", f"- First page after start (cold {pages[0] if pages else '–'}, under 3 s): "
+                + (verdict(first.ours, None, 3.0) if first else "–"),
+            "- ABC page at least 3× faster than pandas: " + ", ".join(
+                f"{'met' if r.pandas and r.ours and r.pandas / r.ours >= 3 else 'missed'} "
+                f"({r.pandas / r.ours:.1f}×, {r.operation.split(': ')[1]})" for r in abc_rows if r and r.pandas and r.ours),
+            "- App memory under 2 GB with two sessions: " + (
+                f"{'met' if memory.ours < 2048 else 'missed'} ({memory.ours:,.0f} MB)" if memory and memory.ours else "–"),
+            "- 1,000,000 imported lines under 30 s, memory bounded: " + (
+                f"{'met' if imported.ours < 30 else 'missed'} ({imported.ours:.1f} s; {imported.note.split(';')[0]})"
+                if imported and imported.ours else "–"),
+            "- A new record visible on every page at the next rerun: " + (
+                ("met" if "are in" in append.note else "missed") + f" (slowest next rerun {append.ours:.2f} s)"
+                if append and append.ours else "–")]
+    return "\n".join(out)
+
+
+def write_results(run: Run, command: str, seconds: float) -> None:
+    loads = ", ".join(f"{what} {value:.1f}" for what, value in run.loads)
+    m = run.marker
+    text = f"""# Benchmark results
+
+Latest run of `bench/run.py` (see README, "Benchmark"). Times in seconds, each the median of
+{run.args.repeat} repetitions (cold renders and whole processes: {run.args.cold_repeat}).
+
+- **Date**: {dt.datetime.now().isoformat(timespec='minutes')}
+- **Machine**: {machine()}
+- **Command**: `{command}`
+- **Store**: demo generator, {m['customers']:,} customers, {m['sales_lines']:,} sales lines, seed {m['seed']}
+  (rows: {', '.join(f'{k} {v:,}' for k, v in m.get('rows', {}).items())}); its `today` is {m['today']}
+- **Run took**: {seconds / 60:.1f} min; load average (1 min) when each part started: {loads}
+
+**ours**: the product (AppTest server-side render of app.py on that page, so Streamlit's own work
+included; CLI and import as whole processes). **floor**: the same questions as hand-written
+DuckDB SQL straight on the tables' Parquet files (`bench/floor.py`). **pandas**: the same
+questions with pandas on frames loaded once (`bench/pandas_way.py`); its cold rows add the load.
+*cold*: the first render in a fresh process; *warm*: a rerun in the same session; *filter
+change*: the sidebar set to a region (a different one each repetition) and the last quarter.
+
+{table(run)}
+
+## Targets (read off the table above)
+
+{targets(run)}
+"""
+    Path(run.args.results).write_text(text)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int)
+    parser.add_argument("--sales-lines", type=int)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true", help="reuse the store if a complete one exists")
+    parser.add_argument("--quick", action="store_true", help=f"small scale: {QUICK}")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cold-repeat", type=int, default=3)
+    parser.add_argument("--import-lines", type=int, default=1_000_000)
+    parser.add_argument("--import-repeat", type=int, default=1)
+    parser.add_argument("--pages", nargs="*", help="only these pages (names of files in pages/)")
+    parser.add_argument("--skip", nargs="*", default=[], help="leave these pages out (e.g. one known to hang)")
+    parser.add_argument("--only", nargs="*", default=["first-start", "pages", "reports", "import", "append", "memory"],
+                        help="which parts to run")
+    parser.add_argument("--no-pandas", action="store_true")
+    parser.add_argument("--page-timeout", type=float, default=900, help="seconds a page session may take")
+    parser.add_argument("--results", default=str(HERE / "RESULTS.md"), help="where the table goes ('' for nowhere)")
+    args = parser.parse_args(argv)
+    scale = QUICK if args.quick else FULL
+    args.customers = args.customers or scale["customers"]
+    args.sales_lines = args.sales_lines or scale["sales_lines"]
+    if args.quick:
+        args.import_lines = min(args.import_lines, 100_000)
+
+    started = time.perf_counter()
+    store, marker = stores.build(stores.params(args.customers, args.sales_lines, args.seed), args.reuse)
+    run = Run(args, store, marker)
+    run.failed.update(args.skip)
+    print(HEADER, file=sys.stderr)
+    for part, measure in (("first-start", measure_first_start), ("pages", measure_pages), ("reports", measure_reports), ("import", measure_import),
+                          ("append", measure_append), ("memory", measure_memory)):
+        if part in args.only:
+            measure(run)
+    print(table(run))
+    if args.results:
+        command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        write_results(run, command.strip(), time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
