@@ -33,6 +33,12 @@ class Period:
         end = self.start - dt.timedelta(days=1)
         return Period(end - dt.timedelta(days=self.days - 1), end)
 
+    def whole_months(self) -> "Period | None":
+        """The calendar months that lie entirely inside the period, as one period; None if none does."""
+        first = self.start if self.start.day == 1 else _add_months(self.start.replace(day=1), 1)
+        last = self.end if self.end == _month_end(self.end) else self.end.replace(day=1) - dt.timedelta(days=1)
+        return Period(first, last) if first <= last else None
+
     def __str__(self) -> str:
         return f"{self.start.isoformat()} – {self.end.isoformat()}"
 
