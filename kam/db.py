@@ -36,7 +36,10 @@ from kam.schema import DUCKDB_TYPES, TABLES
 from kam.store import Store
 
 CACHE_FILE = Path(".cache") / "read.duckdb"
-CACHE_BYTES = 256 * 2 ** 20  # query results kept, by their size in memory
+CACHE_BYTES = 128 * 2 ** 20  # query results kept, by their size in memory
+# DuckDB's own memory (pages of the file it holds, hash tables of running queries): beyond it,
+# it reads pages again and spills to the file's .tmp folder instead of growing the app
+MEMORY_LIMIT = "1GB"
 # a table is rewritten compactly once its deleted rows outnumber its live ones and a minimum
 # (an upsert rewrites whole files, and the old files' rows stay in the database file until then)
 COMPACT_RATIO = 1.0
@@ -113,7 +116,7 @@ class _Reader:
         for attempt in range(2):
             try:
                 path.parent.mkdir(exist_ok=True)
-                con = duckdb.connect(str(path))
+                con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
                 self._load_state(con)
                 return con
             except duckdb.IOException:  # held by another process (or not writable): read Parquet

@@ -1,6 +1,7 @@
 """Reporting periods: the presets a meeting asks for, and the period before."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -35,8 +36,12 @@ class Period:
 
     def whole_months(self) -> "Period | None":
         """The calendar months that lie entirely inside the period, as one period; None if none does."""
-        first = self.start if self.start.day == 1 else _add_months(self.start.replace(day=1), 1)
-        last = self.end if self.end == _month_end(self.end) else self.end.replace(day=1) - dt.timedelta(days=1)
+        try:
+            first = self.start if self.start.day == 1 else _add_months(self.start.replace(day=1), 1)
+        except ValueError:  # past the last month there is
+            return None
+        month_end = calendar.monthrange(self.end.year, self.end.month)[1]
+        last = self.end if self.end.day == month_end else self.end.replace(day=1) - dt.timedelta(days=1)
         return Period(first, last) if first <= last else None
 
     def __str__(self) -> str:

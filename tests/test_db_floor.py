@@ -32,6 +32,7 @@ VIEWS = [YEAR_2025, Filters(YEAR_2025.period, "custom", regions=("East",)),
          Filters(Period(dt.date(2025, 1, 20), dt.date(2025, 11, 30)), "custom"),
          Filters(Period(dt.date(2024, 12, 15), dt.date(2026, 1, 10)), "custom", regions=("East", "West")),
          Filters(Period(dt.date(2025, 2, 3), dt.date(2025, 2, 20)), "custom")]  # no whole month at all
+ALL_DATES = Filters(Period(dt.date(1900, 1, 1), dt.date(9999, 12, 31)), "custom")  # the CLI's, with no period before
 MEASURE = {"revenue": "amount", "profit": "COALESCE(profit, amount - cost)"}
 
 
@@ -79,7 +80,7 @@ def assert_same_answers(db: Database, store: Store) -> None:
                        FROM sales_by_month GROUP BY 1, 2""")
     if len(theirs):
         same_rows(ours, theirs, ["customer_id", "month"])  # the monthly summary, held or computed
-    for f in VIEWS:
+    for f in [*VIEWS, ALL_DATES]:
         for measure, sql in MEASURE.items():
             theirs = con.execute(f"SELECT s.customer_id, SUM({sql}) AS value FROM sales s WHERE {chosen(f)} "
                                  "GROUP BY 1").df()
@@ -93,6 +94,8 @@ def assert_same_answers(db: Database, store: Store) -> None:
             f"FROM sales s WHERE {chosen(f)}").fetchone()
         assert overview.sales_totals(db, f) == pytest.approx(
             {"revenue": revenue, "profit": profit, "active_customers": active})
+        if f is ALL_DATES:
+            continue
         trend, _ = overview.monthly_trend(db, f)
         theirs = con.execute(f"SELECT date_trunc('month', date)::DATE AS month, SUM(amount) AS revenue, "
                              f"SUM({MEASURE['profit']}) AS profit FROM sales s WHERE {chosen(f)} GROUP BY 1").df()
@@ -199,3 +202,17 @@ def test_a_second_process_reads_through_views_while_the_first_holds_the_file(boo
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=True).stdout.split()
     assert out[0] == "False"
     assert float(out[1]) == pytest.approx(fresh.scalar("SELECT SUM(amount) FROM sales"))
+
+
+@pytest.mark.parametrize(("start", "end", "whole"), [
+    ((2025, 1, 1), (2025, 12, 31), ((2025, 1, 1), (2025, 12, 31))),
+    ((2025, 1, 20), (2025, 11, 30), ((2025, 2, 1), (2025, 11, 30))),
+    ((2025, 12, 1), (2026, 11, 28), ((2025, 12, 1), (2026, 10, 31))),
+    ((2024, 2, 1), (2024, 2, 29), ((2024, 2, 1), (2024, 2, 29))),
+    ((2025, 1, 2), (2025, 1, 30), None),
+    ((1900, 1, 1), (9999, 12, 31), ((1900, 1, 1), (9999, 12, 31))),
+    ((9999, 12, 5), (9999, 12, 31), None),
+])
+def test_the_whole_months_of_a_period_are_read_from_the_monthly_summary(start, end, whole):
+    got = Period(dt.date(*start), dt.date(*end)).whole_months()
+    assert (got.start, got.end) == (dt.date(*whole[0]), dt.date(*whole[1])) if whole else got is None
