@@ -99,6 +99,14 @@ def points(part: str, figure, bands) -> float:
     return 0.0
 
 
+def band_points(part: str, figures: pd.Series, bands) -> np.ndarray:
+    """points() for a whole column at once: the first band met, 0 past every band or with no figure."""
+    values = pd.to_numeric(figures, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):  # a missing figure (NaN) meets no band
+        met = [(values >= limit) if part in AT_LEAST else (values <= limit) for limit, _ in bands]
+    return np.select(met, [float(earned) for _, earned in bands], 0.0) if bands else np.zeros(len(values))
+
+
 # ---- the figures ----------------------------------------------------------------
 def _sales(db: Database, filters: Filters) -> pd.DataFrame:
     now, before = filters.period, filters.previous().period
@@ -158,7 +166,7 @@ def score(frame: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:
     """Points per part, the weighted score and the status of each account."""
     out = frame.copy()
     for part in PARTS:
-        out[f"points_{part}"] = [points(part, v, scoring.bands[part]) for v in out[FIGURE[part]]]
+        out[f"points_{part}"] = band_points(part, out[FIGURE[part]], scoring.bands[part])
     # new business: nothing sold before the period, so nothing has fallen
     out.loc[out["sales_change"].isna() & (out["sales_now"] > 0), "points_sales"] = 100.0
     total = sum(scoring.weights[p] for p in PARTS)

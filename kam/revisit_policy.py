@@ -140,14 +140,22 @@ def assign(accounts: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     fallback = policy.rule("class", "C")
     by_class = {r.name: r for r in policy.rules if r.kind == "class"}
     by_tier = {r.name: r for r in policy.rules if r.kind == "tier" and r.interval_days is not None}
-    chosen, labels = [], []
-    for cls, tier in zip(out["abc_class"], out["tier"]):
-        candidates = [r for r in (by_class.get(cls), by_tier.get(tier)) if r is not None]
-        # min keeps the first of equals, so a tie goes to the class
-        rule = min(candidates, key=lambda r: r.interval_days) if candidates else fallback
-        chosen.append(rule)
-        labels.append(f"{rule.kind}:{rule.name}" if candidates else "fallback:C")
-    out["interval_days"] = pd.array([r.interval_days for r in chosen], dtype="Int64")
-    out["method"] = pd.array([r.method for r in chosen], dtype="string")
-    out["rule"] = pd.array(labels, dtype="string")
+    cls, tier = out["abc_class"].astype(object), out["tier"].astype(object)
+
+    def looked_up(names: pd.Series, rules: dict, field: str) -> pd.Series:
+        return names.map({name: getattr(rule, field) for name, rule in rules.items()})
+
+    class_days = looked_up(cls, by_class, "interval_days").astype("float64")
+    tier_days = looked_up(tier, by_tier, "interval_days").astype("float64")
+    # the shorter interval wins; a tie goes to the class; neither rule: the C interval
+    by_tier_rule = (tier_days.notna() & ~(class_days <= tier_days)).to_numpy()
+    by_class_rule = (class_days.notna().to_numpy() & ~by_tier_rule)
+    chosen = [by_tier_rule, by_class_rule]
+    out["interval_days"] = pd.array(np.select(chosen, [tier_days, class_days], fallback.interval_days),
+                                    dtype="Int64")
+    out["method"] = pd.array(np.select(chosen, [looked_up(tier, by_tier, "method"),
+                                                looked_up(cls, by_class, "method")], fallback.method),
+                             dtype="string")
+    out["rule"] = pd.array(np.select(chosen, ["tier:" + tier.astype(str), "class:" + cls.astype(str)],
+                                     "fallback:C"), dtype="string")
     return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from kam import complaints, health
@@ -127,3 +128,14 @@ def test_open_complaints_and_overdue_receivables_are_read_on_the_as_of_day(db):
     # on 31 May neither complaint had arrived and the invoice was 15 days overdue
     assert table.loc["R", "open_complaints"] == 0 and table.loc["R", "overdue_days"] == 15
     assert complaints.open_count(db, earlier, D(2025, 6, 2)) == 2
+
+
+def test_a_whole_column_earns_the_same_points_as_each_figure_alone():
+    figures = pd.Series([-50, -30, -29.9, -10, 0, 40, None, float("nan")], dtype="float64")
+    for part in health.PARTS:
+        bands = health.DEFAULT.bands[part]
+        expected = [health.points(part, figure, bands) for figure in figures]
+        assert list(health.band_points(part, figures, bands)) == expected
+    counts = pd.Series([0, 1, 2, pd.NA], dtype="Int64")  # open complaints, one unknown
+    assert list(health.band_points("complaints", counts, health.DEFAULT.bands["complaints"])) == [100, 50, 0, 0]
+    assert list(health.band_points("visits", counts, [])) == [0, 0, 0, 0]  # no bands: nothing earned

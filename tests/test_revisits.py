@@ -19,6 +19,7 @@ from kam.filters import Filters
 from kam.periods import Period
 from kam.records import InvalidRecords
 from kam.revisit_policy import DEFAULT
+from kam.schema import TIERS
 from kam.store import Store
 
 D = dt.date
@@ -320,3 +321,24 @@ def test_due_soon_copes_with_accounts_that_have_no_due_day_at_all():
                           "due_date": pd.Series([pd.NaT], dtype="datetime64[s]"), "covered": [False],
                           "next_plan": pd.Series([pd.NaT], dtype="datetime64[s]")})
     assert revisits.due_soon(table, AS_OF).empty
+
+
+@pytest.mark.parametrize("potential_days", [None, 20, 30, 400])
+def test_every_class_and_tier_gets_the_shorter_of_its_two_rules_and_a_tie_goes_to_the_class(potential_days):
+    policy = revisit_policy.build([*(vars(r) for r in DEFAULT.rules if r.kind == "class"),
+                                   {"kind": "tier", "name": "important", "interval_days": 30, "method": "in_person"},
+                                   {"kind": "tier", "name": "potential", "interval_days": potential_days,
+                                    "method": "phone"}])
+    pairs = [(cls, tier) for cls in ("A", "B", "C", None) for tier in (*TIERS, None)]
+    table = revisit_policy.assign(pd.DataFrame(pairs, columns=["abc_class", "tier"]).astype("string"), policy)
+
+    def by_hand(cls, tier):  # the rule in the module's words
+        candidates = [r for r in (policy.rule("class", cls), policy.rule("tier", tier))
+                      if r is not None and r.interval_days is not None]
+        if not candidates:
+            return 180, "phone", "fallback:C"
+        rule = min(candidates, key=lambda r: r.interval_days)  # min keeps the first: the class
+        return rule.interval_days, rule.method, f"{rule.kind}:{rule.name}"
+
+    assert list(zip(table["interval_days"], table["method"], table["rule"])) == [by_hand(*p) for p in pairs]
+    assert table.loc[(table["abc_class"] == "A") & (table["tier"] == "important"), "rule"].tolist() == ["class:A"]
