@@ -152,6 +152,15 @@ def outcome(status: str, planned: dt.date, done: dt.date | None, day: dt.date, g
     return "missed" if day > deadline else "open"
 
 
+def outcomes(plans: pd.DataFrame, day: dt.date, grace: int) -> np.ndarray:
+    """outcome() for every plan at once (columns status, planned_date, done_date)."""
+    deadline = plans["planned_date"] + pd.Timedelta(days=grace)
+    status = plans["status"].astype(object)
+    late = (plans["done_date"] > deadline).fillna(False).to_numpy(dtype=bool)
+    return np.select([status == "cancelled", (status == "done") & late, status == "done",
+                      deadline < pd.Timestamp(day)], ["cancelled", "late", "on_time", "missed"], "open")
+
+
 def adherence(db: Database, filters: Filters, day: dt.date, grace: int) -> pd.DataFrame:
     """Per account manager: plans of the period due by the day, by outcome, and the share on time
     among those done or missed."""
@@ -161,8 +170,7 @@ def adherence(db: Database, filters: Filters, day: dt.date, grace: int) -> pd.Da
         FROM revisit_plans p LEFT JOIN customers c ON c.customer_id = p.customer_id
         WHERE {where} AND p.planned_date <= $as_of
     """, {**params, "as_of": day})
-    plans["outcome"] = [outcome(s, p.date(), None if pd.isna(d) else d.date(), day, grace)
-                        for s, p, d in zip(plans["status"], plans["planned_date"], plans["done_date"])]
+    plans["outcome"] = outcomes(plans, day, grace)
     table = pd.crosstab(plans["account_manager"], plans["outcome"]).reindex(columns=list(OUTCOMES), fill_value=0)
     table.columns.name = None
     table = table.reset_index()
@@ -250,6 +258,21 @@ def next_birthday(birthday: dt.date, start: dt.date) -> dt.date:
     raise AssertionError("unreachable")
 
 
+def _in_year(birthdays: pd.Series, year: int) -> pd.Series:
+    month, day = birthdays.dt.month, birthdays.dt.day
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    day = day.where(leap | ~((month == 2) & (day == 29)), 28)
+    return pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
+
+
+def next_birthdays(birthdays: pd.Series, start: dt.date) -> pd.Series:
+    """next_birthday() for a whole column of dates at once."""
+    if birthdays.empty:
+        return pd.Series(pd.NaT, index=birthdays.index, dtype="datetime64[ns]")
+    this_year = _in_year(birthdays, start.year)
+    return this_year.where(this_year >= pd.Timestamp(start), _in_year(birthdays, start.year + 1))
+
+
 def birthdays(db: Database, filters: Filters, start: dt.date, days: int) -> pd.DataFrame:
     """Key contacts of the filtered active accounts whose birthday falls from start to `days` days on."""
     where, params = filters.customer_condition("c")
@@ -259,8 +282,7 @@ def birthdays(db: Database, filters: Filters, start: dt.date, days: int) -> pd.D
         FROM contacts p JOIN customers c ON c.customer_id = p.customer_id
         WHERE p.birthday IS NOT NULL AND c.status = 'active' AND {where}
     """, params)
-    people["next_birthday"] = pd.to_datetime(pd.Series(
-        [next_birthday(b.date(), start) for b in people["birthday"]], dtype=object))
+    people["next_birthday"] = next_birthdays(people["birthday"], start)
     people["days_left"] = _days(people["next_birthday"] - pd.Timestamp(start))
     soon = people[people["days_left"] <= days].sort_values(["next_birthday", "customer_id", "contact"])
     return soon[["next_birthday", "days_left", "contact", "role", "title", "phone", "customer_id",

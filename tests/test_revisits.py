@@ -342,3 +342,21 @@ def test_every_class_and_tier_gets_the_shorter_of_its_two_rules_and_a_tie_goes_t
 
     assert list(zip(table["interval_days"], table["method"], table["rule"])) == [by_hand(*p) for p in pairs]
     assert table.loc[(table["abc_class"] == "A") & (table["tier"] == "important"), "rule"].tolist() == ["class:A"]
+
+
+def test_every_plan_at_once_gets_the_outcome_a_plan_alone_gets():
+    cases = [(status, done, day) for status in ("planned", "done", "cancelled")
+             for done in (None, D(2026, 6, 1), D(2026, 6, 4), D(2026, 6, 5))
+             for day in (D(2026, 6, 1), D(2026, 6, 4), D(2026, 6, 5))]
+    for day in {c[2] for c in cases}:
+        plans = pd.DataFrame({"status": [c[0] for c in cases], "planned_date": pd.Timestamp(2026, 6, 1),
+                              "done_date": pd.to_datetime([c[1] for c in cases])})
+        expected = [revisits.outcome(s, D(2026, 6, 1), done, day, 3) for s, done, _ in cases]
+        assert list(revisits.outcomes(plans, day, 3)) == expected
+
+
+def test_a_column_of_birthdays_gets_the_same_next_birthday_as_each_alone():
+    days = pd.Series(pd.date_range("1988-01-01", "1988-12-31"))  # a leap year: 29 February included
+    for start in (D(2026, 1, 1), D(2026, 2, 28), D(2026, 3, 1), D(2027, 12, 31), D(2028, 2, 29)):
+        expected = [revisits.next_birthday(b.date(), start) for b in days]
+        assert [d.date() for d in revisits.next_birthdays(days, start)] == expected
