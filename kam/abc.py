@@ -36,26 +36,33 @@ def check_cuts(cuts) -> tuple[float, float]:
     return a, b
 
 
-# The rule in SQL after a relation `v` (customer_id, value, other columns): ranked in DuckDB,
-# so the ranking and its cuts are computed with the query and kept with its result.
-_RANKED = f"""
+def ranked_sql(by: str | None = None) -> str:
+    """The rule in SQL after a relation `v` (customer_id, value, other columns), ranked in DuckDB
+    so the ranking and its cuts are computed with the query and kept with its result. With
+    `by`, a column of v, each of its values is ranked on its own (e.g. one ranking per day)."""
+    within = f"PARTITION BY {by} " if by else ""
+    order = f"{by}, rank" if by else "rank"
+    return f"""
     ranked AS (
-        SELECT row_number() OVER (ORDER BY value DESC NULLS LAST, customer_id) AS rank, *,
+        SELECT row_number() OVER ({within}ORDER BY value DESC NULLS LAST, customer_id) AS rank, *,
                CASE WHEN value > 0 THEN value ELSE 0 END AS _counted
         FROM v),
     shared AS (
-        SELECT *, CASE WHEN total > 0 THEN _counted / total ELSE 0 END AS share
-        FROM ranked, (SELECT SUM(_counted) AS total FROM ranked) t),
+        SELECT * EXCLUDE (_total), CASE WHEN _total > 0 THEN _counted / _total ELSE 0 END AS share
+        FROM (SELECT *, SUM(_counted) OVER ({within.strip()}) AS _total FROM ranked)),
     cumulated AS (
-        SELECT *, round(SUM(share) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING), {_SHARE_DECIMALS})
+        SELECT *, round(SUM(share) OVER ({within}ORDER BY rank ROWS UNBOUNDED PRECEDING), {_SHARE_DECIMALS})
                   AS cumulative_share
         FROM shared)
-    SELECT * EXCLUDE (_counted, total),
+    SELECT * EXCLUDE (_counted),
            CASE WHEN NOT value > 0 THEN 'C'
                 WHEN round(cumulative_share - share, {_SHARE_DECIMALS}) < $a_cut THEN 'A'
                 WHEN round(cumulative_share - share, {_SHARE_DECIMALS}) < $b_cut THEN 'B'
                 ELSE 'C' END AS abc_class
-    FROM cumulated ORDER BY rank"""
+    FROM cumulated ORDER BY {order}"""
+
+
+_RANKED = ranked_sql()
 
 
 def classify(values: pd.DataFrame, cuts=DEFAULT_CUTS) -> pd.DataFrame:

@@ -210,7 +210,10 @@ def at_risk(db: Database, filters: Filters, today: dt.date, t, lang: str, *, inc
     table = scores(db, filters, today, scoring)
     wanted = ("at_risk", "watch") if include_watch else ("at_risk",)
     table = table[table["status"].isin(wanted)].copy()
-    table["reasons"] = [why(row, t, lang, scoring) for _, row in table.iterrows()]
+    needed = ["sales_change", "sales_before", "days_since", "interval_days", "open_complaints", "overdue_amount",
+              "overdue_days", *(f"points_{p}" for p in PARTS)]
+    # plain dicts, not pandas rows: tens of thousands of accounts at risk take a tenth of a second, not seconds
+    table["reasons"] = [why(row, t, lang, scoring) for row in table[needed].to_dict("records")]
     return table.sort_values(["revenue_12m", "customer_id"], ascending=[False, True]).reset_index(drop=True)
 
 

@@ -131,6 +131,23 @@ def save(store: Store, policy: Policy, *, user: str | None = None) -> str:
     return settings.save(store, KEY, policy.to_json(), user=user)
 
 
+def _case(column: str, rules: dict) -> str:
+    whens = " ".join(f"WHEN '{name}' THEN {rule.interval_days}" for name, rule in rules.items()
+                     if name.isidentifier())  # names come from CLASSES and TIERS; nothing else is spliced in
+    return f"CASE {column} {whens} END" if whens else "NULL"
+
+
+def interval_sql(policy: Policy, class_column: str, tier_column: str) -> str:
+    """assign()'s interval as a SQL expression over a class and a tier column."""
+    by_class = {r.name: r for r in policy.rules if r.kind == "class"}
+    by_tier = {r.name: r for r in policy.rules if r.kind == "tier" and r.interval_days is not None}
+    class_days, tier_days = _case(class_column, by_class), _case(tier_column, by_tier)
+    return f"""CASE WHEN {tier_days} IS NOT NULL AND NOT COALESCE({class_days} <= {tier_days}, FALSE)
+                    THEN {tier_days}
+                    WHEN {class_days} IS NOT NULL THEN {class_days}
+                    ELSE {int(policy.rule("class", "C").interval_days)} END"""
+
+
 def assign(accounts: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Each account's interval_days, method and the rule that set them ("class:A", "tier:potential").
 

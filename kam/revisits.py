@@ -25,7 +25,7 @@ from kam import abc, ics
 from kam.db import Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.revisit_policy import Policy, assign
+from kam.revisit_policy import Policy, assign, interval_sql
 
 CLASS_ORDER = {"A": 0, "B": 1, "C": 2}
 NO_CLASS = "none"
@@ -105,14 +105,63 @@ def month_ends(period: Period, last: dt.date) -> list[dt.date]:
     return days
 
 
+def _date(day: dt.date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def _class_values_sql(db: Database, days) -> str:
+    """day, customer_id, amount: the sales of each day's class window (class_window), the whole
+    months of it from the monthly summary when the tables are held."""
+    parts = []
+    for day in days:
+        window = class_window(day)
+        whole = window.whole_months() if db.holding else None
+        lines = f"date BETWEEN {_date(window.start)} AND {_date(window.end)}"
+        if whole is None:
+            parts.append(f"SELECT {_date(day)} AS day, customer_id, amount FROM sales WHERE {lines}")
+            continue
+        parts.append(f"""SELECT {_date(day)} AS day, customer_id, amount FROM sales
+                         WHERE {lines} AND date NOT BETWEEN {_date(whole.start)} AND {_date(whole.end)}""")
+        parts.append(f"""SELECT {_date(day)} AS day, customer_id, amount FROM sales_by_month
+                         WHERE month BETWEEN {_date(whole.start)} AND {_date(whole.end)}""")
+    return "\nUNION ALL\n".join(parts)
+
+
+def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.DataFrame:
+    """as_of, accounts, covered and coverage on each of the days, in one query: accounts(), counted
+    in SQL (each day's classes ranked on their own, each account's last visit found by an as-of join)."""
+    days = sorted(set(days))
+    if not days:
+        return pd.DataFrame(columns=["as_of", "accounts", "covered", "coverage"])
+    where, params = filters.customer_condition("c")
+    a_cut, b_cut = abc.DEFAULT_CUTS
+    table = db.query(f"""
+        WITH v AS (SELECT day, customer_id, SUM(amount) AS value FROM ({_class_values_sql(db, days)})
+                   GROUP BY 1, 2),
+        classes AS (SELECT day, customer_id, abc_class FROM (WITH {abc.ranked_sql(by="day")})),
+        days AS (SELECT unnest([{", ".join(_date(d) for d in days)}]) AS day),
+        counted AS (SELECT d.day, c.customer_id, c.tier, c.created
+                    FROM customers c JOIN days d ON c.created IS NULL OR c.created <= d.day
+                    WHERE c.status = 'active' AND {where}),
+        seen AS (SELECT k.*, v.date AS last_visit FROM counted k
+                 ASOF LEFT JOIN (SELECT customer_id, date FROM visits WHERE date <= {_date(days[-1])}) v
+                 ON k.customer_id = v.customer_id AND k.day >= v.date),
+        judged AS (SELECT s.day, date_diff('day', COALESCE(s.last_visit, s.created), s.day)
+                              <= {interval_sql(policy, "k.abc_class", "s.tier")} AS covered
+                   FROM seen s LEFT JOIN classes k ON k.day = s.day AND k.customer_id = s.customer_id)
+        SELECT d.day AS as_of, COUNT(j.day) AS accounts, COUNT(*) FILTER (WHERE j.covered) AS covered
+        FROM days d LEFT JOIN judged j ON j.day = d.day GROUP BY 1 ORDER BY 1""",
+                     {**params, "a_cut": a_cut, "b_cut": b_cut})
+    table["as_of"] = table["as_of"].dt.date
+    table["coverage"] = (table["covered"] / table["accounts"].where(table["accounts"] > 0)).astype("float64")
+    return table
+
+
 def coverage_trend(db: Database, filters: Filters, policy: Policy, today: dt.date) -> pd.DataFrame:
     """Coverage at the end of each month of the period (today for the month running)."""
-    rows = []
-    for day in month_ends(filters.period, today):
-        table = accounts(db, filters, day, policy)
-        rows.append({"month": day.replace(day=1), "as_of": day, "accounts": len(table),
-                     "covered": int(table["covered"].sum()), "coverage": coverage(table)})
-    return pd.DataFrame(rows, columns=["month", "as_of", "accounts", "covered", "coverage"])
+    table = coverage_on(db, filters, month_ends(filters.period, today), policy)
+    table.insert(0, "month", [day.replace(day=1) for day in table["as_of"]])
+    return table[["month", "as_of", "accounts", "covered", "coverage"]]
 
 
 OVERDUE_COLUMNS = ["customer_id", "customer_name", "abc_class", "tier", "account_manager", "region",
@@ -193,29 +242,49 @@ def visits_in_period(db: Database, filters: Filters) -> pd.DataFrame:
     """, params)
 
 
-def mix(visits: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Visits and their share for each method or occasion ("" where none was recorded)."""
-    counts = visits[column].astype("string").fillna("").value_counts().rename("visits")
-    out = counts.rename_axis(column).reset_index()
+def _visits_sql(filters: Filters) -> tuple[str, dict]:
+    """FROM and WHERE of the period's visits of the filtered accounts."""
+    where, params = filters.lines_condition("v.date", "v.customer_id")
+    return f"FROM visits v WHERE {where}", params
+
+
+def visit_summary(db: Database, filters: Filters) -> dict:
+    """The period's visits and their average satisfaction (None when none was scored)."""
+    source, params = _visits_sql(filters)
+    row = db.query(f"SELECT COUNT(*) AS visits, AVG(v.satisfaction) AS satisfaction {source}", params).iloc[0]
+    return {"visits": int(row["visits"]),
+            "satisfaction": None if pd.isna(row["satisfaction"]) else float(row["satisfaction"])}
+
+
+def mix(db: Database, filters: Filters, column: str) -> pd.DataFrame:
+    """Visits and their share for each method or occasion ("" where none was recorded), most first."""
+    if column not in ("method", "occasion"):
+        raise ValueError(column)
+    source, params = _visits_sql(filters)
+    out = db.query(f"""SELECT COALESCE(v.{column}, '') AS {column}, COUNT(*) AS visits {source}
+                       GROUP BY 1 ORDER BY visits DESC, 1""", params)
     out["share"] = out["visits"] / out["visits"].sum() if len(out) else 0.0
     return out
 
 
-def satisfaction_by_class(visits: pd.DataFrame, classes_now: pd.DataFrame) -> pd.DataFrame:
+def satisfaction_by_class(db: Database, filters: Filters, classes_now: pd.DataFrame) -> pd.DataFrame:
     """Average satisfaction (1-5) of the scored visits, by the account's class at the as-of day."""
-    scored = visits[visits["satisfaction"].notna()].merge(classes_now[["customer_id", "abc_class"]],
-                                                          on="customer_id", how="left")
+    source, params = _visits_sql(filters)
+    scored = db.query(f"""SELECT v.customer_id, COUNT(*) AS visits, SUM(v.satisfaction) AS total {source}
+                          AND v.satisfaction IS NOT NULL GROUP BY 1""", params)
+    scored = scored.merge(classes_now[["customer_id", "abc_class"]], on="customer_id", how="left")
     scored["abc_class"] = scored["abc_class"].astype("string").fillna(NO_CLASS)
-    out = scored.groupby("abc_class").agg(visits=("satisfaction", "size"),
-                                          satisfaction=("satisfaction", "mean")).reset_index()
+    out = scored.groupby("abc_class").agg(visits=("visits", "sum"), total=("total", "sum")).reset_index()
+    out["satisfaction"] = out["total"] / out["visits"]
+    out = out.drop(columns="total")
     return out.sort_values("abc_class", key=lambda s: s.map(CLASS_ORDER).fillna(9)).reset_index(drop=True)
 
 
-def satisfaction_by_month(visits: pd.DataFrame) -> pd.DataFrame:
-    scored = visits[visits["satisfaction"].notna()]
-    month = scored["date"].dt.to_period("M").dt.start_time.rename("month")
-    return scored.groupby(month).agg(visits=("satisfaction", "size"),
-                                     satisfaction=("satisfaction", "mean")).reset_index()
+def satisfaction_by_month(db: Database, filters: Filters) -> pd.DataFrame:
+    source, params = _visits_sql(filters)
+    return db.query(f"""SELECT date_trunc('month', v.date) AS month, COUNT(*) AS visits,
+                               AVG(v.satisfaction) AS satisfaction
+                        {source} AND v.satisfaction IS NOT NULL GROUP BY 1 ORDER BY 1""", params)
 
 
 def open_plans(db: Database, filters: Filters | None = None, customer_id: str | None = None) -> pd.DataFrame:

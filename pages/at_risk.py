@@ -38,7 +38,8 @@ ui.show_table(shown, t, money=["revenue_12m"],
 ui.csv_download(shown, t("common.download_csv"), "accounts_at_risk.csv", key="dl_at_risk")
 
 st.subheader(t("health.check"))
-ids = list(listed["customer_id"]) + [i for i in table["customer_id"] if i not in set(listed["customer_id"])]
+listed_ids = set(listed["customer_id"])
+ids = list(listed["customer_id"]) + [i for i in table["customer_id"] if i not in listed_ids]
 names = dict(zip(table["customer_id"], table["customer_name"]))
 chosen = st.selectbox(t("health.pick"), ids, format_func=lambda i: f"{names[i]} ({i})", key="health_pick")
 row = table.set_index("customer_id").loc[chosen]

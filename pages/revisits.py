@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
@@ -20,26 +21,27 @@ st.title(t("revisit.dashboard_title"))
 st.caption(filters.human_clause(t) + " " + t("revisit.as_of", day=day, before=before_day))
 
 table = revisits.accounts(ctx.db, filters, day, policy)
-previous = revisits.accounts(ctx.db, filters, before_day, policy)
 if table.empty:
     st.info(t("revisit.no_accounts"))
     st.stop()
-visits = revisits.visits_in_period(ctx.db, filters)
+visits = revisits.visit_summary(ctx.db, filters)
 late = revisits.overdue(table)
 soon = revisits.due_soon(table, day, 14)
 
 
 # ---- the headline numbers -------------------------------------------------
-now_share, before_share = revisits.coverage(table), revisits.coverage(previous)
+now_share = revisits.coverage(table)
+before_share = revisits.coverage_on(ctx.db, filters, [before_day], policy)["coverage"].iat[0]
+before_share = None if pd.isna(before_share) else float(before_share)
 cells = st.columns(5)
 cells[0].metric(t("revisit.kpi_coverage"), fmt.share(now_share),
                 fmt.change(now_share - before_share, "share") if before_share is not None else None, border=True,
                 help=t("revisit.kpi_coverage_help"))
 cells[1].metric(t("revisit.kpi_overdue"), fmt.count(len(late)), border=True, help=t("revisit.kpi_overdue_help"))
 cells[2].metric(t("revisit.kpi_due_soon"), fmt.count(len(soon)), border=True, help=t("revisit.kpi_due_soon_help"))
-cells[3].metric(t("revisit.kpi_visits"), fmt.count(len(visits)), border=True, help=t("revisit.kpi_visits_help"))
-score = visits["satisfaction"].mean()
-cells[4].metric(t("revisit.kpi_satisfaction"), "–" if visits["satisfaction"].isna().all() else f"{score:.2f} / 5",
+cells[3].metric(t("revisit.kpi_visits"), fmt.count(visits["visits"]), border=True, help=t("revisit.kpi_visits_help"))
+score = visits["satisfaction"]
+cells[4].metric(t("revisit.kpi_satisfaction"), "–" if score is None else f"{score:.2f} / 5",
                 border=True, help=t("revisit.kpi_satisfaction_help"))
 st.caption(t("revisit.rule", policy=policy_sentence(policy, t), day=day))
 
@@ -109,18 +111,18 @@ st.subheader(t("revisit.mix"))
 st.caption(t("revisit.mix_help"))
 cells = st.columns(4)
 for cell, column in zip(cells[:2], ("method", "occasion")):
-    counts = revisits.mix(visits, column)
+    counts = revisits.mix(ctx.db, filters, column)
     counts["label"] = named(counts, column, t)
     cell.plotly_chart(px.pie(counts, names="label", values="visits", hole=0.45, height=300,
                              title=t(f"col.visits.{column}")).update_layout(margin={"t": 40, "b": 10}),
                       width="stretch")
-by_class = revisits.satisfaction_by_class(visits, revisits.classes(ctx.db, day))
+by_class = revisits.satisfaction_by_class(ctx.db, filters, revisits.classes(ctx.db, day))
 by_class["label"] = named(by_class, "abc_class", t)
 cells[2].plotly_chart(px.bar(by_class, x="label", y="satisfaction", text_auto=".2f", height=300,
                              title=t("revisit.satisfaction_by_class"),
                              labels={"label": "", "satisfaction": t("col.satisfaction")})
                       .update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10}), width="stretch")
-by_month = revisits.satisfaction_by_month(visits)
+by_month = revisits.satisfaction_by_month(ctx.db, filters)
 cells[3].plotly_chart(px.line(by_month, x="month", y="satisfaction", markers=True, height=300,
                               title=t("revisit.satisfaction_by_month"),
                               labels={"month": "", "satisfaction": t("col.satisfaction")})
@@ -162,6 +164,7 @@ with right:
 st.subheader(t("revisit.calendar"))
 planned = revisits.planned_for_calendar(ctx.db, filters, today)
 st.caption(t("revisit.calendar_help", count=len(planned)))
-st.download_button(t("revisit.calendar_download"), revisits.calendar_file(planned, t),
+# the file is made when someone clicks: a large company's open plans take seconds to write out
+st.download_button(t("revisit.calendar_download"), lambda: revisits.calendar_file(planned, t),
                    file_name=f"revisits_{today}.ics", mime="text/calendar", key="rv_ics",
                    disabled=planned.empty)

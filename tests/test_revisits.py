@@ -360,3 +360,64 @@ def test_a_column_of_birthdays_gets_the_same_next_birthday_as_each_alone():
     for start in (D(2026, 1, 1), D(2026, 2, 28), D(2026, 3, 1), D(2027, 12, 31), D(2028, 2, 29)):
         expected = [revisits.next_birthday(b.date(), start) for b in days]
         assert [d.date() for d in revisits.next_birthdays(days, start)] == expected
+
+
+STRICT = revisit_policy.build([
+    {"kind": "class", "name": "A", "interval_days": 20, "method": "in_person"},
+    {"kind": "class", "name": "B", "interval_days": 45, "method": "phone"},
+    {"kind": "class", "name": "C", "interval_days": 120, "method": "phone"},
+    {"kind": "tier", "name": "important", "interval_days": 20, "method": "in_person"},
+    {"kind": "tier", "name": "potential", "interval_days": 30, "method": "phone"}])
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_dir, tmp_path_factory) -> Database:
+    root = tmp_path_factory.mktemp("revisit_demo") / "store"
+    shutil.copytree(demo_dir, root)  # its own copy: the read side writes its database file there
+    return Database(Store(root))
+
+
+def test_coverage_counted_in_one_query_matches_the_accounts_counted_day_by_day(demo_db):
+    """The trend's single query and the per-day account table are two ways to the same numbers:
+    month ends (whole class windows, from the monthly summary), a day mid-month, a 28 February."""
+    last = dt.date.today()
+    days = revisits.month_ends(Period(D(last.year - 1, 1, 1), last), last) + [D(last.year - 1, 2, 28),
+                                                                                last - dt.timedelta(days=40)]
+    regions = sorted(demo_db.query("SELECT DISTINCT region FROM customers")["region"].dropna())
+    assert demo_db.holding
+    for policy in (DEFAULT, STRICT):
+        for region in (None, regions[0]):
+            chosen = Filters(Period(days[0], last), "custom", regions=(region,) if region else ())
+            together = revisits.coverage_on(demo_db, chosen, days, policy).set_index("as_of")
+            assert sorted(together.index) == sorted(set(days))
+            for day in days:
+                table = revisits.accounts(demo_db, chosen, day, policy)
+                assert (together.loc[day, "accounts"], together.loc[day, "covered"]) == (
+                    len(table), int(table["covered"].sum())), (policy, region, day)
+    assert 0 < together["covered"].sum() < together["accounts"].sum()  # some covered, some not: a real test
+
+
+def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
+    last = dt.date.today()
+    region = demo_db.query("SELECT MIN(region) AS r FROM customers")["r"].iat[0]
+    for chosen in (Filters(Period(D(last.year - 1, 1, 1), last), "custom"),
+                   Filters(Period(last - dt.timedelta(days=365), last), "custom", regions=(region,))):
+        rows = revisits.visits_in_period(demo_db, chosen)  # every visit, one row each
+        scored = rows[rows["satisfaction"].notna()]
+        assert len(rows) > 10 and scored["satisfaction"].nunique() > 1
+        summary = revisits.visit_summary(demo_db, chosen)
+        assert summary == {"visits": len(rows), "satisfaction": pytest.approx(scored["satisfaction"].mean())}
+        for column in ("method", "occasion"):
+            counted = revisits.mix(demo_db, chosen, column).set_index(column)["visits"].to_dict()
+            assert counted == rows[column].fillna("").value_counts().to_dict()
+        months = revisits.satisfaction_by_month(demo_db, chosen)
+        by_hand = scored.groupby(scored["date"].dt.to_period("M").dt.start_time)["satisfaction"].agg(["size", "mean"])
+        assert months["visits"].tolist() == by_hand["size"].tolist()
+        assert months["satisfaction"].tolist() == pytest.approx(by_hand["mean"].tolist())
+        classes = revisits.classes(demo_db, last)
+        by_class = revisits.satisfaction_by_class(demo_db, chosen, classes).set_index("abc_class")
+        joined = scored.merge(classes, on="customer_id", how="left")
+        joined["abc_class"] = joined["abc_class"].fillna(revisits.NO_CLASS)
+        expected = joined.groupby("abc_class")["satisfaction"].agg(["size", "mean"])
+        assert by_class["visits"].to_dict() == expected["size"].to_dict()
+        assert by_class["satisfaction"].to_dict() == pytest.approx(expected["mean"].to_dict())
