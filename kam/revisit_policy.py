@@ -14,7 +14,7 @@ import pandas as pd
 
 from kam import settings
 from kam.abc import CLASSES
-from kam.db import Database
+from kam.db import Database, on_frames
 from kam.records import InvalidRecords, Problem
 from kam.schema import TIERS, VISIT_METHODS
 from kam.store import Store
@@ -131,48 +131,55 @@ def save(store: Store, policy: Policy, *, user: str | None = None) -> str:
     return settings.save(store, KEY, policy.to_json(), user=user)
 
 
-def _case(column: str, rules: dict) -> str:
-    whens = " ".join(f"WHEN '{name}' THEN {rule.interval_days}" for name, rule in rules.items()
-                     if name.isidentifier())  # names come from CLASSES and TIERS; nothing else is spliced in
-    return f"CASE {column} {whens} END" if whens else "NULL"
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
-def interval_sql(policy: Policy, class_column: str, tier_column: str) -> str:
-    """assign()'s interval as a SQL expression over a class and a tier column."""
-    by_class = {r.name: r for r in policy.rules if r.kind == "class"}
-    by_tier = {r.name: r for r in policy.rules if r.kind == "tier" and r.interval_days is not None}
-    class_days, tier_days = _case(class_column, by_class), _case(tier_column, by_tier)
-    return f"""CASE WHEN {tier_days} IS NOT NULL AND NOT COALESCE({class_days} <= {tier_days}, FALSE)
-                    THEN {tier_days}
-                    WHEN {class_days} IS NOT NULL THEN {class_days}
-                    ELSE {int(policy.rule("class", "C").interval_days)} END"""
+def rules_sql(policy: Policy) -> str:
+    """The policy's rules as a relation policy_rules(kind, name, interval_days, method), for a WITH list."""
+    rows = ", ".join(f"({_literal(r.kind)}, {_literal(r.name)}, "
+                     f"{'NULL' if r.interval_days is None else int(r.interval_days)}, {_literal(r.method)})"
+                     for r in policy.rules)
+    return f"policy_rules(kind, name, interval_days, method) AS (VALUES {rows})"
+
+
+def chosen_sql(policy: Policy, class_column: str, tier_column: str) -> tuple[str, str]:
+    """The rule in SQL: the joins to policy_rules (rules_sql) for a class and a tier column, and
+    the select items interval_days, method and rule. The shorter interval wins, a tie goes to
+    the class, and an account with neither rule takes the C interval."""
+    joins = f"""
+        LEFT JOIN policy_rules _by_class ON _by_class.kind = 'class' AND _by_class.name = {class_column}
+        LEFT JOIN policy_rules _by_tier ON _by_tier.kind = 'tier' AND _by_tier.name = {tier_column}
+                                         AND _by_tier.interval_days IS NOT NULL"""
+    choice = """CASE WHEN _by_tier.name IS NOT NULL
+                          AND NOT COALESCE(_by_class.interval_days <= _by_tier.interval_days, FALSE) THEN 'tier'
+                     WHEN _by_class.name IS NOT NULL THEN 'class' END"""
+    fallback = policy.rule("class", "C")
+    items = f"""
+        CASE {choice} WHEN 'tier' THEN _by_tier.interval_days WHEN 'class' THEN _by_class.interval_days
+                      ELSE {int(fallback.interval_days)} END AS interval_days,
+        CASE {choice} WHEN 'tier' THEN _by_tier.method WHEN 'class' THEN _by_class.method
+                      ELSE {_literal(fallback.method)} END AS method,
+        CASE {choice} WHEN 'tier' THEN 'tier:' || _by_tier.name WHEN 'class' THEN 'class:' || _by_class.name
+                      ELSE 'fallback:C' END AS rule"""
+    return joins, items
 
 
 def assign(accounts: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Each account's interval_days, method and the rule that set them ("class:A", "tier:potential").
+    """Each account's interval_days, method and the rule that set them ("class:A", "tier:potential"),
+    by the same SQL the account tables use (chosen_sql).
 
     `accounts` has abc_class (missing when the account had no sales) and tier.
     """
-    out = accounts.copy()
-    fallback = policy.rule("class", "C")
-    by_class = {r.name: r for r in policy.rules if r.kind == "class"}
-    by_tier = {r.name: r for r in policy.rules if r.kind == "tier" and r.interval_days is not None}
-    cls, tier = out["abc_class"].astype(object), out["tier"].astype(object)
+    joins, items = chosen_sql(policy, "a.abc_class", "a.tier")
+    out = on_frames(f"""WITH {rules_sql(policy)}
+                        SELECT a.* EXCLUDE (_row), {items} FROM accounts_ a {joins} ORDER BY a._row""",
+                    accounts_=accounts.assign(_row=np.arange(len(accounts))))
+    return with_rule_types(out.set_axis(accounts.index))
 
-    def looked_up(names: pd.Series, rules: dict, field: str) -> pd.Series:
-        return names.map({name: getattr(rule, field) for name, rule in rules.items()})
 
-    class_days = looked_up(cls, by_class, "interval_days").astype("float64")
-    tier_days = looked_up(tier, by_tier, "interval_days").astype("float64")
-    # the shorter interval wins; a tie goes to the class; neither rule: the C interval
-    by_tier_rule = (tier_days.notna() & ~(class_days <= tier_days)).to_numpy()
-    by_class_rule = (class_days.notna().to_numpy() & ~by_tier_rule)
-    chosen = [by_tier_rule, by_class_rule]
-    out["interval_days"] = pd.array(np.select(chosen, [tier_days, class_days], fallback.interval_days),
-                                    dtype="Int64")
-    out["method"] = pd.array(np.select(chosen, [looked_up(tier, by_tier, "method"),
-                                                looked_up(cls, by_class, "method")], fallback.method),
-                             dtype="string")
-    out["rule"] = pd.array(np.select(chosen, ["tier:" + tier.astype(str), "class:" + cls.astype(str)],
-                                     "fallback:C"), dtype="string")
-    return out
+def with_rule_types(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["interval_days"] = frame["interval_days"].astype("Int64")
+    frame["method"] = frame["method"].astype("string")
+    frame["rule"] = frame["rule"].astype("string")
+    return frame

@@ -21,11 +21,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from kam import abc, ics
+from kam import abc, ics, revisit_policy
 from kam.db import Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.revisit_policy import Policy, assign, interval_sql
+from kam.revisit_policy import Policy
 
 CLASS_ORDER = {"A": 0, "B": 1, "C": 2}
 NO_CLASS = "none"
@@ -56,29 +56,36 @@ def _days(series: pd.Series) -> pd.Series:
 def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
     """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
     where, params = filters.customer_condition("c")
+    joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "c.tier")
+    a_cut, b_cut = abc.DEFAULT_CUTS
     frame = db.query(f"""
-        SELECT c.customer_id, c.name AS customer_name, c.tier, c.region, c.account_manager, c.created,
-               v.last_visit, p.next_plan
-        FROM customers c
-        LEFT JOIN (SELECT customer_id, MAX(date) AS last_visit FROM visits
-                   WHERE date <= $as_of GROUP BY 1) v ON v.customer_id = c.customer_id
-        LEFT JOIN (SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
-                   WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1) p
-               ON p.customer_id = c.customer_id
-        WHERE c.status = 'active' AND (c.created IS NULL OR c.created <= $as_of) AND {where}
-        ORDER BY c.customer_id
-    """, {**params, "as_of": day})
-    frame = frame.merge(classes(db, day), on="customer_id", how="left")
-    frame["revenue_12m"] = frame["revenue_12m"].fillna(0.0)
-    frame = assign(frame, policy)
-    reference = frame["last_visit"].fillna(frame["created"])
-    interval = pd.to_timedelta(frame["interval_days"].astype("float64"), unit="D")
-    frame["days_since"] = _days(pd.Timestamp(day) - reference)
-    frame["due_date"] = reference + interval
-    frame["covered"] = (frame["days_since"] <= frame["interval_days"]).fillna(False).astype(bool)
-    frame["days_overdue"] = (frame["days_since"] - frame["interval_days"]).clip(lower=0)
-    frame.loc[frame["days_since"].isna(), "days_overdue"] = pd.NA
-    return frame
+        WITH v AS (SELECT day, customer_id, SUM(amount) AS value FROM ({_class_values_sql(db, [day])})
+                   GROUP BY 1, 2),
+        classes AS (SELECT customer_id, abc_class, value FROM (WITH {abc.ranked_sql(by="day")})),
+        {revisit_policy.rules_sql(policy)},
+        counted AS (
+            SELECT c.customer_id, c.name AS customer_name, c.tier, c.region, c.account_manager, c.created,
+                   lv.last_visit, p.next_plan, k.abc_class, COALESCE(k.value, 0) AS revenue_12m, {items}
+            FROM customers c
+            LEFT JOIN (SELECT customer_id, MAX(date) AS last_visit FROM visits
+                       WHERE date <= $as_of GROUP BY 1) lv ON lv.customer_id = c.customer_id
+            LEFT JOIN (SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
+                       WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1) p
+                   ON p.customer_id = c.customer_id
+            LEFT JOIN classes k ON k.customer_id = c.customer_id
+            {joins}
+            WHERE c.status = 'active' AND (c.created IS NULL OR c.created <= $as_of) AND {where})
+        SELECT *, date_diff('day', COALESCE(last_visit, created), $as_of) AS days_since,
+               COALESCE(last_visit, created) + interval_days AS due_date,
+               COALESCE(date_diff('day', COALESCE(last_visit, created), $as_of) <= interval_days, FALSE) AS covered,
+               CASE WHEN COALESCE(last_visit, created) IS NOT NULL  -- GREATEST would turn unknown into 0
+                    THEN GREATEST(date_diff('day', COALESCE(last_visit, created), $as_of) - interval_days, 0)
+                    END AS days_overdue
+        FROM counted ORDER BY customer_id
+    """, {**params, "as_of": day, "a_cut": a_cut, "b_cut": b_cut})
+    for column in ("days_since", "days_overdue"):
+        frame[column] = frame[column].astype("Int64")
+    return revisit_policy.with_rule_types(frame)
 
 
 def coverage(table: pd.DataFrame) -> float | None:
@@ -134,6 +141,7 @@ def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.Data
     if not days:
         return pd.DataFrame(columns=["as_of", "accounts", "covered", "coverage"])
     where, params = filters.customer_condition("c")
+    joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "s.tier")
     a_cut, b_cut = abc.DEFAULT_CUTS
     table = db.query(f"""
         WITH v AS (SELECT day, customer_id, SUM(amount) AS value FROM ({_class_values_sql(db, days)})
@@ -146,9 +154,11 @@ def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.Data
         seen AS (SELECT k.*, v.date AS last_visit FROM counted k
                  ASOF LEFT JOIN (SELECT customer_id, date FROM visits WHERE date <= {_date(days[-1])}) v
                  ON k.customer_id = v.customer_id AND k.day >= v.date),
-        judged AS (SELECT s.day, date_diff('day', COALESCE(s.last_visit, s.created), s.day)
-                              <= {interval_sql(policy, "k.abc_class", "s.tier")} AS covered
-                   FROM seen s LEFT JOIN classes k ON k.day = s.day AND k.customer_id = s.customer_id)
+        {revisit_policy.rules_sql(policy)},
+        ruled AS (SELECT s.*, {items} FROM seen s
+                  LEFT JOIN classes k ON k.day = s.day AND k.customer_id = s.customer_id {joins}),
+        judged AS (SELECT day, date_diff('day', COALESCE(last_visit, created), day) <= interval_days AS covered
+                   FROM ruled)
         SELECT d.day AS as_of, COUNT(j.day) AS accounts, COUNT(*) FILTER (WHERE j.covered) AS covered
         FROM days d LEFT JOIN judged j ON j.day = d.day GROUP BY 1 ORDER BY 1""",
                      {**params, "a_cut": a_cut, "b_cut": b_cut})

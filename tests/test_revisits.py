@@ -392,6 +392,9 @@ def test_coverage_counted_in_one_query_matches_the_accounts_counted_day_by_day(d
             assert sorted(together.index) == sorted(set(days))
             for day in days:
                 table = revisits.accounts(demo_db, chosen, day, policy)
+                ranked = revisits.classes(demo_db, day).set_index("customer_id")["abc_class"]  # the ABC page's way
+                assert table.set_index("customer_id")["abc_class"].dropna().to_dict() == ranked.reindex(
+                    table["customer_id"]).dropna().to_dict()
                 assert (together.loc[day, "accounts"], together.loc[day, "covered"]) == (
                     len(table), int(table["covered"].sum())), (policy, region, day)
     assert 0 < together["covered"].sum() < together["accounts"].sum()  # some covered, some not: a real test
