@@ -108,54 +108,45 @@ def band_points(part: str, figures: pd.Series, bands) -> np.ndarray:
 
 
 # ---- the figures ----------------------------------------------------------------
-def _sales(db: Database, filters: Filters) -> pd.DataFrame:
+def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """Each scored account with the figure behind every part, in one query.
+
+    Payments: a payment counts from its paid date (a paid date without an amount pays the
+    invoice); an amount paid without a date counts as paid all along."""
+    day = revisits.as_of(filters, today)
+    accounts, params = revisits.accounts_sql(db, filters, day, revisit_policy.load(db))
     now, before = filters.period, filters.previous().period
-    return db.query("""
-        SELECT customer_id,
-               COALESCE(SUM(amount) FILTER (WHERE date BETWEEN $s1 AND $e1), 0) AS sales_now,
-               COALESCE(SUM(amount) FILTER (WHERE date BETWEEN $s0 AND $e0), 0) AS sales_before
-        FROM sales WHERE date BETWEEN $s0 AND $e1 GROUP BY 1""",
-                    {"s1": now.start, "e1": now.end, "s0": before.start, "e0": before.end})
-
-
-def _open_complaints(db: Database, day: dt.date) -> pd.DataFrame:
-    return db.query(f"""SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
-                        WHERE {complaints.OPEN_ON} GROUP BY 1""", {"day": day})
-
-
-def _overdue(db: Database, day: dt.date) -> pd.DataFrame:
-    """Per customer, what is unpaid and past due on the day, and the oldest such invoice's days overdue.
-
-    A payment counts from its paid date (a paid date without an amount pays the invoice);
-    an amount paid without a date counts as paid all along."""
-    return db.query("""
-        WITH open AS (
+    frame = db.query(f"""
+        WITH a AS ({accounts}),
+        sold AS (
+            SELECT customer_id,
+                   COALESCE(SUM(amount) FILTER (WHERE date BETWEEN $s1 AND $e1), 0) AS sales_now,
+                   COALESCE(SUM(amount) FILTER (WHERE date BETWEEN $s0 AND $e0), 0) AS sales_before
+            FROM sales WHERE date BETWEEN $s0 AND $e1 GROUP BY 1),
+        complained AS (SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
+                       WHERE {complaints.OPEN_ON.replace("$day", "$as_of")} GROUP BY 1),
+        unpaid AS (
             SELECT customer_id, due_date,
                    amount - CASE WHEN paid_date IS NULL THEN COALESCE(paid_amount, 0)
-                                 WHEN paid_date <= $day THEN COALESCE(paid_amount, amount)
+                                 WHEN paid_date <= $as_of THEN COALESCE(paid_amount, amount)
                                  ELSE 0 END AS unpaid
-            FROM payments WHERE due_date < $day AND invoice_date <= $day)
-        SELECT customer_id, SUM(unpaid) AS overdue_amount, MAX(date_diff('day', due_date, $day)) AS overdue_days
-        FROM open WHERE unpaid > 0.005 GROUP BY 1""", {"day": day})
-
-
-def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
-    """Each scored account with the figure behind every part."""
-    day = revisits.as_of(filters, today)
-    frame = revisits.accounts(db, filters, day, revisit_policy.load(db))
-    frame = frame.merge(_sales(db, filters), on="customer_id", how="inner")
-    frame = frame[(frame["sales_now"] != 0) | (frame["sales_before"] != 0)]
-    frame = frame.merge(_open_complaints(db, day), on="customer_id", how="left")
-    frame = frame.merge(_overdue(db, day), on="customer_id", how="left")
-    frame["open_complaints"] = frame["open_complaints"].fillna(0).astype(int)
-    frame["overdue_amount"] = frame["overdue_amount"].fillna(0.0)
-    frame["overdue_days"] = frame["overdue_days"].fillna(0).astype(int)
-    before = frame["sales_before"].where(frame["sales_before"] > 0)
-    frame["sales_change"] = (frame["sales_now"] / before - 1) * 100
-    frame["visit_multiple"] = (frame["days_since"].astype("float64")
-                               / frame["interval_days"].astype("float64"))
+            FROM payments WHERE due_date < $as_of AND invoice_date <= $as_of),
+        overdue AS (SELECT customer_id, SUM(unpaid) AS overdue_amount,
+                           MAX(date_diff('day', due_date, $as_of)) AS overdue_days
+                    FROM unpaid WHERE unpaid > 0.005 GROUP BY 1)
+        SELECT a.*, s.sales_now, s.sales_before,
+               COALESCE(k.open_complaints, 0) AS open_complaints,
+               COALESCE(o.overdue_amount, 0) AS overdue_amount, COALESCE(o.overdue_days, 0) AS overdue_days,
+               (s.sales_now / CASE WHEN s.sales_before > 0 THEN s.sales_before END - 1) * 100 AS sales_change,
+               a.days_since::DOUBLE / a.interval_days AS visit_multiple
+        FROM a JOIN sold s ON s.customer_id = a.customer_id
+        LEFT JOIN complained k ON k.customer_id = a.customer_id
+        LEFT JOIN overdue o ON o.customer_id = a.customer_id
+        WHERE s.sales_now <> 0 OR s.sales_before <> 0
+        ORDER BY a.customer_id""", {**params, "s1": now.start, "e1": now.end, "s0": before.start, "e0": before.end})
+    frame = revisits.with_account_types(frame)
     frame["as_of"] = day
-    return frame.reset_index(drop=True)
+    return frame
 
 
 FIGURE = {"sales": "sales_change", "visits": "visit_multiple", "complaints": "open_complaints",
@@ -203,18 +194,27 @@ def scores(db: Database, filters: Filters, today: dt.date, scoring: Scoring | No
     return score(figures(db, filters, today), scoring or load(db))
 
 
-def at_risk(db: Database, filters: Filters, today: dt.date, t, lang: str, *, include_watch: bool = False,
-            scoring: Scoring | None = None) -> pd.DataFrame:
-    """The accounts at risk (and watched, if asked), biggest revenue at stake first, each with its reason."""
-    scoring = scoring or load(db)
-    table = scores(db, filters, today, scoring)
-    wanted = ("at_risk", "watch") if include_watch else ("at_risk",)
-    table = table[table["status"].isin(wanted)].copy()
+def with_reasons(table: pd.DataFrame, t, lang: str, scoring: Scoring = DEFAULT) -> pd.DataFrame:
+    """The scored accounts with a column `reasons`: why() for each."""
     needed = ["sales_change", "sales_before", "days_since", "interval_days", "open_complaints", "overdue_amount",
               "overdue_days", *(f"points_{p}" for p in PARTS)]
-    # plain dicts, not pandas rows: tens of thousands of accounts at risk take a tenth of a second, not seconds
-    table["reasons"] = [why(row, t, lang, scoring) for row in table[needed].to_dict("records")]
-    return table.sort_values(["revenue_12m", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+    out = table.copy()
+    # plain dicts, not pandas rows: tens of thousands of accounts take a tenth of a second, not seconds
+    out["reasons"] = [why(row, t, lang, scoring) for row in table[needed].to_dict("records")]
+    return out
+
+
+def at_risk(db: Database, filters: Filters, today: dt.date, t=None, lang: str = "en", *,
+            include_watch: bool = False, scoring: Scoring | None = None,
+            table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The accounts at risk (and watched, if asked), biggest revenue at stake first, each with its
+    reason when a catalogue function t is given. `table`: the scores, if already computed."""
+    scoring = scoring or load(db)
+    table = scores(db, filters, today, scoring) if table is None else table
+    wanted = ("at_risk", "watch") if include_watch else ("at_risk",)
+    table = table[table["status"].isin(wanted)]
+    table = table.sort_values(["revenue_12m", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+    return table if t is None else with_reasons(table, t, lang, scoring)
 
 
 def at_risk_count(db: Database, filters: Filters, today: dt.date) -> int:

@@ -294,6 +294,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "problem.future_date": ("日期不能晚于今天", "The date cannot be after today"),
     "problem.past_date": ("日期不能早于今天", "The date cannot be before today"),
     "common.download_csv": ("下载 CSV", "Download CSV"),
+    "common.first_rows": ("显示前 {shown:,} 行，共 {total:,} 行；下载 CSV 可得全部。",
+                          "Showing the first {shown:,} of {total:,} rows; the CSV download has them all."),
 }
 
 # Labels declared with the schema, and the names of allowed values.

@@ -53,12 +53,12 @@ def _days(series: pd.Series) -> pd.Series:
     return series.dt.days.astype("Int64")
 
 
-def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
-    """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
+def accounts_sql(db: Database, filters: Filters, day: dt.date, policy: Policy) -> tuple[str, dict]:
+    """accounts() as a query and its parameters, to be read on its own or within a larger query."""
     where, params = filters.customer_condition("c")
     joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "c.tier")
     a_cut, b_cut = abc.DEFAULT_CUTS
-    frame = db.query(f"""
+    return f"""
         WITH v AS (SELECT day, customer_id, SUM(amount) AS value FROM ({_class_values_sql(db, [day])})
                    GROUP BY 1, 2),
         classes AS (SELECT customer_id, abc_class, value FROM (WITH {abc.ranked_sql(by="day")})),
@@ -82,10 +82,19 @@ def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd
                     THEN GREATEST(date_diff('day', COALESCE(last_visit, created), $as_of) - interval_days, 0)
                     END AS days_overdue
         FROM counted ORDER BY customer_id
-    """, {**params, "as_of": day, "a_cut": a_cut, "b_cut": b_cut})
+    """, {**params, "as_of": day, "a_cut": a_cut, "b_cut": b_cut}
+
+
+def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole days that may be unknown as nullable integers, the rule's columns as text."""
     for column in ("days_since", "days_overdue"):
         frame[column] = frame[column].astype("Int64")
     return revisit_policy.with_rule_types(frame)
+
+
+def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
+    """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
+    return with_account_types(db.query(*accounts_sql(db, filters, day, policy)))
 
 
 def coverage(table: pd.DataFrame) -> float | None:

@@ -28,19 +28,27 @@ with st.expander(t("health.how"), expanded=False):
     ui.show_table(health.rules(t, scoring), t)
 
 include_watch = st.toggle(t("health.include_watch"), key="health_watch")
-listed = health.at_risk(ctx.db, filters, today, t, lang, include_watch=include_watch, scoring=scoring)
+listed = health.at_risk(ctx.db, filters, today, include_watch=include_watch, scoring=scoring, table=table)
 COLUMNS = ["customer_name", "score", "reasons", "revenue_12m", "status", "account_manager", "abc_class", "tier",
            "customer_id"]
-shown = ui.named_values(listed[COLUMNS], t, {"tier": "tier", "status": "health.status"})
-ui.show_table(shown, t, money=["revenue_12m"],
+
+
+def for_people(rows):
+    return ui.named_values(health.with_reasons(rows, t, lang, scoring)[COLUMNS], t,
+                           {"tier": "tier", "status": "health.status"})
+
+
+on_screen = ui.first_rows(listed, t)
+ui.show_table(for_people(on_screen), t, money=["revenue_12m"],
               column_config={t("col.score"): st.column_config.NumberColumn(format="%.0f"),
                              t("col.reasons"): st.column_config.TextColumn(width="large")})
-ui.csv_download(shown, t("common.download_csv"), "accounts_at_risk.csv", key="dl_at_risk")
+ui.csv_download(lambda: for_people(listed), t("common.download_csv"), "accounts_at_risk.csv", key="dl_at_risk")
 
 st.subheader(t("health.check"))
-listed_ids = set(listed["customer_id"])
-ids = list(listed["customer_id"]) + [i for i in table["customer_id"] if i not in listed_ids]
-names = dict(zip(table["customer_id"], table["customer_name"]))
+# the accounts listed above (every scored one when none is), found by typing in the box
+pool = listed if len(listed) else table
+ids = list(pool["customer_id"])
+names = dict(zip(pool["customer_id"], pool["customer_name"]))
 chosen = st.selectbox(t("health.pick"), ids, format_func=lambda i: f"{names[i]} ({i})", key="health_pick")
 row = table.set_index("customer_id").loc[chosen]
 parts = health.explain(row, scoring)

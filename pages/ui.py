@@ -141,10 +141,24 @@ def period_guard(ctx: Context) -> bool:
     return False
 
 
-def csv_download(frame: pd.DataFrame, label: str, file_name: str, key: str) -> None:
+def csv_download(frame, label: str, file_name: str, key: str) -> None:
+    """A download of the frame as CSV; `frame` may be a function that makes it."""
     from kam.export import to_csv_bytes
     # the file is made when someone clicks, not on every rerun: a big table's CSV takes a second
-    st.download_button(label, lambda: to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key)
+    st.download_button(label, lambda: to_csv_bytes(frame() if callable(frame) else frame), file_name=file_name,
+                       mime="text/csv", key=key)
+
+
+ROWS_ON_SCREEN = 500  # a table on screen shows this many rows at most; its download has them all
+
+
+def first_rows(frame: pd.DataFrame, t) -> pd.DataFrame:
+    """The rows a table shows: the first ROWS_ON_SCREEN, saying so when there are more. Sending
+    tens of thousands of rows to a browser costs seconds and nobody reads them there."""
+    if len(frame) <= ROWS_ON_SCREEN:
+        return frame
+    st.caption(t("common.first_rows", shown=ROWS_ON_SCREEN, total=len(frame)))
+    return frame.head(ROWS_ON_SCREEN)
 
 
 def label(t, table: str | None, column: str) -> str:
