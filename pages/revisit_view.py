@@ -1,6 +1,7 @@
 """How the revisit pages show codes and columns: in the user's words, never as stored codes."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from kam.abc import CLASSES
@@ -21,7 +22,10 @@ def named(frame: pd.DataFrame, column: str, t) -> pd.Series:
         if not isinstance(value, str) or not value:
             return t("revisit.unspecified")
         return t(f"tier.{value}") if column == "tier" else t(f"{column}.{value}")
-    return frame[column].map(one)
+    # each distinct code is named once: a column of a hundred thousand accounts holds a handful
+    codes, distinct = pd.factorize(frame[column].astype(object), use_na_sentinel=True)
+    names = np.array([one(value) for value in distinct] + [one(None)], dtype=object)
+    return pd.Series(names[codes], index=frame.index, name=column)
 
 
 def shown(frame: pd.DataFrame, columns, t) -> pd.DataFrame:

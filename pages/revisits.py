@@ -75,14 +75,15 @@ with left:
     st.caption(t("revisit.overdue_help"))
     columns = ["customer_name", "abc_class", "account_manager", "last_visit", "days_overdue", "revenue_12m",
                "next_plan"]
-    st.dataframe(shown(late, columns, t), hide_index=True, width="stretch", placeholder="–",
+    st.dataframe(shown(ui.first_rows(late, t), columns, t), hide_index=True, width="stretch", placeholder="–",
                  column_config={t("col.revisit.revenue_12m"): st.column_config.NumberColumn(format="yen")})
-    ui.csv_download(shown(late, revisits.OVERDUE_COLUMNS, t), t("common.download_csv"), f"overdue_{day}.csv",
-                    key="rv_overdue_csv")
+    ui.csv_download(lambda: shown(late, revisits.OVERDUE_COLUMNS, t), t("common.download_csv"),
+                    f"overdue_{day}.csv", key="rv_overdue_csv")
 with right:
     st.subheader(t("revisit.due_soon_title", count=len(soon)))
     st.caption(t("revisit.due_soon_help"))
-    st.dataframe(shown(soon, ["customer_name", "abc_class", "account_manager", "due_date", "days_left"], t),
+    st.dataframe(shown(ui.first_rows(soon, t), ["customer_name", "abc_class", "account_manager", "due_date",
+                                                 "days_left"], t),
                  hide_index=True, width="stretch", placeholder="–")
 
 # ---- plan adherence ---------------------------------------------------------
@@ -136,7 +137,7 @@ left, right = st.columns(2)
 with left:
     people = revisits.birthdays(ctx.db, filters, today, ahead)
     st.markdown(f"**{t('revisit.birthdays', count=len(people))}**")
-    st.dataframe(shown(people, ["next_birthday", "days_left", "contact", "role", "customer_name", "account_manager",
+    st.dataframe(shown(ui.first_rows(people, t), ["next_birthday", "days_left", "contact", "role", "customer_name", "account_manager",
                                 "phone"], t), hide_index=True, width="stretch", placeholder="–", height=300)
 with right:
     listed = holidays.load(ctx.db)
@@ -152,12 +153,13 @@ with right:
         names = joiner.join(f"{holidays.name(h, lang)} ({h['date']:%Y-%m-%d})" for _, h in window.iterrows())
         who = joiner.join([t(f"abc.class.{c}") for c in policy.holiday_classes]
                           + [t(f"tier.{x}") for x in policy.holiday_tiers])
+        window = window.assign(holiday=[holidays.name(h, lang) for _, h in window.iterrows()])
         coming = revisits.holiday_visits(revisits.accounts(ctx.db, filters, today, policy), window, policy, today,
                                          ahead)
-        coming["holiday"] = [holidays.name(h, lang) for _, h in coming.iterrows()]
         st.markdown(f"**{t('revisit.holidays', names=names, who=who)}**")
-        st.dataframe(shown(coming.rename(columns={"date": "holiday_date"}),
-                           ["holiday_date", "holiday", "customer_name", "abc_class", "account_manager", "next_plan"], t),
+        st.dataframe(shown(ui.first_rows(coming, t).rename(columns={"date": "holiday_date"}),
+                           ["holiday_date", "holiday", "customer_name", "abc_class", "account_manager",
+                            "next_plan"], t),
                      hide_index=True, width="stretch", placeholder="–", height=300)
 
 # ---- the calendar file -------------------------------------------------------
