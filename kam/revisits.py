@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kam import abc, ics, revisit_policy
-from kam.db import Database
+from kam.db import Database, on_frames
 from kam.filters import Filters
 from kam.periods import Period
 from kam.revisit_policy import Policy
@@ -220,26 +220,31 @@ def outcome(status: str, planned: dt.date, done: dt.date | None, day: dt.date, g
     return "missed" if day > deadline else "open"
 
 
-def outcomes(plans: pd.DataFrame, day: dt.date, grace: int) -> np.ndarray:
-    """outcome() for every plan at once (columns status, planned_date, done_date)."""
-    deadline = plans["planned_date"] + pd.Timedelta(days=grace)
-    status = plans["status"].astype(object)
-    late = (plans["done_date"] > deadline).fillna(False).to_numpy(dtype=bool)
-    return np.select([status == "cancelled", (status == "done") & late, status == "done",
-                      deadline < pd.Timestamp(day)], ["cancelled", "late", "on_time", "missed"], "open")
+# outcome() in SQL over a plan p, with $as_of and $grace
+OUTCOME_SQL = """CASE WHEN p.status = 'cancelled' THEN 'cancelled'
+                      WHEN p.status = 'done' AND p.done_date::DATE > p.planned_date::DATE + $grace::INTEGER THEN 'late'
+                      WHEN p.status = 'done' THEN 'on_time'
+                      WHEN $as_of::DATE > p.planned_date::DATE + $grace::INTEGER THEN 'missed'
+                      ELSE 'open' END"""
+
+
+def outcomes(plans: pd.DataFrame, day: dt.date, grace: int) -> list[str]:
+    """outcome() for every plan at once (columns status, planned_date, done_date), by OUTCOME_SQL."""
+    return on_frames(f"SELECT {OUTCOME_SQL} AS outcome FROM p_ p ORDER BY p._row",
+                     {"as_of": day, "grace": grace}, p_=plans.assign(_row=np.arange(len(plans))))["outcome"].tolist()
 
 
 def adherence(db: Database, filters: Filters, day: dt.date, grace: int) -> pd.DataFrame:
     """Per account manager: plans of the period due by the day, by outcome, and the share on time
     among those done or missed."""
     where, params = filters.condition("p.planned_date")
-    plans = db.query(f"""
-        SELECT COALESCE(c.account_manager, '') AS account_manager, p.status, p.planned_date, p.done_date
+    counted = db.query(f"""
+        SELECT COALESCE(c.account_manager, '') AS account_manager, {OUTCOME_SQL} AS outcome, COUNT(*) AS plans
         FROM revisit_plans p LEFT JOIN customers c ON c.customer_id = p.customer_id
-        WHERE {where} AND p.planned_date <= $as_of
-    """, {**params, "as_of": day})
-    plans["outcome"] = outcomes(plans, day, grace)
-    table = pd.crosstab(plans["account_manager"], plans["outcome"]).reindex(columns=list(OUTCOMES), fill_value=0)
+        WHERE {where} AND p.planned_date <= $as_of GROUP BY 1, 2
+    """, {**params, "as_of": day, "grace": grace})
+    table = counted.pivot_table(index="account_manager", columns="outcome", values="plans", aggfunc="sum",
+                                fill_value=0).reindex(columns=list(OUTCOMES), fill_value=0).astype(int)
     table.columns.name = None
     table = table.reset_index()
     table["plans"] = table[list(OUTCOMES)].sum(axis=1)
