@@ -253,17 +253,36 @@ def adherence(db: Database, filters: Filters, day: dt.date, grace: int) -> pd.Da
     return table[["account_manager", "plans", *OUTCOMES, "on_time_share"]]
 
 
-def visits_in_period(db: Database, filters: Filters) -> pd.DataFrame:
-    """The period's visits with their account's name, manager, region and tier."""
+VISIT_LOG_SEARCHED = ("customer_id", "customer_name", "received_by", "visited_by", "discussed", "progress")
+
+
+def _visit_log_sql(filters: Filters, text: str = "", methods=(), occasions=()) -> tuple[str, dict]:
+    """The period's visits with their account's name, manager, region and tier, narrowed by a
+    search over the account and the notes (any word order, any case) and by method and occasion."""
     where, params = filters.condition("v.date")
-    return db.query(f"""
+    if text.strip():
+        params["text"] = text.strip().lower()
+        hay = {"customer_id": "v.customer_id", "customer_name": "c.name", "received_by": "v.received_by",
+               "visited_by": "v.visited_by", "discussed": "v.discussed", "progress": "v.progress"}
+        where += " AND (" + " OR ".join(f"contains(lower(COALESCE({hay[c]}, '')), $text)"
+                                        for c in VISIT_LOG_SEARCHED) + ")"
+    for column, chosen in (("method", methods), ("occasion", occasions)):
+        if chosen:
+            names = [f"${column}_{i}" for i in range(len(chosen))]
+            params.update({name[1:]: value for name, value in zip(names, chosen)})
+            where += f" AND v.{column} IN ({', '.join(names)})"
+    return f"""
         SELECT v.visit_id, v.date, v.customer_id, c.name AS customer_name, c.account_manager, c.region, c.tier,
                v.method, v.occasion, v.received_by, v.visited_by, v.discussed, v.deal_stage, v.progress,
                v.satisfaction, v.next_visit_date, v.next_visit_purpose, v.plan_id, v.recorded_by
         FROM visits v LEFT JOIN customers c ON c.customer_id = v.customer_id
-        WHERE {where}
-        ORDER BY v.date DESC, v.visit_id DESC
-    """, params)
+        WHERE {where}""", params
+
+
+def visits_in_period(db: Database, filters: Filters) -> pd.DataFrame:
+    """The period's visits with their account's name, manager, region and tier, newest first."""
+    sql, params = _visit_log_sql(filters)
+    return db.query(f"{sql} ORDER BY v.date DESC, v.visit_id DESC", params)
 
 
 def _visits_sql(filters: Filters) -> tuple[str, dict]:
@@ -396,20 +415,18 @@ def holiday_visits(table: pd.DataFrame, holidays: pd.DataFrame, policy: Policy, 
     return pairs.drop(columns="_class").reset_index(drop=True)
 
 
-def visit_log(db: Database, filters: Filters, text: str = "", methods=(), occasions=()) -> pd.DataFrame:
+def visit_log(db: Database, filters: Filters, text: str = "", methods=(), occasions=(),
+              limit: int | None = None) -> pd.DataFrame:
     """The period's visit records, newest first, narrowed by a search over the account and the
-    notes and by method and occasion."""
-    log = visits_in_period(db, filters)
-    keep = pd.Series(True, index=log.index)
-    if text.strip():
-        words = text.strip()
-        hay = log[["customer_id", "customer_name", "received_by", "visited_by", "discussed", "progress"]]
-        keep &= hay.astype("string").apply(lambda c: c.str.contains(words, case=False, regex=False)).any(axis=1)
-    if methods:
-        keep &= log["method"].isin(methods)
-    if occasions:
-        keep &= log["occasion"].isin(occasions)
-    return log[keep].reset_index(drop=True)
+    notes and by method and occasion; the first `limit` of them if given."""
+    sql, params = _visit_log_sql(filters, text, methods, occasions)
+    first = f" LIMIT {int(limit)}" if limit is not None else ""
+    return db.query(f"{sql} ORDER BY v.date DESC, v.visit_id DESC{first}", params)
+
+
+def visit_log_count(db: Database, filters: Filters, text: str = "", methods=(), occasions=()) -> int:
+    sql, params = _visit_log_sql(filters, text, methods, occasions)
+    return int(db.scalar(f"SELECT COUNT(*) FROM ({sql})", params))
 
 
 def planned_for_calendar(db: Database, filters: Filters, start: dt.date) -> pd.DataFrame:

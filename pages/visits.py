@@ -51,13 +51,22 @@ with log_tab:
                                          format_func=lambda v: t(f"method.{v}"), placeholder=t("sidebar.all"))
     chosen_occasions = occasions.multiselect(t("col.visits.occasion"), VISIT_OCCASIONS, key="vl_occasions",
                                              format_func=lambda v: t(f"occasion.{v}"), placeholder=t("sidebar.all"))
-    log = revisits.visit_log(ctx.db, filters, text, chosen_methods, chosen_occasions)
-    st.markdown(t("revisit.log_count", count=len(log)))
+    asked = (ctx.db, filters, text, chosen_methods, chosen_occasions)
+    count = revisits.visit_log_count(*asked)
+    log = revisits.visit_log(*asked, limit=ui.ROWS_ON_SCREEN)  # the newest; the download has every one
+    st.markdown(t("revisit.log_count", count=count))
+    if count > len(log):
+        st.caption(t("common.first_rows", shown=len(log), total=count))
     columns = ["date", "customer_name", "method", "occasion", "visited_by", "received_by", "deal_stage",
                "satisfaction", "next_visit_date"]
     st.dataframe(shown(log, columns, t), hide_index=True, width="stretch", placeholder="–")
-    ui.csv_download(shown(log, [c for c in log.columns if c != "recorded_by"], t), t("common.download_csv"),
-                    f"visits_{filters.period.start}_{filters.period.end}.csv", key="vl_csv")
+
+    def every_visit() -> pd.DataFrame:
+        every = revisits.visit_log(*asked)
+        return shown(every, [c for c in every.columns if c != "recorded_by"], t)
+
+    ui.csv_download(every_visit, t("common.download_csv"), f"visits_{filters.period.start}_{filters.period.end}.csv",
+                    key="vl_csv")
 
     ids = log["visit_id"].tolist()
     labels = {v.visit_id: f"{v.date:%Y-%m-%d} · {v.customer_name or v.customer_id} · {t(f'method.{v.method}')}"
@@ -114,8 +123,9 @@ with plan_tab:
 with propose_tab:
     policy = revisit_policy.load(ctx.db)
     weeks = st.columns(4)[0].number_input(t("revisit.propose_weeks"), 1, 52, 4, step=1, key="pp_weeks")
-    proposed = revisits.proposals(revisits.accounts(ctx.db, filters, today, policy), today, weeks)
-    st.caption(t("revisit.propose_help", count=len(proposed), weeks=weeks, day=today))
+    every_proposal = revisits.proposals(revisits.accounts(ctx.db, filters, today, policy), today, weeks)
+    st.caption(t("revisit.propose_help", count=len(every_proposal), weeks=weeks, day=today))
+    proposed = ui.first_rows(every_proposal, t)  # the soonest; save them and the next ones come up
     if proposed.empty:
         st.success(t("revisit.propose_none"))
     else:
@@ -161,6 +171,7 @@ with propose_tab:
 with plans_tab:
     plans = revisits.open_plans(ctx.db, filters)
     st.caption(t("revisit.plans_help", count=len(plans), late=int((plans["planned_date"] < pd.Timestamp(today)).sum())))
+    plans = ui.first_rows(plans, t)  # the earliest; cancelled or done, they make room for the next
     st.dataframe(shown(plans, ["planned_date", "customer_name", "account_manager", "method", "purpose", "owner",
                                "plan_id"], t), hide_index=True, width="stretch", placeholder="–", height=320)
     if len(plans):

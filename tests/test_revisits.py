@@ -424,3 +424,23 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
         expected = joined.groupby("abc_class")["satisfaction"].agg(["size", "mean"])
         assert by_class["visits"].to_dict() == expected["size"].to_dict()
         assert by_class["satisfaction"].to_dict() == pytest.approx(expected["mean"].to_dict())
+
+
+def test_the_visit_log_finds_a_word_in_any_case_and_narrows_by_method_and_occasion(demo_db):
+    last = dt.date.today()
+    chosen = Filters(Period(D(last.year - 1, 1, 1), last), "custom")
+    every = revisits.visits_in_period(demo_db, chosen)
+    name = every["customer_name"].dropna().iat[0]
+    word = every["discussed"].dropna().iat[0].split()[0][:2]
+    for text, methods, occasions in [("", (), ()), (name, (), ()), (word.upper(), (), ()), (word, ("phone",), ()),
+                                     ("", ("in_person", "video"), ("periodic",)), ("no such words", (), ())]:
+        hay = every[list(revisits.VISIT_LOG_SEARCHED)].astype("string").fillna("")
+        keep = hay.apply(lambda c: c.str.lower().str.contains(text.lower(), regex=False)).any(axis=1)
+        keep &= every["method"].isin(methods) if methods else True
+        keep &= every["occasion"].isin(occasions) if occasions else True
+        expected = every.loc[keep, "visit_id"].tolist()
+        assert revisits.visit_log(demo_db, chosen, text, methods, occasions)["visit_id"].tolist() == expected
+        assert revisits.visit_log_count(demo_db, chosen, text, methods, occasions) == len(expected)
+        assert revisits.visit_log(demo_db, chosen, text, methods, occasions, limit=3)["visit_id"].tolist() == \
+            expected[:3]
+    assert 0 < len(revisits.visit_log(demo_db, chosen, name)) < len(every)
