@@ -8,7 +8,7 @@ meeting exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
 

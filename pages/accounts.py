@@ -1,9 +1,8 @@
-import plotly.express as px
 import streamlit as st
 
 from kam import accounts
 from kam import formatting as fmt
-from pages import ui
+from pages import charts, ui
 
 ctx = ui.context()
 t, lang = ctx.t, ctx.lang
@@ -42,7 +41,7 @@ ui.show_table(accounts.contacts(ctx.db, chosen), t, "contacts", names=["role"])
 st.subheader(t("accounts.trade"))
 trade = accounts.trade_by_month(ctx.db, chosen)
 if not trade.empty:
-    st.plotly_chart(px.bar(trade, x="month", y="amount", labels={"month": t("overview.month"),
+    st.plotly_chart(charts.bar(trade, x="month", y="amount", labels={"month": t("overview.month"),
                                                                  "amount": t("kpi.revenue")}, height=300),
                     width="stretch")
 

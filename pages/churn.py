@@ -1,4 +1,3 @@
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -6,7 +5,7 @@ from kam import churn, retention
 from kam import formatting as fmt
 from kam.i18n import value_name
 from kam.records import InvalidRecords
-from pages import forms, ui
+from pages import charts, forms, ui
 
 SUSPECTS_SHOWN = 20
 NAMED = {"tier": "tier", "abc_class": "abc.class"}  # breakdowns whose values have names
@@ -56,14 +55,14 @@ if breakdown.empty:
     st.info(t("churn.none_in_period"))
 else:
     breakdown = ui.named_values(breakdown, t, {"reason": "reason", **{d: NAMED[d] for d in NAMED if d == by}})
-    st.plotly_chart(px.bar(breakdown, x="reason", y=measure, color=by, height=340,
+    st.plotly_chart(charts.bar(breakdown, x="reason", y=measure, color=by, height=340,
                            labels={"reason": t("col.reason"), measure: t(f"col.{measure}"),
                                    **({by: t(f"col.{by}")} if by else {})}), width="stretch")
     ui.show_table(breakdown, t, "churns", money=["lost_revenue"])
 
     st.subheader(t("churn.reason_trend"))
     trend = ui.named_values(churn.reason_trend(ctx.db, filters), t, ["reason"])
-    st.plotly_chart(px.line(trend, x="month", y="customers", color="reason", markers=True, height=300,
+    st.plotly_chart(charts.line(trend, x="month", y="customers", color="reason", markers=True, height=300,
                             labels={"month": t("col.month"), "customers": t("col.customers"),
                                     "reason": t("col.reason")}), width="stretch")
 

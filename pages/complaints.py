@@ -1,10 +1,10 @@
-import plotly.express as px
+import pandas as pd
 import streamlit as st
 
 from kam import complaints, revisits
 from kam import formatting as fmt
 from kam.i18n import value_name
-from pages import ui
+from pages import charts, ui
 
 ctx = ui.context()
 t, lang, filters = ctx.t, ctx.lang, ctx.filters
@@ -37,14 +37,15 @@ if aged.empty:
 else:
     bands = [name for _, name in complaints.AGE_BANDS]
     counts = aged.groupby(["age_band", "severity"], dropna=False).size().reset_index(name="complaints")
-    figure = px.bar(ui.named_values(counts, t, ["severity"]), x="age_band", y="complaints", color="severity", height=300,
+    figure = charts.bar(ui.named_values(counts, t, ["severity"]), x="age_band", y="complaints", color="severity", height=300,
                     category_orders={"age_band": bands},
                     labels={"age_band": t("col.age_band"), "complaints": t("col.complaints"),
                             "severity": t("col.severity")})
     st.plotly_chart(figure, width="stretch")
-    shown = ui.named_values(aged, t, ["category", "subcategory", "severity", "status"])
-    ui.show_table(shown, t, "complaints")
-    ui.csv_download(shown, t("common.download_csv"), "open_complaints.csv", key="dl_open_complaints")
+    coded = ["category", "subcategory", "severity", "status"]
+    ui.show_table(ui.named_values(ui.first_rows(aged, t), t, coded), t, "complaints")
+    ui.csv_download(lambda: ui.named_values(aged, t, coded), t("common.download_csv"), "open_complaints.csv",
+                    key="dl_open_complaints")
 
 st.subheader(t("complaint.time_to_resolve"))
 by_category, by_owner = st.columns(2)
@@ -54,7 +55,7 @@ for place, by, frame in ((by_category, "category", complaints.time_to_resolve(ct
         place.info(t("complaint.none_resolved"))
         continue
     frame = ui.named_values(frame, t, [by] if by == "category" else [])
-    place.plotly_chart(px.bar(frame, x=by, y="median_days", height=280,
+    place.plotly_chart(charts.bar(frame, x=by, y="median_days", height=280,
                               labels={by: t(f"col.{by}"), "median_days": t("col.median_days")}),
                        width="stretch")
     with place:
@@ -64,7 +65,7 @@ for place, by, frame in ((by_category, "category", complaints.time_to_resolve(ct
 st.subheader(t("complaint.trend"))
 trend = complaints.trend(ctx.db, filters)
 if not trend.empty:
-    st.plotly_chart(px.bar(ui.named_values(trend, t, ["category"]), x="month", y="complaints", color="category", height=300,
+    st.plotly_chart(charts.bar(ui.named_values(trend, t, ["category"]), x="month", y="complaints", color="category", height=300,
                            labels={"month": t("col.month"), "complaints": t("col.complaints"),
                                    "category": t("col.category")}), width="stretch")
 
@@ -73,13 +74,17 @@ ui.show_table(complaints.top_accounts(ctx.db, filters), t)
 
 st.subheader(t("complaint.card"))
 listing = complaints.listing(ctx.db, filters)
-ids = list(dict.fromkeys(list(aged["complaint_id"]) + list(listing["complaint_id"])))
+# the oldest open and the newest received first (a linked complaint too), found by typing in the box
+wanted = st.query_params.get("complaint")
+both = pd.concat([aged.head(ui.ROWS_ON_SCREEN), listing.head(ui.ROWS_ON_SCREEN),
+                  listing[listing["complaint_id"] == wanted], aged[aged["complaint_id"] == wanted]])
+both = both.drop_duplicates("complaint_id")
+ids = both["complaint_id"].tolist()
 if not ids:
     st.info(t("complaint.none_in_period"))
     st.stop()
-wanted = st.query_params.get("complaint")
-known = {r.complaint_id: f"{r.complaint_id} · {r.customer_name} · {r.received:%Y-%m-%d}"
-         for frame in (aged, listing) for r in frame.itertuples()}
+known = dict(zip(ids, [f"{i} · {n} · {d:%Y-%m-%d}" for i, n, d in
+                       zip(both["complaint_id"], both["customer_name"], both["received"])]))
 chosen = st.selectbox(t("complaint.pick"), ids, index=ids.index(wanted) if wanted in ids else 0, key="complaint_pick",
                       format_func=known.get)
 st.query_params["complaint"] = chosen

@@ -1,13 +1,12 @@
 import datetime as dt
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
 from kam import formatting as fmt
 from kam import holidays, revisit_policy, revisits
-from pages import ui
+from pages import charts, ui
 from pages.revisit_view import named, policy_sentence, shown
 
 ctx = ui.context()
@@ -54,7 +53,7 @@ with left:
                                  format_func=lambda g: t(f"col.{g}"))
     by = revisits.coverage_by(table, group or "abc_class")
     by["label"] = named(by, group or "abc_class", t)
-    figure = px.bar(by, x="label", y="coverage", text=[f"{c:.0%} ({n}/{m})" for c, n, m in
+    figure = charts.bar(by, x="label", y="coverage", text=[f"{c:.0%} ({n}/{m})" for c, n, m in
                                                        zip(by["coverage"], by["covered"], by["accounts"])],
                     labels={"label": "", "coverage": t("col.revisit.coverage")}, height=340)
     figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10})
@@ -62,7 +61,7 @@ with left:
 with right:
     st.subheader(t("revisit.trend"))
     trend = revisits.coverage_trend(ctx.db, filters, policy, today)
-    figure = px.line(trend, x="month", y="coverage", markers=True, height=340,
+    figure = charts.line(trend, x="month", y="coverage", markers=True, height=340,
                      labels={"month": t("overview.month"), "coverage": t("col.revisit.coverage")})
     figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10})
     st.plotly_chart(figure, width="stretch")
@@ -114,17 +113,17 @@ cells = st.columns(4)
 for cell, column in zip(cells[:2], ("method", "occasion")):
     counts = revisits.mix(ctx.db, filters, column)
     counts["label"] = named(counts, column, t)
-    cell.plotly_chart(px.pie(counts, names="label", values="visits", hole=0.45, height=300,
+    cell.plotly_chart(charts.pie(counts, names="label", values="visits", hole=0.45, height=300,
                              title=t(f"col.visits.{column}")).update_layout(margin={"t": 40, "b": 10}),
                       width="stretch")
 by_class = revisits.satisfaction_by_class(ctx.db, filters, revisits.classes(ctx.db, day))
 by_class["label"] = named(by_class, "abc_class", t)
-cells[2].plotly_chart(px.bar(by_class, x="label", y="satisfaction", text_auto=".2f", height=300,
+cells[2].plotly_chart(charts.bar(by_class, x="label", y="satisfaction", text_auto=".2f", height=300,
                              title=t("revisit.satisfaction_by_class"),
                              labels={"label": "", "satisfaction": t("col.satisfaction")})
                       .update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10}), width="stretch")
 by_month = revisits.satisfaction_by_month(ctx.db, filters)
-cells[3].plotly_chart(px.line(by_month, x="month", y="satisfaction", markers=True, height=300,
+cells[3].plotly_chart(charts.line(by_month, x="month", y="satisfaction", markers=True, height=300,
                               title=t("revisit.satisfaction_by_month"),
                               labels={"month": "", "satisfaction": t("col.satisfaction")})
                       .update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10}), width="stretch")
