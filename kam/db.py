@@ -350,13 +350,28 @@ class Database:
         """Bring each table to its current version; returns the versions seen."""
         return {name: identity[0] for name, identity in self._reader.bring_up_to_date(names or TABLES).items()}
 
-    def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+    def query(self, sql: str, params: dict | list | None = None, *, using: dict | None = None) -> pd.DataFrame:
+        """The result of the SQL over the current tables. `using` names parts of it that are queries
+        of their own, {name: (sql, params)}: each is answered (and kept) on its own and read by the
+        SQL under its name, so a part that many questions share, such as the classes of one day
+        that every filter shares, is worked out once per version of its tables."""
         reader = self._reader
-        tables = tuple(sorted({_SOURCE[word] for word in _TABLE_WORDS.findall(sql)}))
-        key = (sql, repr(params), tuple(reader.bring_up_to_date(tables).items()))
+        using = using or {}
+        texts = " ".join([sql, *(part for part, _ in using.values())])
+        tables = tuple(sorted({_SOURCE[word] for word in _TABLE_WORDS.findall(texts)}))
+        parts_key = tuple(sorted((name, part, repr(part_params)) for name, (part, part_params) in using.items()))
+        key = (sql, repr(params), parts_key, tuple(reader.bring_up_to_date(tables).items()))
         result = reader.cached(key)
         if result is None:
-            result = reader.cursor().execute(sql, params or {}).df()
+            parts = {name: self.query(part, part_params) for name, (part, part_params) in using.items()}
+            cursor = reader.cursor()
+            for name, frame in parts.items():
+                cursor.register(name, frame)
+            try:
+                result = cursor.execute(sql, params or {}).df()
+            finally:
+                for name in parts:
+                    cursor.unregister(name)
             reader.keep(key, result)
         return result.copy(deep=False)  # copy-on-write: a caller's change stays its own
 

@@ -114,7 +114,7 @@ def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
     Payments: a payment counts from its paid date (a paid date without an amount pays the
     invoice); an amount paid without a date counts as paid all along."""
     day = revisits.as_of(filters, today)
-    accounts, params = revisits.accounts_sql(db, filters, day, revisit_policy.load(db))
+    accounts, params, parts = revisits.accounts_sql(db, filters, day, revisit_policy.load(db))
     now, before = filters.period, filters.previous().period
     frame = db.query(f"""
         WITH a AS ({accounts}),
@@ -143,7 +143,8 @@ def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
         LEFT JOIN complained k ON k.customer_id = a.customer_id
         LEFT JOIN overdue o ON o.customer_id = a.customer_id
         WHERE s.sales_now <> 0 OR s.sales_before <> 0
-        ORDER BY a.customer_id""", {**params, "s1": now.start, "e1": now.end, "s0": before.start, "e0": before.end})
+        ORDER BY a.customer_id""", {**params, "s1": now.start, "e1": now.end, "s0": before.start, "e0": before.end},
+                     using=parts)
     frame = revisits.with_account_types(frame)
     frame["as_of"] = day
     return frame

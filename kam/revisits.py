@@ -53,26 +53,41 @@ def _days(series: pd.Series) -> pd.Series:
     return series.dt.days.astype("Int64")
 
 
-def accounts_sql(db: Database, filters: Filters, day: dt.date, policy: Policy) -> tuple[str, dict]:
-    """accounts() as a query and its parameters, to be read on its own or within a larger query."""
-    where, params = filters.customer_condition("c")
-    joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "c.tier")
+def classes_sql(db: Database, days) -> tuple[str, dict]:
+    """day, customer_id, abc_class and revenue_12m on each of the days: the accounts' classes
+    (each day's 12 months ranked on their own, among all customers)."""
     a_cut, b_cut = abc.DEFAULT_CUTS
     return f"""
-        WITH v AS (SELECT day, customer_id, SUM(amount) AS value FROM ({_class_values_sql(db, [day])})
-                   GROUP BY 1, 2),
-        classes AS (SELECT customer_id, abc_class, value FROM (WITH {abc.ranked_sql(by="day")})),
-        {revisit_policy.rules_sql(policy)},
+        WITH v AS (SELECT day, customer_id, SUM(amount) AS value FROM ({_class_values_sql(db, days)}) GROUP BY 1, 2)
+        SELECT day, customer_id, abc_class, value AS revenue_12m FROM (WITH {abc.ranked_sql(by="day")})""", {
+        "a_cut": a_cut, "b_cut": b_cut}
+
+
+def _seen_sql(day: dt.date) -> tuple[str, dict]:
+    """customer_id, last_visit (on or before the day) and next_plan (open, from the day on)."""
+    return """
+        SELECT customer_id, MAX(last_visit) AS last_visit, MIN(next_plan) AS next_plan FROM (
+            SELECT customer_id, MAX(date) AS last_visit, NULL::DATE AS next_plan FROM visits
+            WHERE date <= $as_of GROUP BY 1
+            UNION ALL
+            SELECT customer_id, NULL::DATE, MIN(planned_date) FROM revisit_plans
+            WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1)
+        GROUP BY 1""", {"as_of": day}
+
+
+def accounts_sql(db: Database, filters: Filters, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
+    """accounts() as a query, its parameters and its shared parts (Database.query's `using`): the
+    day's classes and visits, the same whatever the filter, are worked out once."""
+    where, params = filters.customer_condition("c")
+    joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "c.tier")
+    return f"""
+        WITH {revisit_policy.rules_sql(policy)},
         counted AS (
             SELECT c.customer_id, c.name AS customer_name, c.tier, c.region, c.account_manager, c.created,
-                   lv.last_visit, p.next_plan, k.abc_class, COALESCE(k.value, 0) AS revenue_12m, {items}
+                   s.last_visit::DATE AS last_visit, s.next_plan::DATE AS next_plan, k.abc_class, COALESCE(k.revenue_12m, 0) AS revenue_12m, {items}
             FROM customers c
-            LEFT JOIN (SELECT customer_id, MAX(date) AS last_visit FROM visits
-                       WHERE date <= $as_of GROUP BY 1) lv ON lv.customer_id = c.customer_id
-            LEFT JOIN (SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
-                       WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1) p
-                   ON p.customer_id = c.customer_id
-            LEFT JOIN classes k ON k.customer_id = c.customer_id
+            LEFT JOIN day_seen s ON s.customer_id = c.customer_id
+            LEFT JOIN day_classes k ON k.customer_id = c.customer_id
             {joins}
             WHERE c.status = 'active' AND (c.created IS NULL OR c.created <= $as_of) AND {where})
         SELECT *, date_diff('day', COALESCE(last_visit, created), $as_of) AS days_since,
@@ -82,7 +97,7 @@ def accounts_sql(db: Database, filters: Filters, day: dt.date, policy: Policy) -
                     THEN GREATEST(date_diff('day', COALESCE(last_visit, created), $as_of) - interval_days, 0)
                     END AS days_overdue
         FROM counted ORDER BY customer_id
-    """, {**params, "as_of": day, "a_cut": a_cut, "b_cut": b_cut}
+    """, {**params, "as_of": day}, {"day_classes": classes_sql(db, [day]), "day_seen": _seen_sql(day)}
 
 
 def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
@@ -94,7 +109,8 @@ def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
     """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
-    return with_account_types(db.query(*accounts_sql(db, filters, day, policy)))
+    sql, params, parts = accounts_sql(db, filters, day, policy)
+    return with_account_types(db.query(sql, params, using=parts))
 
 
 def coverage(table: pd.DataFrame) -> float | None:
@@ -151,12 +167,8 @@ def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.Data
         return pd.DataFrame(columns=["as_of", "accounts", "covered", "coverage"])
     where, params = filters.customer_condition("c")
     joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "s.tier")
-    a_cut, b_cut = abc.DEFAULT_CUTS
     table = db.query(f"""
-        WITH v AS (SELECT day, customer_id, SUM(amount) AS value FROM ({_class_values_sql(db, days)})
-                   GROUP BY 1, 2),
-        classes AS (SELECT day, customer_id, abc_class FROM (WITH {abc.ranked_sql(by="day")})),
-        days AS (SELECT unnest([{", ".join(_date(d) for d in days)}]) AS day),
+        WITH days AS (SELECT unnest([{", ".join(_date(d) for d in days)}]) AS day),
         counted AS (SELECT d.day, c.customer_id, c.tier, c.created
                     FROM customers c JOIN days d ON c.created IS NULL OR c.created <= d.day
                     WHERE c.status = 'active' AND {where}),
@@ -165,12 +177,12 @@ def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.Data
                  ON k.customer_id = v.customer_id AND k.day >= v.date),
         {revisit_policy.rules_sql(policy)},
         ruled AS (SELECT s.*, {items} FROM seen s
-                  LEFT JOIN classes k ON k.day = s.day AND k.customer_id = s.customer_id {joins}),
+                  LEFT JOIN days_classes k ON k.day = s.day AND k.customer_id = s.customer_id {joins}),
         judged AS (SELECT day, date_diff('day', COALESCE(last_visit, created), day) <= interval_days AS covered
                    FROM ruled)
         SELECT d.day AS as_of, COUNT(j.day) AS accounts, COUNT(*) FILTER (WHERE j.covered) AS covered
         FROM days d LEFT JOIN judged j ON j.day = d.day GROUP BY 1 ORDER BY 1""",
-                     {**params, "a_cut": a_cut, "b_cut": b_cut})
+                     params, using={"days_classes": classes_sql(db, days)})  # the same for every filter
     table["as_of"] = table["as_of"].dt.date
     table["coverage"] = (table["covered"] / table["accounts"].where(table["accounts"] > 0)).astype("float64")
     return table

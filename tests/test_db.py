@@ -88,3 +88,17 @@ def test_many_threads_query_while_a_writer_appends_and_each_sees_whole_batches(b
 def test_two_stores_on_the_same_folder_read_the_same_data(book):
     other = Database(Store(book.root))
     assert other.scalar("SELECT SUM(amount) FROM sales") == pytest.approx(sum(s["amount"] for s in SALES))
+
+
+def test_a_shared_part_of_a_question_gives_the_answer_written_out_and_follows_every_write(book, db):
+    part = ("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1", None)
+    question = "SELECT COUNT(*) AS customers, SUM(revenue) AS revenue FROM per_customer WHERE revenue > $least"
+    inline = f"SELECT COUNT(*) AS customers, SUM(revenue) AS revenue FROM ({part[0]}) WHERE revenue > $least"
+    for least in (0, 100, 1000):
+        shared = db.query(question, {"least": least}, using={"per_customer": part})
+        assert shared.to_dict() == db.query(inline, {"least": least}).to_dict()
+    before = db.query(question, {"least": 0}, using={"per_customer": part})
+    book.append("sales", [sale("N1", amount=5000.0)])
+    after = db.query(question, {"least": 0}, using={"per_customer": part})
+    assert after["revenue"].iat[0] == pytest.approx(before["revenue"].iat[0] + 5000)
+    assert after.to_dict() == db.query(inline, {"least": 0}).to_dict()
