@@ -101,6 +101,7 @@ class _Reader:
         self.local = threading.local()
         self.cache: OrderedDict = OrderedDict()
         self.cache_bytes = 0
+        self.answering: dict = {}  # key -> Event: a question being answered, which others wait for
         self.held: dict[str, _Held] = {}
         self.view_versions: dict[str, tuple[int, int]] = {}
         self.missing = not store.root.is_dir()
@@ -283,6 +284,33 @@ class _Reader:
                 return found[0]
         return None
 
+    def answer(self, key, work) -> pd.DataFrame:
+        """The kept result for the key, or work()'s, kept. A question already being answered in
+        another thread (two sessions opening the same page, the warm-up and the first page) is
+        waited for, not asked twice: on two cores the second asking would only slow the first."""
+        while True:
+            found = self.cached(key)
+            if found is not None:
+                return found
+            with self.lock:
+                running = self.answering.get(key)
+                if running is None:
+                    running = self.answering[key] = threading.Event()
+                    mine = True
+                else:
+                    mine = False
+            if not mine:
+                running.wait()
+                continue  # kept by the other thread now (or too big to keep, or failed: then ask it here)
+            try:
+                result = work()
+                self.keep(key, result)
+                return result
+            finally:
+                with self.lock:
+                    del self.answering[key]
+                running.set()
+
     def keep(self, key, frame: pd.DataFrame) -> None:
         size = int(frame.memory_usage(deep=True).sum())
         if size > CACHE_BYTES // 4:
@@ -361,19 +389,19 @@ class Database:
         tables = tuple(sorted({_SOURCE[word] for word in _TABLE_WORDS.findall(texts)}))
         parts_key = tuple(sorted((name, part, repr(part_params)) for name, (part, part_params) in using.items()))
         key = (sql, repr(params), parts_key, tuple(reader.bring_up_to_date(tables).items()))
-        result = reader.cached(key)
-        if result is None:
+
+        def work() -> pd.DataFrame:
             parts = {name: self.query(part, part_params) for name, (part, part_params) in using.items()}
             cursor = reader.cursor()
             for name, frame in parts.items():
                 cursor.register(name, frame)
             try:
-                result = cursor.execute(sql, params or {}).df()
+                return cursor.execute(sql, params or {}).df()
             finally:
                 for name in parts:
                     cursor.unregister(name)
-            reader.keep(key, result)
-        return result.copy(deep=False)  # copy-on-write: a caller's change stays its own
+
+        return reader.answer(key, work).copy(deep=False)  # copy-on-write: a caller's change stays its own
 
     def scalar(self, sql: str, params: dict | list | None = None):
         frame = self.query(sql, params)

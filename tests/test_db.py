@@ -102,3 +102,20 @@ def test_a_shared_part_of_a_question_gives_the_answer_written_out_and_follows_ev
     after = db.query(question, {"least": 0}, using={"per_customer": part})
     assert after["revenue"].iat[0] == pytest.approx(before["revenue"].iat[0] + 5000)
     assert after.to_dict() == db.query(inline, {"least": 0}).to_dict()
+
+
+def test_a_question_asked_by_two_threads_at_once_is_answered_once(db, monkeypatch):
+    from kam import db as read_side
+    answered = []
+    real = read_side._Reader.keep
+
+    def keep(self, key, frame):
+        answered.append(key[0])
+        return real(self, key, frame)
+
+    monkeypatch.setattr(read_side._Reader, "keep", keep)
+    slow = "SELECT COUNT(*) AS n FROM sales, range(3000000)"  # long enough for both threads to ask at once
+    with ThreadPoolExecutor(4) as pool:
+        counts = list(pool.map(lambda _: int(db.scalar(slow)), range(4)))
+    assert counts == [len(SALES) * 3_000_000] * 4
+    assert answered.count(slow) == 1
