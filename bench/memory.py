@@ -1,4 +1,4 @@
-"""The app's memory with people using it: `streamlit run app.py` on the store, two browser
+"""The app's memory with people using it: `python -m kam serve` (README) on the store, two browser
 sessions (headless Chromium) opening every page, the server's peak resident memory read
 from /proc (VmHWM), so it counts the Database, both sessions and Streamlit itself.
 """
@@ -65,7 +65,7 @@ def two_sessions(store: Path, url_paths: list[str]) -> tuple[float, float, str]:
 
     port = free_port()
     env = {**os.environ, "KAM_DATA_DIR": str(store)}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "kam", "serve", "--server.port", str(port),
                                "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -133,6 +133,23 @@ def cmd_coverage(store: Store, args) -> int:
     return 0
 
 
+def cmd_serve(store: Store, args) -> int:
+    """`streamlit run app.py` in this process, its options passed on, after starting the warm-up
+    (kam.warm) in a thread: the first page opens on tables already held and questions answered."""
+    import os
+    import runpy
+    from pathlib import Path
+
+    from kam import warm
+
+    os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
+    warm.start(store)
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    sys.argv = ["streamlit", "run", str(app), *args.options]
+    runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m kam", description="Key account management: data and reports.")
     top.add_argument("--data", metavar="DIR", help="data folder (default: $KAM_DATA_DIR or ./data)")
@@ -174,6 +191,12 @@ def parser() -> argparse.ArgumentParser:
 
     import_cli.add_commands(sub)  # import, imports, undo-import, export
 
+    p = sub.add_parser("serve", help="start the app, its first page warmed while the server starts",
+                       description="Start the app (streamlit run app.py) with the store's tables brought into "
+                                   "DuckDB and the first page's questions answered while the server starts. "
+                                   "Options after `serve` go to Streamlit, e.g. --server.port 8600.")
+    p.set_defaults(run=cmd_serve)
+
     p = sub.add_parser("coverage", help="revisit coverage: one row per active account, as of a day")
     p.add_argument("--as-of", type=_date, help="the day to judge coverage on (default: today)")
     p.add_argument("--format", choices=FORMATS, default="csv")
@@ -182,7 +205,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = []
+    if "serve" in argv:  # what follows `serve` is Streamlit's, e.g. --server.port 8600
+        cut = argv.index("serve") + 1
+        argv, options = argv[:cut], argv[cut:]
     args = parser().parse_args(argv)
+    args.options = options
     store = Store(args.data)
     try:
         return args.run(store, args)

@@ -46,13 +46,14 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log: Path, seconds: f
 
 @contextlib.contextmanager
 def streamlit_server(data_dir: Path, *, user: str | None = None):
-    """`streamlit run app.py` on a free port over this data folder; yields its address."""
+    """`python -m kam serve` (the app, warmed while it starts) on a free port over this data folder;
+    yields its address."""
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="kam-server-")) / "streamlit.log"
     env = {**os.environ, "KAM_DATA_DIR": str(data_dir), **({"KAM_USER": user} if user else {})}
     with open(log, "w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", "kam", "serve", "--server.port", str(port),  # the README's way
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -1,4 +1,5 @@
-"""The real thing: `streamlit run app.py` on a demo store, every page opened in headless Chromium.
+"""The real thing: `python -m kam serve` (the README's run command) on a demo store, every page
+opened in headless Chromium.
 
 Screenshots go to tests/artifacts/ for a person to look at.
 """
