@@ -29,7 +29,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-import apptest  # noqa: E402
 import floor  # noqa: E402
 import stores  # noqa: E402
 from kam.filters import Filters  # noqa: E402
@@ -170,7 +169,6 @@ def measure_pages(run: Run) -> None:
     narrow = [names[i % len(names)] for i in range(run.args.repeat)]
     default = Filters.from_params({}, run.today)
     narrows = [Filters.from_params({"period": NARROW_PERIOD, "region": r}, run.today) for r in narrow]
-    narrow_params = {"period": NARROW_PERIOD, "region": narrow[0]}
 
     con = floor.connect(Store(run.store))
     frames, load_seconds = None, None

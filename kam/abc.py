@@ -105,15 +105,35 @@ def _values_sql(db: Database, filters: Filters, measure: str) -> tuple[str, dict
         LEFT JOIN customers c ON c.customer_id = s.customer_id""", params
 
 
+def values_sql(db: Database, filters: Filters, measure: str = "revenue") -> tuple[str, dict]:
+    """customer_values() as a query: a part other questions share (Database.query's `using`), such as
+    this period's and the last one's sales behind the health score."""
+    return _values_sql(db, filters, measure)
+
+
 def customer_values(db: Database, filters: Filters, measure: str = "revenue") -> pd.DataFrame:
     """Each customer's measure over the filtered period (customers with sales only)."""
-    return db.query(*_values_sql(db, filters, measure))
+    return db.query(*values_sql(db, filters, measure))
+
+
+def abc_sql(db: Database, filters: Filters, measure: str = "revenue", cuts=DEFAULT_CUTS) -> tuple[str, dict, dict]:
+    """abc_table() as a part (Database.query's `using`): sql, params and its own parts."""
+    a_cut, b_cut = check_cuts(cuts)
+    return (f"WITH v AS (SELECT * FROM customer_values), {_RANKED}", {"a_cut": a_cut, "b_cut": b_cut},
+            {"customer_values": values_sql(db, filters, measure)})
 
 
 def abc_table(db: Database, filters: Filters, measure: str = "revenue", cuts=DEFAULT_CUTS) -> pd.DataFrame:
-    a_cut, b_cut = check_cuts(cuts)
-    sql, params = _values_sql(db, filters, measure)
-    return db.query(f"WITH v AS ({sql}), {_RANKED}", {**params, "a_cut": a_cut, "b_cut": b_cut})
+    return db.query("SELECT * FROM ranking ORDER BY rank", using={"ranking": abc_sql(db, filters, measure, cuts)})
+
+
+def class_a(db: Database, filters: Filters, cuts=DEFAULT_CUTS) -> tuple[int, float]:
+    """(customers in class A, their share of the revenue counted): summary()'s row A, in SQL."""
+    row = db.query("""SELECT COUNT(*) FILTER (WHERE abc_class = 'A') AS customers,
+                             COALESCE(SUM(GREATEST(value, 0)) FILTER (WHERE abc_class = 'A')
+                                      / NULLIF(SUM(GREATEST(value, 0)), 0), 0) AS value_share
+                      FROM ranking""", using={"ranking": abc_sql(db, filters, "revenue", cuts)}).iloc[0]
+    return int(row["customers"]), float(row["value_share"])
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,7 @@ thread). Query results are cached under the versions of the tables they read.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -40,6 +41,9 @@ CACHE_BYTES = 128 * 2 ** 20  # query results kept, by their size in memory
 # DuckDB's own memory (pages of the file it holds, hash tables of running queries): beyond it,
 # it reads pages again and spills to the file's .tmp folder instead of growing the app
 MEMORY_LIMIT = "1GB"
+# parts of questions (Database.query's `using`) answered into tables of the read side's database:
+# this many are kept, the least recently used dropped beyond it
+PARTS_KEPT = 400
 # a table is rewritten compactly once its deleted rows outnumber its live ones and a minimum
 # (an upsert rewrites whole files, and the old files' rows stay in the database file until then)
 COMPACT_RATIO = 1.0
@@ -102,12 +106,16 @@ class _Reader:
         self.cache: OrderedDict = OrderedDict()
         self.cache_bytes = 0
         self.answering: dict = {}  # key -> Event: a question being answered, which others wait for
+        self.parts: OrderedDict = OrderedDict()  # part tables in the schema `parts`, least recently used first
         self.held: dict[str, _Held] = {}
         self.view_versions: dict[str, tuple[int, int]] = {}
         self.missing = not store.root.is_dir()
         self.con = self._open_file() or duckdb.connect(":memory:")
         self.holding = bool(self.held)
         self.writer = self.new_cursor()
+        self.writer.execute("CREATE SCHEMA IF NOT EXISTS parts")
+        self.parts.update((f"parts.{name}", None) for (name,) in self.writer.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'parts'").fetchall())
 
     # ---- the file ---------------------------------------------------------------------
     def _open_file(self) -> duckdb.DuckDBPyConnection | None:
@@ -141,6 +149,7 @@ class _Reader:
         for name in TABLES:
             row = known.get(name)
             if row is None or row[1] != _fingerprint(name):  # new, or the schema changed: hold it afresh
+                con.execute("DROP SCHEMA IF EXISTS parts CASCADE")  # parts made from what it was
                 con.execute("BEGIN TRANSACTION")
                 con.execute(f"CREATE OR REPLACE TABLE held.{name} ({_layout(name)}, _file INTEGER)")
                 for summary, spec in _summaries(name).items():
@@ -284,7 +293,7 @@ class _Reader:
                 return found[0]
         return None
 
-    def answer(self, key, work) -> pd.DataFrame:
+    def answer(self, key, work, keep: bool = True) -> pd.DataFrame:
         """The kept result for the key, or work()'s, kept. A question already being answered in
         another thread (two sessions opening the same page, the warm-up and the first page) is
         waited for, not asked twice: on two cores the second asking would only slow the first."""
@@ -301,15 +310,44 @@ class _Reader:
                     mine = False
             if not mine:
                 running.wait()
+                if not keep:
+                    return pd.DataFrame()  # done by the other thread (a part: its table is made)
                 continue  # kept by the other thread now (or too big to keep, or failed: then ask it here)
             try:
                 result = work()
-                self.keep(key, result)
+                if keep:
+                    self.keep(key, result)
                 return result
             finally:
                 with self.lock:
                     del self.answering[key]
                 running.set()
+
+    def part(self, key, build) -> str:
+        """The name of the table holding the part with this key (SQL, parameters, its own parts,
+        table versions), made by build(cursor, table) if it is not held yet. Held in the database
+        file, a part outlives the process: the next start on the same data finds it made."""
+        table = "parts.p" + hashlib.sha1(repr(key).encode()).hexdigest()[:24]
+
+        def make() -> pd.DataFrame:
+            with self.lock:
+                known = table in self.parts
+            if not known:
+                build(self.cursor(), table)
+            with self.lock:
+                self.parts[table] = None
+                self.parts.move_to_end(table)
+                dropped = [self.parts.popitem(last=False)[0] for _ in range(len(self.parts) - PARTS_KEPT)]
+            for old in dropped:  # the least recently used: no question is reading them now
+                self.cursor().execute(f"DROP TABLE IF EXISTS {old}")
+            return pd.DataFrame()
+
+        with self.lock:
+            if table in self.parts:
+                self.parts.move_to_end(table)
+                return table
+        self.answer(("part", table), make, keep=False)
+        return table
 
     def keep(self, key, frame: pd.DataFrame) -> None:
         size = int(frame.memory_usage(deep=True).sum())
@@ -356,6 +394,11 @@ def on_frames(sql: str, params: dict | None = None, **frames: pd.DataFrame) -> p
             con.unregister(name)
 
 
+def _texts(sql: str, using: dict) -> str:
+    """The SQL of a question and of all its parts, to find the tables it reads."""
+    return " ".join([sql, *(_texts(part[0], part[2] if len(part) > 2 else {}) for part in using.values())])
+
+
 class Database:
     """Queries over a store's current tables, as pandas frames."""
 
@@ -380,29 +423,44 @@ class Database:
 
     def query(self, sql: str, params: dict | list | None = None, *, using: dict | None = None) -> pd.DataFrame:
         """The result of the SQL over the current tables. `using` names parts of it that are queries
-        of their own, {name: (sql, params)}: each is answered (and kept) on its own and read by the
-        SQL under its name, so a part that many questions share, such as the classes of one day
-        that every filter shares, is worked out once per version of its tables."""
+        of their own, {name: (sql, params[, parts])}: each is answered into a table of the read
+        side's database, kept there under the versions of the tables it reads, and read by the SQL
+        under its name. A part that many questions share, such as the classes of one day that every
+        filter shares, is worked out once per version of its tables, and never leaves DuckDB."""
         reader = self._reader
         using = using or {}
-        texts = " ".join([sql, *(part for part, _ in using.values())])
-        tables = tuple(sorted({_SOURCE[word] for word in _TABLE_WORDS.findall(texts)}))
-        parts_key = tuple(sorted((name, part, repr(part_params)) for name, (part, part_params) in using.items()))
-        key = (sql, repr(params), parts_key, tuple(reader.bring_up_to_date(tables).items()))
+        key = self._key(reader, sql, params, using)
 
         def work() -> pd.DataFrame:
-            parts = {name: self.query(part, part_params) for name, (part, part_params) in using.items()}
             cursor = reader.cursor()
-            for name, frame in parts.items():
-                cursor.register(name, frame)
-            try:
-                return cursor.execute(sql, params or {}).df()
-            finally:
-                for name in parts:
-                    cursor.unregister(name)
+            self._name_parts(reader, cursor, using)
+            return cursor.execute(sql, params or {}).df()
 
         return reader.answer(key, work).copy(deep=False)  # copy-on-write: a caller's change stays its own
 
-    def scalar(self, sql: str, params: dict | list | None = None):
-        frame = self.query(sql, params)
+    @staticmethod
+    def _key(reader: _Reader, sql: str, params, using: dict) -> tuple:
+        """What an answer depends on: the SQL, its parameters, its parts and the versions of every
+        table they read (brought up to date first)."""
+        tables = tuple(sorted({_SOURCE[word] for word in _TABLE_WORDS.findall(_texts(sql, using))}))
+        parts_key = tuple(sorted((name, repr(part)) for name, part in using.items()))
+        return (sql, repr(params), parts_key, tuple(reader.bring_up_to_date(tables).items()))
+
+    def _name_parts(self, reader: _Reader, cursor, using: dict) -> None:
+        """Each part (sql, params[, its own parts]) made into a held table, and named on this cursor."""
+        for name, part in using.items():
+            table = self._part(reader, *part)
+            cursor.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT * FROM {table}')
+
+    def _part(self, reader: _Reader, sql: str, params=None, using: dict | None = None) -> str:
+        using = using or {}
+
+        def build(cursor, table: str) -> None:
+            self._name_parts(reader, cursor, using)
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {sql}", params or {})
+
+        return reader.part(self._key(reader, sql, params, using), build)
+
+    def scalar(self, sql: str, params: dict | list | None = None, *, using: dict | None = None):
+        frame = self.query(sql, params, using=using)
         return None if frame.empty else frame.iat[0, 0]

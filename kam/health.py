@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kam import complaints, revisit_policy, revisits, settings
+from kam import abc, complaints, revisit_policy, revisits, settings
 from kam.db import Database
 from kam.filters import Filters
 from kam.formatting import money
@@ -108,23 +108,16 @@ def band_points(part: str, figures: pd.Series, bands) -> np.ndarray:
 
 
 # ---- the figures ----------------------------------------------------------------
-def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
-    """Each scored account with the figure behind every part, in one query.
+def figures_sql(db: Database, filters: Filters, today: dt.date) -> tuple[str, dict, dict]:
+    """figures() as a part: one query over parts other pages share, the revisit accounts of the
+    day and this period's and the last one's sales per customer.
 
     Payments: a payment counts from its paid date (a paid date without an amount pays the
     invoice); an amount paid without a date counts as paid all along."""
     day = revisits.as_of(filters, today)
-    accounts, params, parts = revisits.accounts_sql(db, filters, day, revisit_policy.load(db))
-    now, before = filters.period, filters.previous().period
-    frame = db.query(f"""
-        WITH a AS ({accounts}),
-        sold AS (
-            SELECT customer_id,
-                   COALESCE(SUM(amount) FILTER (WHERE date BETWEEN $s1 AND $e1), 0) AS sales_now,
-                   COALESCE(SUM(amount) FILTER (WHERE date BETWEEN $s0 AND $e0), 0) AS sales_before
-            FROM sales WHERE date BETWEEN $s0 AND $e1 GROUP BY 1),
-        complained AS (SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
-                       WHERE {complaints.OPEN_ON.replace("$day", "$as_of")} GROUP BY 1),
+    return ("""
+        WITH complained AS (SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
+                            WHERE """ + complaints.OPEN_ON.replace("$day", "$as_of") + """ GROUP BY 1),
         unpaid AS (
             SELECT customer_id, due_date,
                    amount - CASE WHEN paid_date IS NULL THEN COALESCE(paid_amount, 0)
@@ -133,21 +126,48 @@ def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
             FROM payments WHERE due_date < $as_of AND invoice_date <= $as_of),
         overdue AS (SELECT customer_id, SUM(unpaid) AS overdue_amount,
                            MAX(date_diff('day', due_date, $as_of)) AS overdue_days
-                    FROM unpaid WHERE unpaid > 0.005 GROUP BY 1)
+                    FROM unpaid WHERE unpaid > 0.005 GROUP BY 1),
+        sold AS (SELECT a.customer_id, COALESCE(n.value, 0) AS sales_now, COALESCE(b.value, 0) AS sales_before
+                 FROM health_accounts a LEFT JOIN sold_now n ON n.customer_id = a.customer_id
+                 LEFT JOIN sold_before b ON b.customer_id = a.customer_id)
         SELECT a.*, s.sales_now, s.sales_before,
                COALESCE(k.open_complaints, 0) AS open_complaints,
                COALESCE(o.overdue_amount, 0) AS overdue_amount, COALESCE(o.overdue_days, 0) AS overdue_days,
                (s.sales_now / CASE WHEN s.sales_before > 0 THEN s.sales_before END - 1) * 100 AS sales_change,
                a.days_since::DOUBLE / a.interval_days AS visit_multiple
-        FROM a JOIN sold s ON s.customer_id = a.customer_id
+        FROM health_accounts a JOIN sold s ON s.customer_id = a.customer_id
         LEFT JOIN complained k ON k.customer_id = a.customer_id
         LEFT JOIN overdue o ON o.customer_id = a.customer_id
         WHERE s.sales_now <> 0 OR s.sales_before <> 0
-        ORDER BY a.customer_id""", {**params, "s1": now.start, "e1": now.end, "s0": before.start, "e0": before.end},
-                     using=parts)
+        ORDER BY a.customer_id""", {"as_of": day}, {
+        "health_accounts": revisits.accounts_sql(db, filters, day, revisit_policy.load(db)),
+        "sold_now": abc.values_sql(db, filters, "revenue"),
+        "sold_before": abc.values_sql(db, filters.previous(), "revenue")})
+
+
+def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """Each scored account with the figure behind every part."""
+    frame = db.query("SELECT * FROM health_figures ORDER BY customer_id",
+                     using={"health_figures": figures_sql(db, filters, today)})
     frame = revisits.with_account_types(frame)
-    frame["as_of"] = day
+    frame["as_of"] = revisits.as_of(filters, today)
     return frame
+
+
+def _points_sql(part: str, bands) -> str:
+    """band_points() in SQL over the part's figure column."""
+    figure = FIGURE[part]
+    sign = ">=" if part in AT_LEAST else "<="
+    steps = " ".join(f"WHEN {figure} {sign} {float(limit)!r} THEN {float(earned)!r}" for limit, earned in bands)
+    return f"(CASE WHEN {figure} IS NULL THEN 0.0 {steps} ELSE 0.0 END)"
+
+
+def score_sql(scoring: Scoring) -> str:
+    """score()'s score in SQL over a row of figures (new business earns full sales points)."""
+    points = {part: _points_sql(part, scoring.bands[part]) for part in PARTS}
+    points["sales"] = f"(CASE WHEN sales_change IS NULL AND sales_now > 0 THEN 100.0 ELSE {points['sales']} END)"
+    total = sum(scoring.weights[p] for p in PARTS)
+    return "((" + " + ".join(f"{points[p]} * {float(scoring.weights[p])!r}" for p in PARTS) + f") / {float(total)!r})"
 
 
 FIGURE = {"sales": "sales_change", "visits": "visit_multiple", "complaints": "open_complaints",
@@ -218,8 +238,12 @@ def at_risk(db: Database, filters: Filters, today: dt.date, t=None, lang: str = 
     return table if t is None else with_reasons(table, t, lang, scoring)
 
 
-def at_risk_count(db: Database, filters: Filters, today: dt.date) -> int:
-    return int((scores(db, filters, today)["status"] == "at_risk").sum())
+def at_risk_count(db: Database, filters: Filters, today: dt.date, scoring: Scoring | None = None) -> int:
+    """The accounts at risk, counted in SQL (score_sql) over the figures the at-risk page reads."""
+    scoring = scoring or load(db)
+    return int(db.scalar(f"SELECT COUNT(*) FROM health_figures WHERE {score_sql(scoring)} < $line",
+                         {"line": float(scoring.at_risk_below)},
+                         using={"health_figures": figures_sql(db, filters, today)}))
 
 
 def explain(row, scoring: Scoring) -> pd.DataFrame:

@@ -40,16 +40,9 @@ def sales_totals(db: Database, filters: Filters) -> dict[str, float]:
     return {k: float(row[k]) for k in ("revenue", "profit", "active_customers")}
 
 
-def _a_accounts(db: Database, filters: Filters, cuts) -> tuple[int, float]:
-    table = abc.abc_table(db, filters, "revenue", cuts)
-    row = abc.summary(table).set_index("abc_class").loc["A"]
-    return int(row["customers"]), float(row["value_share"])
-
-
 def revisit_coverage(db: Database, filters: Filters, today: dt.date) -> float:
     """Revisit coverage at the period's end (today if it runs on); NaN when no account is counted."""
-    table = revisits.accounts(db, filters, revisits.as_of(filters, today), revisit_policy.load(db))
-    share = revisits.coverage(table)
+    share = revisits.coverage_share(db, filters, revisits.as_of(filters, today), revisit_policy.load(db))
     return float("nan") if share is None else share
 
 
@@ -70,7 +63,7 @@ def risk_kpis(db: Database, filters: Filters, today: dt.date) -> list[Kpi]:
 
 def kpis(db: Database, filters: Filters, cuts=abc.DEFAULT_CUTS, today: dt.date | None = None) -> list[Kpi]:
     now, before = sales_totals(db, filters), sales_totals(db, filters.previous())
-    a_now, a_before = _a_accounts(db, filters, cuts), _a_accounts(db, filters.previous(), cuts)
+    a_now, a_before = abc.class_a(db, filters, cuts), abc.class_a(db, filters.previous(), cuts)
     return [
         Kpi("kpi.revenue", now["revenue"], before["revenue"]),
         Kpi("kpi.profit", now["profit"], before["profit"]),

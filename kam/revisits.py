@@ -109,8 +109,15 @@ def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
     """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
-    sql, params, parts = accounts_sql(db, filters, day, policy)
-    return with_account_types(db.query(sql, params, using=parts))
+    return with_account_types(db.query("SELECT * FROM accounts_part ORDER BY customer_id",
+                                       using={"accounts_part": accounts_sql(db, filters, day, policy)}))
+
+
+def coverage_share(db: Database, filters: Filters, day: dt.date, policy: Policy) -> float | None:
+    """coverage() of accounts(), counted in SQL."""
+    share = db.scalar("SELECT AVG(covered::INTEGER) FROM accounts_part",
+                      using={"accounts_part": accounts_sql(db, filters, day, policy)})
+    return None if share is None or pd.isna(share) else float(share)
 
 
 def coverage(table: pd.DataFrame) -> float | None:

@@ -48,3 +48,11 @@ def test_wrong_arguments_fail_with_a_message_and_no_report(filed_book):
     for done in (backwards, bad_cuts):
         assert done.returncode == 2 and done.stdout == ""
         assert "error" in done.stderr
+
+
+def test_the_demo_command_leaves_the_store_ready_to_open(tmp_path):
+    done = kam("--data", tmp_path / "store", "demo", "--customers", "30")
+    assert done.returncode == 0, done.stderr
+    assert "read side ready" in done.stdout and (tmp_path / "store" / ".cache" / "read.duckdb").is_file()
+    again = kam("--data", tmp_path / "store", "demo", "--if-empty")
+    assert again.returncode == 0 and "already holds data" in again.stdout

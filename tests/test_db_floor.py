@@ -216,3 +216,41 @@ def test_a_second_process_reads_through_views_while_the_first_holds_the_file(boo
 def test_the_whole_months_of_a_period_are_read_from_the_monthly_summary(start, end, whole):
     got = Period(dt.date(*start), dt.date(*end)).whole_months()
     assert (got.start, got.end) == (dt.date(*whole[0]), dt.date(*whole[1])) if whole else got is None
+
+
+PER_CUSTOMER = ("SELECT customer_id, SUM(amount) AS revenue FROM sales WHERE date >= $since GROUP BY 1",
+                {"since": dt.date(2025, 1, 1)})
+BIGGEST = "SELECT customer_id, revenue FROM per_customer ORDER BY revenue DESC, customer_id LIMIT 3"
+
+
+def part_tables(db: Database) -> set[str]:
+    return set(db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'parts'")
+               ["table_name"])
+
+
+def test_a_part_is_held_in_the_file_and_found_by_the_next_process_on_the_same_data(book, fresh, monkeypatch):
+    made, real = [], kam.db._Reader.part
+
+    def part(self, key, build):
+        return real(self, key, lambda cursor, table: made.append(table) or build(cursor, table))
+
+    monkeypatch.setattr(kam.db._Reader, "part", part)
+    first = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
+    assert len(made) == 1 and made[0].removeprefix("parts.") in part_tables(fresh)
+    kam.db._READERS.clear()  # a restart: nothing kept in memory
+    made.clear()
+    again = Database(book)
+    assert again.query(BIGGEST, using={"per_customer": PER_CUSTOMER}).equals(first)
+    assert made == []  # read from the part the first process left in the file
+
+
+def test_after_a_write_a_part_is_made_again_for_the_new_version_and_old_ones_are_let_go(book, fresh, monkeypatch):
+    monkeypatch.setattr(kam.db, "PARTS_KEPT", 2)
+    fresh.query("SELECT 1")  # opens the file, with the parts other tests made on the book
+    before = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
+    book.append("sales", [sale("P1", "00200", dt.date(2025, 6, 1), 10_000_000)])
+    after = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
+    assert after["customer_id"].iat[0] == "00200" and before["customer_id"].iat[0] != "00200"
+    book.append("sales", [sale("P2", "00105", dt.date(2025, 6, 2), 20_000_000)])
+    assert fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})["customer_id"].iat[0] == "00105"
+    assert len(part_tables(fresh)) == 2  # three versions asked, the oldest part dropped

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pandas as pd
 import pytest
 
+from conftest import TODAY as DEMO_TODAY
 from kam import complaints, health
 from kam.db import Database
 from kam.filters import Filters
@@ -139,3 +141,20 @@ def test_a_whole_column_earns_the_same_points_as_each_figure_alone():
     counts = pd.Series([0, 1, 2, pd.NA], dtype="Int64")  # open complaints, one unknown
     assert list(health.band_points("complaints", counts, health.DEFAULT.bands["complaints"])) == [100, 50, 0, 0]
     assert list(health.band_points("visits", counts, [])) == [0, 0, 0, 0]  # no bands: nothing earned
+
+
+def test_the_score_in_sql_is_the_score_of_every_account_and_the_overview_counts_the_same(demo_dir, tmp_path):
+    demo = Database(Store(shutil.copytree(demo_dir, tmp_path / "store")))
+    strict = health.build({"sales": 30, "visits": 30, "complaints": 30, "receivables": 10},
+                          {"sales": [[0, 100], [-20, 60]], "visits": [[0.5, 100], [1.5, 40]],
+                           "complaints": [[0, 100]], "receivables": [[0, 100], [10, 70], [60, 20]]}, 70, 90)
+    for scoring in (health.DEFAULT, strict):
+        for preset in ("last_12_months", "last_quarter"):
+            chosen = Filters.from_params({"period": preset}, DEMO_TODAY)
+            table = health.scores(demo, chosen, DEMO_TODAY, scoring).set_index("customer_id")
+            in_sql = demo.query(f"SELECT customer_id, {health.score_sql(scoring)} AS score FROM f",
+                                using={"f": health.figures_sql(demo, chosen, DEMO_TODAY)}).set_index("customer_id")
+            assert in_sql["score"].to_dict() == pytest.approx(table["score"].to_dict())
+            counted = health.at_risk_count(demo, chosen, DEMO_TODAY, scoring)
+            assert counted == (table["status"] == "at_risk").sum()
+    assert 0 < counted < len(table)

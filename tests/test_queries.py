@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections import defaultdict
 
 import pytest
 
-from conftest import AS_OF, CHANGES, CONTACTS, CUSTOMERS, PAYMENTS, SALES, VISITS, pareto_classes
+from conftest import AS_OF, CHANGES, CONTACTS, CUSTOMERS, PAYMENTS, SALES, TODAY, VISITS, pareto_classes
 from kam import abc, accounts, overview
+from kam.db import Database
 from kam.filters import Filters
 from kam.periods import Period, resolve
+from kam.store import Store
 
 @pytest.fixture
 def db(book_db):  # the queries only read: one book serves them all
@@ -252,3 +255,12 @@ def test_visits_newest_first(db):
     mine = sorted((v for v in VISITS if v["customer_id"] == "00017"), key=lambda v: v["date"], reverse=True)
     assert history["discussed"].tolist() == [v["discussed"] for v in mine]
     assert accounts.visits(db, "00404").empty
+
+
+def test_the_overviews_class_a_count_and_share_are_the_abc_tables_row_a(demo_dir, tmp_path):
+    db = Database(Store(shutil.copytree(demo_dir, tmp_path / "store")))
+    for preset in ("last_12_months", "this_year", "last_quarter"):
+        chosen = Filters.from_params({"period": preset}, TODAY)
+        row = abc.summary(abc.abc_table(db, chosen)).set_index("abc_class").loc["A"]
+        assert abc.class_a(db, chosen) == (int(row["customers"]), pytest.approx(float(row["value_share"])))
+        assert 0 < row["customers"] < len(abc.abc_table(db, chosen))

@@ -398,6 +398,8 @@ def test_coverage_counted_in_one_query_matches_the_accounts_counted_day_by_day(d
                     table["customer_id"]).dropna().to_dict()
                 assert (together.loc[day, "accounts"], together.loc[day, "covered"]) == (
                     len(table), int(table["covered"].sum())), (policy, region, day)
+                assert revisits.coverage_share(demo_db, chosen, day, policy) == pytest.approx(
+                    revisits.coverage(table))
     assert 0 < together["covered"].sum() < together["accounts"].sum()  # some covered, some not: a real test
 
 
