@@ -3,7 +3,7 @@
 `python -m kam serve` starts the app in this process after starting warm_up() in a thread:
 the store's tables are brought into DuckDB and the questions of the first page (the
 overview, default filters) are answered and kept, so the first person to open the app
-does not wait for them. A page asking a question the warm-up is still answering waits
+does not wait for them; the thread warms again after every write and at midnight. A page asking a question the warm-up is still answering waits
 for that answer (kam.db) rather than asking it again.
 """
 from __future__ import annotations
@@ -34,14 +34,30 @@ def warm_up(store: Store, today: dt.date | None = None) -> float:
     return time.perf_counter() - started
 
 
-def start(store: Store) -> threading.Thread:
-    """warm_up() in a daemon thread; a failure is printed, never fatal (the pages ask again)."""
-    def run() -> None:
+POLL_SECONDS = 10.0
+
+
+def start(store: Store, *, keep_warm: bool = True) -> threading.Thread:
+    """warm_up() in a daemon thread, and again whenever the day or a table's version changes
+    (an import, a form saved, midnight), so the first page stays warm for whoever comes next.
+    A failure is printed, never fatal: the pages ask again."""
+    def once() -> None:
         try:
             seconds = warm_up(store)
             print(f"kam: read side warm in {seconds:.1f} s", file=sys.stderr)
         except Exception as error:  # noqa: BLE001 - a cold start is slower, not broken
             print(f"kam: warm-up skipped: {error}", file=sys.stderr)
+
+    def run() -> None:
+        seen = None
+        while True:
+            now = (dt.date.today(), store.versions())
+            if now != seen:
+                once()
+                seen = now
+            if not keep_warm:
+                return
+            time.sleep(POLL_SECONDS)
 
     thread = threading.Thread(target=run, name="kam-warm-up", daemon=True)
     thread.start()

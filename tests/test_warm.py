@@ -3,6 +3,7 @@ questions are answered before anyone asks them."""
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
@@ -26,5 +27,27 @@ def test_after_the_warm_up_the_overview_is_answered_without_asking_duckdb(demo_d
 
 def test_a_warm_up_that_fails_is_reported_and_the_server_goes_on(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(warm, "warm_up", lambda store: 1 / 0)
-    warm.start(Store(tmp_path / "nothing")).join(timeout=30)
+    warm.start(Store(tmp_path / "nothing"), keep_warm=False).join(timeout=30)
     assert "warm-up skipped: division by zero" in capsys.readouterr().err
+
+
+def test_the_warm_up_runs_again_after_a_write(demo_dir, tmp_path, monkeypatch):
+    store = Store(shutil.copytree(demo_dir, tmp_path / "store"))
+    someone = Database(store).scalar("SELECT MIN(customer_id) FROM customers")
+    runs = []
+    monkeypatch.setattr(warm, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(warm, "warm_up", lambda s: runs.append(s.versions()) or 0.0)
+    warm.start(store)
+    wait_for(lambda: len(runs) == 1)
+    time.sleep(0.3)
+    assert len(runs) == 1  # nothing written: not warmed again
+    store.append("visits", [dict(visit_id="W1", customer_id=someone, date=TODAY, method="phone")])
+    wait_for(lambda: len(runs) == 2)
+    assert runs[1]["visits"] == runs[0]["visits"] + 1
+
+
+def wait_for(condition, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.02)
