@@ -329,17 +329,19 @@ def mix(db: Database, filters: Filters, column: str) -> pd.DataFrame:
     return out
 
 
-def satisfaction_by_class(db: Database, filters: Filters, classes_now: pd.DataFrame) -> pd.DataFrame:
-    """Average satisfaction (1-5) of the scored visits, by the account's class at the as-of day."""
+def satisfaction_by_class(db: Database, filters: Filters, day: dt.date) -> pd.DataFrame:
+    """Average satisfaction (1-5) of the period's scored visits, by the account's class at the day."""
     source, params = _visits_sql(filters)
-    scored = db.query(f"""SELECT v.customer_id, COUNT(*) AS visits, SUM(v.satisfaction) AS total {source}
-                          AND v.satisfaction IS NOT NULL GROUP BY 1""", params)
-    scored = scored.merge(classes_now[["customer_id", "abc_class"]], on="customer_id", how="left")
-    scored["abc_class"] = scored["abc_class"].astype("string").fillna(NO_CLASS)
-    out = scored.groupby("abc_class").agg(visits=("visits", "sum"), total=("total", "sum")).reset_index()
-    out["satisfaction"] = out["total"] / out["visits"]
-    out = out.drop(columns="total")
-    return out.sort_values("abc_class", key=lambda s: s.map(CLASS_ORDER).fillna(9)).reset_index(drop=True)
+    out = db.query(f"""
+        SELECT * FROM (
+            SELECT COALESCE(k.abc_class, '{NO_CLASS}') AS abc_class, COUNT(*) AS visits,
+                   AVG(v.satisfaction) AS satisfaction
+            {source.replace("FROM visits v", "FROM visits v LEFT JOIN day_classes k ON k.customer_id = v.customer_id")}
+              AND v.satisfaction IS NOT NULL
+            GROUP BY 1)
+        ORDER BY CASE abc_class WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 9 END""",
+                   params, using={"day_classes": classes_sql(db, [day])})
+    return out
 
 
 def satisfaction_by_month(db: Database, filters: Filters) -> pd.DataFrame:
@@ -389,35 +391,41 @@ def next_birthday(birthday: dt.date, start: dt.date) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def _in_year(birthdays: pd.Series, year: int) -> pd.Series:
-    month, day = birthdays.dt.month, birthdays.dt.day
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    day = day.where(leap | ~((month == 2) & (day == 29)), 28)
-    return pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
+def _birthday_in(column: str, year: str) -> str:
+    """SQL: the birthday in the column on its day of the year (an expression), 29 February on
+    the 28th in other years."""
+    leap = f"(({year}) % 4 = 0 AND (({year}) % 100 <> 0 OR ({year}) % 400 = 0))"
+    return (f"make_date({year}, month({column}), CASE WHEN month({column}) = 2 AND day({column}) = 29 "
+            f"AND NOT {leap} THEN 28 ELSE day({column}) END)")
+
+
+def next_birthday_sql(column: str) -> str:
+    """next_birthday() in SQL: the first birthday on or after $start."""
+    this_year = _birthday_in(column, "year($start::DATE)")
+    return f"CASE WHEN {this_year} >= $start::DATE THEN {this_year} ELSE {_birthday_in(column, 'year($start::DATE) + 1')} END"
 
 
 def next_birthdays(birthdays: pd.Series, start: dt.date) -> pd.Series:
-    """next_birthday() for a whole column of dates at once."""
-    if birthdays.empty:
-        return pd.Series(pd.NaT, index=birthdays.index, dtype="datetime64[ns]")
-    this_year = _in_year(birthdays, start.year)
-    return this_year.where(this_year >= pd.Timestamp(start), _in_year(birthdays, start.year + 1))
+    """next_birthday() for a whole column of dates at once, by next_birthday_sql()."""
+    frame = pd.DataFrame({"birthday": birthdays.reset_index(drop=True), "_row": range(len(birthdays))})
+    out = on_frames(f"SELECT {next_birthday_sql('b.birthday::DATE')} AS day FROM b_ b ORDER BY b._row",
+                    {"start": start}, b_=frame)["day"]
+    return pd.to_datetime(out).set_axis(birthdays.index)
 
 
 def birthdays(db: Database, filters: Filters, start: dt.date, days: int) -> pd.DataFrame:
     """Key contacts of the filtered active accounts whose birthday falls from start to `days` days on."""
     where, params = filters.customer_condition("c")
-    people = db.query(f"""
-        SELECT p.name AS contact, p.role, p.title, p.phone, p.birthday, p.customer_id,
-               c.name AS customer_name, c.account_manager
-        FROM contacts p JOIN customers c ON c.customer_id = p.customer_id
-        WHERE p.birthday IS NOT NULL AND c.status = 'active' AND {where}
-    """, params)
-    people["next_birthday"] = next_birthdays(people["birthday"], start)
-    people["days_left"] = _days(people["next_birthday"] - pd.Timestamp(start))
-    soon = people[people["days_left"] <= days].sort_values(["next_birthday", "customer_id", "contact"])
-    return soon[["next_birthday", "days_left", "contact", "role", "title", "phone", "customer_id",
-                 "customer_name", "account_manager"]].reset_index(drop=True)
+    return db.query(f"""
+        WITH people AS (
+            SELECT {next_birthday_sql("p.birthday")} AS next_birthday, p.name AS contact, p.role, p.title,
+                   p.phone, p.customer_id, c.name AS customer_name, c.account_manager
+            FROM contacts p JOIN customers c ON c.customer_id = p.customer_id
+            WHERE p.birthday IS NOT NULL AND c.status = 'active' AND {where})
+        SELECT next_birthday, date_diff('day', $start::DATE, next_birthday) AS days_left, contact, role, title,
+               phone, customer_id, customer_name, account_manager
+        FROM people WHERE date_diff('day', $start::DATE, next_birthday) <= $days
+        ORDER BY next_birthday, customer_id, contact""", {**params, "start": start, "days": days})
 
 
 def holiday_visits(table: pd.DataFrame, holidays: pd.DataFrame, policy: Policy, start: dt.date,

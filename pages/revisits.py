@@ -116,7 +116,7 @@ for cell, column in zip(cells[:2], ("method", "occasion")):
     cell.plotly_chart(charts.pie(counts, names="label", values="visits", hole=0.45, height=300,
                              title=t(f"col.visits.{column}")).update_layout(margin={"t": 40, "b": 10}),
                       width="stretch")
-by_class = revisits.satisfaction_by_class(ctx.db, filters, revisits.classes(ctx.db, day))
+by_class = revisits.satisfaction_by_class(ctx.db, filters, day)
 by_class["label"] = named(by_class, "abc_class", t)
 cells[2].plotly_chart(charts.bar(by_class, x="label", y="satisfaction", text_auto=".2f", height=300,
                              title=t("revisit.satisfaction_by_class"),

@@ -421,7 +421,7 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
         assert months["visits"].tolist() == by_hand["size"].tolist()
         assert months["satisfaction"].tolist() == pytest.approx(by_hand["mean"].tolist())
         classes = revisits.classes(demo_db, last)
-        by_class = revisits.satisfaction_by_class(demo_db, chosen, classes).set_index("abc_class")
+        by_class = revisits.satisfaction_by_class(demo_db, chosen, last).set_index("abc_class")
         joined = scored.merge(classes, on="customer_id", how="left")
         joined["abc_class"] = joined["abc_class"].fillna(revisits.NO_CLASS)
         expected = joined.groupby("abc_class")["satisfaction"].agg(["size", "mean"])
