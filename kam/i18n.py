@@ -696,7 +696,7 @@ REVISIT_TEXT: dict[str, tuple[str, str]] = {
     "revisit.tab_propose": ("批量生成计划", "Propose plans"),
     "revisit.tab_plans": ("待执行计划", "Open plans"),
     "revisit.log_search": ("搜索客户、人员或会谈内容", "Search accounts, people or notes"),
-    "revisit.log_count": ("共 {count} 条拜访记录, 最新的在前。", "{count} visit(s), newest first."),
+    "revisit.log_count": ("共 {count:,} 条拜访记录, 最新的在前。", "{count:,} visit(s), newest first."),
     "revisit.open_visit": ("打开一条记录", "Open a visit"),
     "revisit.visit_form_help": ("选择客户并填写本次拜访; 填写下次拜访日期会自动生成回访计划, 选择所完成的计划会把它标记为已完成。",
                                 "Choose the account and fill in the visit; a next visit date becomes a revisit plan, and the "
