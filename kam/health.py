@@ -108,28 +108,37 @@ def band_points(part: str, figures: pd.Series, bands) -> np.ndarray:
 
 
 # ---- the figures ----------------------------------------------------------------
-def figures_sql(db: Database, filters: Filters, today: dt.date) -> tuple[str, dict, dict]:
-    """figures() as a part: one query over parts other pages share, the revisit accounts of the
-    day and this period's and the last one's sales per customer.
+def _complained_sql(day: dt.date) -> tuple[str, dict]:
+    """customer_id, open_complaints: complaints open on the day (every customer, any filter)."""
+    return (f"""SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
+                WHERE {complaints.OPEN_ON} GROUP BY 1""", {"day": day})
 
-    Payments: a payment counts from its paid date (a paid date without an amount pays the
-    invoice); an amount paid without a date counts as paid all along."""
-    day = revisits.as_of(filters, today)
+
+def _overdue_sql(day: dt.date) -> tuple[str, dict]:
+    """customer_id, overdue_amount, overdue_days on the day (every customer, any filter).
+
+    A payment counts from its paid date (a paid date without an amount pays the invoice); an
+    amount paid without a date counts as paid all along."""
     return ("""
-        WITH complained AS (SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
-                            WHERE """ + complaints.OPEN_ON.replace("$day", "$as_of") + """ GROUP BY 1),
-        unpaid AS (
+        WITH unpaid AS (
             SELECT customer_id, due_date,
                    amount - CASE WHEN paid_date IS NULL THEN COALESCE(paid_amount, 0)
-                                 WHEN paid_date <= $as_of THEN COALESCE(paid_amount, amount)
+                                 WHEN paid_date <= $day THEN COALESCE(paid_amount, amount)
                                  ELSE 0 END AS unpaid
-            FROM payments WHERE due_date < $as_of AND invoice_date <= $as_of),
-        overdue AS (SELECT customer_id, SUM(unpaid) AS overdue_amount,
-                           MAX(date_diff('day', due_date, $as_of)) AS overdue_days
-                    FROM unpaid WHERE unpaid > 0.005 GROUP BY 1),
-        sold AS (SELECT a.customer_id, COALESCE(n.value, 0) AS sales_now, COALESCE(b.value, 0) AS sales_before
-                 FROM health_accounts a LEFT JOIN sold_now n ON n.customer_id = a.customer_id
-                 LEFT JOIN sold_before b ON b.customer_id = a.customer_id)
+            FROM payments WHERE due_date < $day AND invoice_date <= $day)
+        SELECT customer_id, SUM(unpaid) AS overdue_amount, MAX(date_diff('day', due_date, $day)) AS overdue_days
+        FROM unpaid WHERE unpaid > 0.005 GROUP BY 1""", {"day": day})
+
+
+def figures_sql(db: Database, filters: Filters, today: dt.date) -> tuple[str, dict, dict]:
+    """figures() as a part: one query over parts other pages and filters share, the revisit
+    accounts of the day, this period's and the last one's sales per customer, and every
+    customer's open complaints and overdue invoices on the day."""
+    day = revisits.as_of(filters, today)
+    return ("""
+        WITH sold AS (SELECT a.customer_id, COALESCE(n.value, 0) AS sales_now, COALESCE(b.value, 0) AS sales_before
+                      FROM health_accounts a LEFT JOIN sold_now n ON n.customer_id = a.customer_id
+                      LEFT JOIN sold_before b ON b.customer_id = a.customer_id)
         SELECT a.*, s.sales_now, s.sales_before,
                COALESCE(k.open_complaints, 0) AS open_complaints,
                COALESCE(o.overdue_amount, 0) AS overdue_amount, COALESCE(o.overdue_days, 0) AS overdue_days,
@@ -139,10 +148,11 @@ def figures_sql(db: Database, filters: Filters, today: dt.date) -> tuple[str, di
         LEFT JOIN complained k ON k.customer_id = a.customer_id
         LEFT JOIN overdue o ON o.customer_id = a.customer_id
         WHERE s.sales_now <> 0 OR s.sales_before <> 0
-        ORDER BY a.customer_id""", {"as_of": day}, {
+        ORDER BY a.customer_id""", {}, {
         "health_accounts": revisits.accounts_sql(db, filters, day, revisit_policy.load(db)),
         "sold_now": abc.values_sql(db, filters, "revenue"),
-        "sold_before": abc.values_sql(db, filters.previous(), "revenue")})
+        "sold_before": abc.values_sql(db, filters.previous(), "revenue"),
+        "complained": _complained_sql(day), "overdue": _overdue_sql(day)})
 
 
 def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
