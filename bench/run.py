@@ -433,6 +433,14 @@ def targets(run: Run) -> str:
     return "\n".join(out)
 
 
+def commit() -> str:
+    """The code measured: the commit checked out, marked when the working tree differs from it."""
+    def git(*args) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + (" + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def write_results(run: Run, command: str, seconds: float) -> None:
     loads = ", ".join(f"{what} {value:.1f}" for what, value in run.loads)
     m = run.marker
@@ -443,7 +451,7 @@ Latest run of `bench/run.py` (see README, "Benchmark"). Times in seconds, each t
 
 - **Date**: {dt.datetime.now().isoformat(timespec='minutes')}
 - **Machine**: {machine()}
-- **Command**: `{command}`
+- **Command**: `{command}`, on commit `{commit()}`
 - **Store**: demo generator, {m['customers']:,} customers, {m['sales_lines']:,} sales lines, seed {m['seed']}
   (rows: {', '.join(f'{k} {v:,}' for k, v in m.get('rows', {}).items())}); its `today` is {m['today']}
 - **Run took**: {seconds / 60:.1f} min; load average (1 min) when each part started: {loads}
