@@ -180,6 +180,15 @@ def app_today(monkeypatch):
     monkeypatch.setattr(ui, "today", lambda: TODAY)
 
 
+@pytest.fixture
+def risk_root(tmp_path) -> Path:
+    """The churn, complaint and at-risk pages' book (tests/risk_book.py) in a folder of its own."""
+    from risk_book import build
+
+    build(tmp_path / "store")
+    return tmp_path / "store"
+
+
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A small demo store, made once and only read by the tests that share it."""

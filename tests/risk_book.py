@@ -64,3 +64,8 @@ def app_test(monkeypatch, root, page: str):
     at.run()
     at.switch_page(page)
     return at.run()
+
+
+def texts(elements) -> list[str]:
+    """The values of AppTest elements (metrics, captions, errors)."""
+    return [e.value for e in elements]

@@ -8,24 +8,14 @@ import pytest
 from kam.db import Database
 from kam.i18n import translator
 from kam.store import Store
-from risk_book import TODAY, ago, app_test, build
+from risk_book import TODAY, ago, app_test, texts
 
 zh = translator("zh")
 SAVE_NEW = "FormSubmitter:complaint_new_form-保存"
 
 
-@pytest.fixture
-def root(tmp_path):
-    build(tmp_path / "store")
-    return tmp_path / "store"
-
-
-def texts(elements) -> list[str]:
-    return [e.value for e in elements]
-
-
-def test_the_dashboard_shows_open_complaints_by_age_and_each_card(monkeypatch, root):
-    at = app_test(monkeypatch, root, "pages/complaints.py")
+def test_the_dashboard_shows_open_complaints_by_age_and_each_card(monkeypatch, risk_root):
+    at = app_test(monkeypatch, risk_root, "pages/complaints.py")
     assert not at.exception
     assert [m.value for m in at.metric][:2] == ["3", "2"]  # received in the last 12 months, open now
     assert at.subheader[0].value == zh("complaint.by_age")
@@ -35,8 +25,8 @@ def test_the_dashboard_shows_open_complaints_by_age_and_each_card(monkeypatch, r
     assert "承运商" in shown and "补发" in shown and "已解决" in shown
 
 
-def test_a_complaint_is_recorded_from_the_card_form(monkeypatch, root):
-    at = app_test(monkeypatch, root, "pages/complaint_cards.py")
+def test_a_complaint_is_recorded_from_the_card_form(monkeypatch, risk_root):
+    at = app_test(monkeypatch, risk_root, "pages/complaint_cards.py")
     at.text_input(key="complaint_new_search").input("申江").run()
     assert at.selectbox(key="complaint_new_customer").value == "S"
     at.selectbox(key="complaint_new_form_category").select("service")
@@ -44,7 +34,7 @@ def test_a_complaint_is_recorded_from_the_card_form(monkeypatch, root):
     at.text_area(key="complaint_new_form_description").input("客服推诿")
     at.button(key=SAVE_NEW).click().run()
     assert not at.exception and not at.error
-    row = Database(Store(root)).query("SELECT * FROM complaints WHERE customer_id = 'S'").iloc[0]
+    row = Database(Store(risk_root)).query("SELECT * FROM complaints WHERE customer_id = 'S'").iloc[0]
     assert (row["category"], row["subcategory"], row["status"], row["received"].date()) == (
         "service", "poor_attitude", "open", TODAY)
     assert zh("complaint.saved", id=row["complaint_id"]) in texts(at.success)
@@ -57,18 +47,18 @@ def test_a_complaint_is_recorded_from_the_card_form(monkeypatch, root):
      "problem.subcategory_mismatch"),
     (lambda at: at.selectbox(key="complaint_new_form_status").select("resolved"), "problem.resolved_needs_date"),
 ])
-def test_a_complaint_that_breaks_a_rule_is_refused_beside_its_field(monkeypatch, root, change, problem):
-    at = app_test(monkeypatch, root, "pages/complaint_cards.py")
+def test_a_complaint_that_breaks_a_rule_is_refused_beside_its_field(monkeypatch, risk_root, change, problem):
+    at = app_test(monkeypatch, risk_root, "pages/complaint_cards.py")
     at.selectbox(key="complaint_new_form_category").select("product")
     change(at)
     at.button(key=SAVE_NEW).click().run()
     assert zh("form.not_saved", count=1) in texts(at.error)
     assert any(e.startswith(zh(problem)) for e in texts(at.error))
-    assert Store(root).count("complaints") == 3
+    assert Store(risk_root).count("complaints") == 3
 
 
-def test_a_complaint_is_resolved_on_the_same_card_and_refused_without_a_date(monkeypatch, root):
-    at = app_test(monkeypatch, root, "pages/complaint_cards.py")
+def test_a_complaint_is_resolved_on_the_same_card_and_refused_without_a_date(monkeypatch, risk_root):
+    at = app_test(monkeypatch, risk_root, "pages/complaint_cards.py")
     at.selectbox(key="complaint_edit_pick").select("K1").run()
     assert at.text_area(key="complaint_edit_K1_description").value == "外壳开裂"
     at.selectbox(key="complaint_edit_K1_status").select("resolved")
@@ -79,6 +69,6 @@ def test_a_complaint_is_resolved_on_the_same_card_and_refused_without_a_date(mon
     at.selectbox(key="complaint_edit_K1_satisfied").select(True)
     at.button(key="FormSubmitter:complaint_edit_K1-保存").click().run()
     assert not at.error
-    row = Database(Store(root)).query("SELECT * FROM complaints WHERE complaint_id = 'K1'")
+    row = Database(Store(risk_root)).query("SELECT * FROM complaints WHERE complaint_id = 'K1'")
     assert len(row) == 1 and row.iloc[0]["status"] == "resolved" and bool(row.iloc[0]["satisfied"])
     assert row.iloc[0]["description"] == "外壳开裂"  # what was not touched stays

@@ -7,19 +7,13 @@ from kam import churn, complaints, health
 from kam.db import Database
 from kam.i18n import translator
 from kam.store import Store
-from risk_book import app_test, build
+from risk_book import app_test
 
 zh = translator("zh")
 
 
-@pytest.fixture
-def root(tmp_path):
-    build(tmp_path / "store")
-    return tmp_path / "store"
-
-
-def test_each_account_at_risk_says_why_and_its_score_can_be_checked_part_by_part(monkeypatch, root):
-    at = app_test(monkeypatch, root, "pages/at_risk.py")
+def test_each_account_at_risk_says_why_and_its_score_can_be_checked_part_by_part(monkeypatch, risk_root):
+    at = app_test(monkeypatch, risk_root, "pages/at_risk.py")
     assert not at.exception
     listed = at.dataframe[1].value
     assert list(listed[zh("col.customer_name")]) == ["华东精密"]
@@ -32,8 +26,8 @@ def test_each_account_at_risk_says_why_and_its_score_can_be_checked_part_by_part
     assert set(at.dataframe[1].value[zh("col.customer_name")]) == {"华东精密", "申江物流", "蜀都食品"}
 
 
-def test_the_overview_shows_churn_complaints_and_risk_against_the_period_before(monkeypatch, root):
-    at = app_test(monkeypatch, root, "pages/overview.py")
+def test_the_overview_shows_churn_complaints_and_risk_against_the_period_before(monkeypatch, risk_root):
+    at = app_test(monkeypatch, risk_root, "pages/overview.py")
     shown = {m.label: m.value for m in at.metric}
     assert shown[zh("kpi.churned_customers")] == "1"
     assert shown[zh("kpi.lost_revenue")] == "¥4.0万"
@@ -41,12 +35,12 @@ def test_the_overview_shows_churn_complaints_and_risk_against_the_period_before(
     assert shown[zh("kpi.at_risk_accounts")] == "1"
 
 
-def test_lists_weights_and_bands_are_edited_on_the_settings_page(monkeypatch, root):
-    at = app_test(monkeypatch, root, "pages/settings.py")
+def test_lists_weights_and_bands_are_edited_on_the_settings_page(monkeypatch, risk_root):
+    at = app_test(monkeypatch, risk_root, "pages/settings.py")
     assert not at.exception
     # saving the lists untouched keeps their values (names are mapped back to the values they name)
     at.button(key="set_complaint_categories_save").click().run()
-    db = Database(Store(root))
+    db = Database(Store(risk_root))
     assert complaints.categories(db) == complaints.DEFAULT_CATEGORIES
     at.number_input(key="set_silent_days").set_value(60)
     at.button(key="set_churn_save").click().run()
