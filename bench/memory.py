@@ -4,25 +4,14 @@ from /proc (VmHWM), so it counts the Database, both sessions and Streamlit itsel
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import live_app  # noqa: E402 - the server and browser the browser tests use
+
 WAIT_MS = 900_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def peak_mb(pid: int) -> float:
@@ -39,20 +28,6 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("streamlit did not come up")
-
-
 def settle(tab) -> None:
     """The page's script has run to its end (a first run may rerun once to leave old-style pages mode)."""
     tab.get_by_role("heading", level=1).first.wait_for(timeout=WAIT_MS)
@@ -63,18 +38,11 @@ def two_sessions(store: Path, url_paths: list[str]) -> tuple[float, float, str]:
     """(peak MB, seconds to the first page in the first session, notes)."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    env = {**os.environ, "KAM_DATA_DIR": str(store)}
     launched = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "kam", "serve", "--server.port", str(port),
-                               "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
+    with live_app.serve(store, keep_log=False, seconds=120) as (url, server):
         started_mb = rss_mb(server.pid)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = live_app.launch(playwright)
             sessions = [browser.new_context(viewport={"width": 1440, "height": 1600}) for _ in range(2)]
             tabs = [context.new_page() for context in sessions]
             first = None
@@ -90,10 +58,3 @@ def two_sessions(store: Path, url_paths: list[str]) -> tuple[float, float, str]:
         return peak_mb(server.pid), first, (f"server at start {started_mb:,.0f} MB, after both sessions "
                                             f"{after_mb:,.0f} MB; {len(url_paths)} pages each; first page "
                                             f"{from_command:.1f} s after the command was typed")
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

@@ -1,4 +1,5 @@
-"""The app served for real, and the browser that opens it: shared by the browser tests."""
+"""The app served for real, and the browser that opens it: shared by the browser tests and the
+benchmark (bench/memory.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -11,10 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
-from conftest import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 # As root, without a sandbox; without the background-networking flags Chromium keeps
 # knocking on hosts this closed network refuses.
@@ -30,43 +28,59 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+def wait_until_healthy(url: str, server: subprocess.Popen, log: Path | None, seconds: float) -> None:
+    """Raises RuntimeError (with the server's log, if kept) when it exits or does not answer in time."""
+    told = (lambda: f":\n{log.read_text()}") if log else (lambda: "")
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
+            raise RuntimeError(f"streamlit exited with {server.returncode}{told()}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
                 if answer.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"streamlit did not answer within {seconds:.0f} s:\n{log.read_text()}")
+            time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not answer within {seconds:.0f} s{told()}")
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path, *, user: str | None = None):
-    """`python -m kam serve` (the app, warmed while it starts) on a free port over this data folder;
-    yields its address."""
+def serve(data_dir: Path, *, user: str | None = None, keep_log: bool = True, seconds: float = 90):
+    """`python -m kam serve` (the README's run command) on a free port over this data folder,
+    until healthy; yields its address and process, and stops it afterwards."""
     port = free_port()
-    log = Path(tempfile.mkdtemp(prefix="kam-server-")) / "streamlit.log"
+    log = Path(tempfile.mkdtemp(prefix="kam-server-")) / "streamlit.log" if keep_log else None
     env = {**os.environ, "KAM_DATA_DIR": str(data_dir), **({"KAM_USER": user} if user else {})}
-    with open(log, "w") as out:
+    with open(log or os.devnull, "w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "kam", "serve", "--server.port", str(port),  # the README's way
+            [sys.executable, "-m", "kam", "serve", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server, log)
-        yield url
+        wait_until_healthy(url, server, log, seconds)
+        yield url, server
     finally:
         server.terminate()
         try:
-            server.wait(timeout=15)
+            server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@contextlib.contextmanager
+def streamlit_server(data_dir: Path, *, user: str | None = None):
+    """serve() for a test: yields the address; a server that does not come up fails the test."""
+    import pytest
+
+    running = contextlib.ExitStack()
+    try:
+        url, _ = running.enter_context(serve(data_dir, user=user))
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    with running:
+        yield url
 
 
 def launch(playwright):
