@@ -43,12 +43,6 @@ def class_window(day: dt.date) -> Period:
     return Period(year_before + dt.timedelta(days=1), day)
 
 
-def classes(db: Database, day: dt.date) -> pd.DataFrame:
-    """customer_id, abc_class and revenue_12m of every customer with sales in the 12 months to the day."""
-    table = db.query(*classes_sql(db, [day]))  # the query accounts() shares: worked out once a day
-    return table[["customer_id", "abc_class", "revenue_12m"]]
-
-
 def _days(series: pd.Series) -> pd.Series:
     return series.dt.days.astype("Int64")
 
@@ -296,12 +290,6 @@ def _visit_log_sql(filters: Filters, text: str = "", methods=(), occasions=()) -
                v.satisfaction, v.next_visit_date, v.next_visit_purpose, v.plan_id, v.recorded_by
         FROM visits v LEFT JOIN customers c ON c.customer_id = v.customer_id
         WHERE {where}""", params
-
-
-def visits_in_period(db: Database, filters: Filters) -> pd.DataFrame:
-    """The period's visits with their account's name, manager, region and tier, newest first."""
-    sql, params = _visit_log_sql(filters)
-    return db.query(f"{sql} ORDER BY v.date DESC, v.visit_id DESC", params)
 
 
 def _visits_sql(filters: Filters) -> tuple[str, dict]:

@@ -1,6 +1,5 @@
 import datetime as dt
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -30,8 +29,7 @@ soon = revisits.due_soon(table, day, 14)
 
 # ---- the headline numbers -------------------------------------------------
 now_share = revisits.coverage(table)
-before_share = revisits.coverage_on(ctx.db, filters, [before_day], policy)["coverage"].iat[0]
-before_share = None if pd.isna(before_share) else float(before_share)
+before_share = revisits.coverage_share(ctx.db, filters, before_day, policy)  # the overview's, kept
 cells = st.columns(5)
 cells[0].metric(t("revisit.kpi_coverage"), fmt.share(now_share),
                 fmt.change(now_share - before_share, "share") if before_share is not None else None, border=True,

@@ -408,7 +408,7 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
     region = demo_db.query("SELECT MIN(region) AS r FROM customers")["r"].iat[0]
     for chosen in (Filters(Period(D(last.year - 1, 1, 1), last), "custom"),
                    Filters(Period(last - dt.timedelta(days=365), last), "custom", regions=(region,))):
-        rows = revisits.visits_in_period(demo_db, chosen)  # every visit, one row each
+        rows = revisits.visit_log(demo_db, chosen)  # every visit, one row each
         scored = rows[rows["satisfaction"].notna()]
         assert len(rows) > 10 and scored["satisfaction"].nunique() > 1
         summary = revisits.visit_summary(demo_db, chosen)
@@ -420,7 +420,7 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
         by_hand = scored.groupby(scored["date"].dt.to_period("M").dt.start_time)["satisfaction"].agg(["size", "mean"])
         assert months["visits"].tolist() == by_hand["size"].tolist()
         assert months["satisfaction"].tolist() == pytest.approx(by_hand["mean"].tolist())
-        classes = revisits.classes(demo_db, last)
+        classes = demo_db.query(*revisits.classes_sql(demo_db, [last]))[["customer_id", "abc_class"]]
         by_class = revisits.satisfaction_by_class(demo_db, chosen, last).set_index("abc_class")
         joined = scored.merge(classes, on="customer_id", how="left")
         joined["abc_class"] = joined["abc_class"].fillna(revisits.NO_CLASS)
@@ -432,7 +432,7 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
 def test_the_visit_log_finds_a_word_in_any_case_and_narrows_by_method_and_occasion(demo_db):
     last = dt.date.today()
     chosen = Filters(Period(D(last.year - 1, 1, 1), last), "custom")
-    every = revisits.visits_in_period(demo_db, chosen)
+    every = revisits.visit_log(demo_db, chosen)
     name = every["customer_name"].dropna().iat[0]
     word = every["discussed"].dropna().iat[0].split()[0][:2]
     for text, methods, occasions in [("", (), ()), (name, (), ()), (word.upper(), (), ()), (word, ("phone",), ()),
