@@ -94,7 +94,9 @@ def per_customer_sql(db: Database, filters: Filters) -> tuple[str, dict]:
         **params, "whole_start": whole.start, "whole_end": whole.end}
 
 
-def _values_sql(db: Database, filters: Filters, measure: str) -> tuple[str, dict]:
+def values_sql(db: Database, filters: Filters, measure: str = "revenue") -> tuple[str, dict]:
+    """customer_values() as a query: a part other questions share (Database.query's `using`), such as
+    this period's and the last one's sales behind the health score."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
     parts, params = per_customer_sql(db, filters)
@@ -103,12 +105,6 @@ def _values_sql(db: Database, filters: Filters, measure: str) -> tuple[str, dict
         SELECT s.customer_id, c.name AS customer_name, s.value, c.account_manager, c.region, c.tier
         FROM (SELECT customer_id, SUM({measure}) AS value FROM ({parts}) GROUP BY customer_id) s
         LEFT JOIN customers c ON c.customer_id = s.customer_id""", params
-
-
-def values_sql(db: Database, filters: Filters, measure: str = "revenue") -> tuple[str, dict]:
-    """customer_values() as a query: a part other questions share (Database.query's `using`), such as
-    this period's and the last one's sales behind the health score."""
-    return _values_sql(db, filters, measure)
 
 
 def customer_values(db: Database, filters: Filters, measure: str = "revenue") -> pd.DataFrame:

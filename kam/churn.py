@@ -62,13 +62,17 @@ def save_silent_days(store: Store, days: int, *, user: str | None = None) -> str
 
 
 # ---- the arithmetic ---------------------------------------------------------
+# each customer's sales after the same day a year before $as_of, up to $as_of inclusive
+REVENUE_12M = """SELECT customer_id, SUM(amount) AS revenue FROM sales
+                 WHERE date > CAST($as_of AS DATE) - INTERVAL 12 MONTH AND date <= $as_of AND {wanted}
+                 GROUP BY 1"""
+
+
 def revenue_last_12_months(db: Database, as_of: dt.date, ids=None) -> dict[str, float]:
     """Each customer's sales after the same day a year before as_of, up to as_of inclusive."""
     wanted = "TRUE" if ids is None else "customer_id IN (SELECT unnest($ids))"
-    frame = db.query(f"""
-        SELECT customer_id, SUM(amount) AS revenue FROM sales
-        WHERE date > CAST($as_of AS DATE) - INTERVAL 12 MONTH AND date <= $as_of AND {wanted}
-        GROUP BY 1""", {"as_of": as_of, **({} if ids is None else {"ids": sorted(set(ids))})})
+    frame = db.query(REVENUE_12M.format(wanted=wanted),
+                     {"as_of": as_of, **({} if ids is None else {"ids": sorted(set(ids))})})
     return dict(zip(frame["customer_id"], frame["revenue"].astype(float)))
 
 
@@ -191,8 +195,7 @@ def suspected(db: Database, filters: Filters, today: dt.date, days: int | None =
     """, {**params, "today": today, "days": days}, using={
         "last_purchases": ("SELECT customer_id, MAX(date) AS last_purchase FROM sales WHERE date <= $today "
                            "GROUP BY 1", {"today": today}),
-        "revenues_12m": ("SELECT customer_id, SUM(amount) AS revenue FROM sales WHERE date > CAST($as_of AS DATE) "
-                         "- INTERVAL 12 MONTH AND date <= $as_of GROUP BY 1", {"as_of": today})})
+        "revenues_12m": (REVENUE_12M.format(wanted="TRUE"), {"as_of": today})})
 
 
 def churned_now(db: Database) -> pd.DataFrame:
