@@ -13,6 +13,7 @@ import pandas as pd
 
 from kam.db import Database, on_frames
 from kam.filters import Filters
+from kam.periods import Period
 
 MEASURES = ("revenue", "profit")
 DEFAULT_CUTS = (0.80, 0.95)
@@ -72,63 +73,80 @@ def classify(values: pd.DataFrame, cuts=DEFAULT_CUTS) -> pd.DataFrame:
                      given=values.assign(value=values["value"].astype("float64")))
 
 
-def per_customer_sql(db: Database, filters: Filters) -> tuple[str, dict]:
-    """SQL for each customer's revenue and profit over the filtered period (customers with sales only).
+def per_customer_sql(db: Database, period: Period) -> tuple[str, dict]:
+    """SQL for every customer's revenue and profit lines over the period (customers with sales only).
 
     When the tables are held, the whole calendar months of the period are read from the
     monthly summary and only the days around them from the lines.
     """
-    lines, params = filters.lines_condition("s.date", "s.customer_id")
-    whole = filters.period.whole_months() if db.holding else None
+    params = {"start": period.start, "end": period.end}
     line_values = ", ".join(f"{sql} AS {m}" for m, sql in MEASURE_SQL.items())
+    lines = "s.date BETWEEN $start AND $end"
+    whole = period.whole_months() if db.holding else None
     if whole is None:
         return f"SELECT s.customer_id, {line_values} FROM sales s WHERE {lines}", params
-    chosen, _ = filters.customers_in("m.customer_id")
     month_values = ", ".join(MONTH_SQL.values())
     return f"""
         SELECT s.customer_id, {line_values} FROM sales s
         WHERE {lines} AND s.date NOT BETWEEN $whole_start AND $whole_end
         UNION ALL
         SELECT m.customer_id, {month_values} FROM sales_by_month m
-        WHERE m.month BETWEEN $whole_start AND $whole_end AND {chosen}""", {
+        WHERE m.month BETWEEN $whole_start AND $whole_end""", {
         **params, "whole_start": whole.start, "whole_end": whole.end}
 
 
-def values_sql(db: Database, filters: Filters, measure: str = "revenue") -> tuple[str, dict]:
-    """customer_values() as a query: a part other questions share (Database.query's `using`), such as
-    this period's and the last one's sales behind the health score."""
-    if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
-    parts, params = per_customer_sql(db, filters)
+def period_values_sql(db: Database, period: Period) -> tuple[str, dict]:
+    """customer_id, customer_name, revenue, profit, account_manager, region and tier of every
+    customer with sales in the period: a part (Database.query's `using`) that every filter on
+    the period shares, since the filter's columns come with it. A filter change then ranks or
+    sums the chosen rows of a table of customers, never the sales lines again."""
+    lines, params = per_customer_sql(db, period)
     # summed before the customers are joined: the join then meets one row per customer, not per line
     return f"""
-        SELECT s.customer_id, c.name AS customer_name, s.value, c.account_manager, c.region, c.tier
-        FROM (SELECT customer_id, SUM({measure}) AS value FROM ({parts}) GROUP BY customer_id) s
+        SELECT s.customer_id, c.name AS customer_name, s.revenue, s.profit, c.account_manager, c.region, c.tier
+        FROM (SELECT customer_id, SUM(revenue) AS revenue, SUM(profit) AS profit FROM ({lines}) GROUP BY customer_id) s
         LEFT JOIN customers c ON c.customer_id = s.customer_id""", params
+
+
+def _chosen_values(filters: Filters, measure: str) -> tuple[str, dict]:
+    """The filtered customers' rows of the part `period_values`, with the measure as `value`."""
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
+    where, params = filters.customer_condition("c")
+    return (f"SELECT customer_id, customer_name, {measure} AS value, account_manager, region, tier "
+            f"FROM period_values c WHERE {where}"), params
+
+
+def _with_values(db: Database, filters: Filters, measure: str, sql: str, params: dict | None = None):
+    """Database.query of SQL over `v` (the filtered customers' values) with the period's part."""
+    chosen, where = _chosen_values(filters, measure)
+    return db.query(f"WITH v AS ({chosen}) {sql}", {**where, **(params or {})},
+                    using={"period_values": period_values_sql(db, filters.period)})
 
 
 def customer_values(db: Database, filters: Filters, measure: str = "revenue") -> pd.DataFrame:
     """Each customer's measure over the filtered period (customers with sales only)."""
-    return db.query(*values_sql(db, filters, measure))
+    return _with_values(db, filters, measure, "SELECT * FROM v")
 
 
-def abc_sql(db: Database, filters: Filters, measure: str = "revenue", cuts=DEFAULT_CUTS) -> tuple[str, dict, dict]:
-    """abc_table() as a part (Database.query's `using`): sql, params and its own parts."""
+def _cut_params(cuts) -> dict:
     a_cut, b_cut = check_cuts(cuts)
-    return (f"WITH v AS (SELECT * FROM customer_values), {_RANKED}", {"a_cut": a_cut, "b_cut": b_cut},
-            {"customer_values": values_sql(db, filters, measure)})
+    return {"a_cut": a_cut, "b_cut": b_cut}
 
 
 def abc_table(db: Database, filters: Filters, measure: str = "revenue", cuts=DEFAULT_CUTS) -> pd.DataFrame:
-    return db.query("SELECT * FROM ranking ORDER BY rank", using={"ranking": abc_sql(db, filters, measure, cuts)})
+    """The ABC table of the filtered customers: ranked among themselves, so a region's A
+    accounts are the ones that bring 80% of that region's value."""
+    return _with_values(db, filters, measure, f"SELECT * FROM (WITH {_RANKED}) ORDER BY rank", _cut_params(cuts))
 
 
 def class_a(db: Database, filters: Filters, cuts=DEFAULT_CUTS) -> tuple[int, float]:
     """(customers in class A, their share of the revenue counted): summary()'s row A, in SQL."""
-    row = db.query("""SELECT COUNT(*) FILTER (WHERE abc_class = 'A') AS customers,
-                             COALESCE(SUM(GREATEST(value, 0)) FILTER (WHERE abc_class = 'A')
-                                      / NULLIF(SUM(GREATEST(value, 0)), 0), 0) AS value_share
-                      FROM ranking""", using={"ranking": abc_sql(db, filters, "revenue", cuts)}).iloc[0]
+    row = _with_values(db, filters, "revenue", f"""
+        SELECT COUNT(*) FILTER (WHERE abc_class = 'A') AS customers,
+               COALESCE(SUM(GREATEST(value, 0)) FILTER (WHERE abc_class = 'A')
+                        / NULLIF(SUM(GREATEST(value, 0)), 0), 0) AS value_share
+        FROM (WITH {_RANKED})""", _cut_params(cuts)).iloc[0]
     return int(row["customers"]), float(row["value_share"])
 
 

@@ -26,6 +26,7 @@ from kam import abc, complaints, revisit_policy, revisits, settings
 from kam.db import Database
 from kam.filters import Filters
 from kam.formatting import money
+from kam.periods import Period
 from kam.records import InvalidRecords, Problem
 from kam.store import Store
 
@@ -130,13 +131,13 @@ def _overdue_sql(day: dt.date) -> tuple[str, dict]:
         FROM unpaid WHERE unpaid > 0.005 GROUP BY 1""", {"day": day})
 
 
-def figures_sql(db: Database, filters: Filters, today: dt.date) -> tuple[str, dict, dict]:
-    """figures() as a part: one query over parts other pages and filters share, the revisit
-    accounts of the day, this period's and the last one's sales per customer, and every
-    customer's open complaints and overdue invoices on the day."""
-    day = revisits.as_of(filters, today)
+def figures_sql(db: Database, period: Period, day: dt.date) -> tuple[str, dict, dict]:
+    """Every scored account's figures on the day, sales compared over the period and the one
+    before, as a part every filter shares (it carries the filters' columns). It is one query
+    over parts other pages share too: the revisit accounts of the day, each period's sales per
+    customer, and every customer's open complaints and overdue invoices on the day."""
     return ("""
-        WITH sold AS (SELECT a.customer_id, COALESCE(n.value, 0) AS sales_now, COALESCE(b.value, 0) AS sales_before
+        WITH sold AS (SELECT a.customer_id, COALESCE(n.revenue, 0) AS sales_now, COALESCE(b.revenue, 0) AS sales_before
                       FROM health_accounts a LEFT JOIN sold_now n ON n.customer_id = a.customer_id
                       LEFT JOIN sold_before b ON b.customer_id = a.customer_id)
         SELECT a.*, s.sales_now, s.sales_before,
@@ -147,19 +148,23 @@ def figures_sql(db: Database, filters: Filters, today: dt.date) -> tuple[str, di
         FROM health_accounts a JOIN sold s ON s.customer_id = a.customer_id
         LEFT JOIN complained k ON k.customer_id = a.customer_id
         LEFT JOIN overdue o ON o.customer_id = a.customer_id
-        WHERE s.sales_now <> 0 OR s.sales_before <> 0
-        ORDER BY a.customer_id""", {}, {
-        "health_accounts": revisits.accounts_sql(db, filters, day, revisit_policy.load(db)),
-        "sold_now": abc.values_sql(db, filters, "revenue"),
-        "sold_before": abc.values_sql(db, filters.previous(), "revenue"),
+        WHERE s.sales_now <> 0 OR s.sales_before <> 0""", {}, {
+        "health_accounts": revisits.accounts_sql(db, day, revisit_policy.load(db)),
+        "sold_now": abc.period_values_sql(db, period),
+        "sold_before": abc.period_values_sql(db, period.previous()),
         "complained": _complained_sql(day), "overdue": _overdue_sql(day)})
+
+
+def _chosen_figures(db: Database, filters: Filters, today: dt.date, sql: str, params: dict | None = None):
+    """Database.query of SQL over `f`, the figures of the filtered accounts."""
+    where, chosen = filters.customer_condition("f")
+    return db.query(f"WITH f AS (SELECT * FROM health_figures f WHERE {where}) {sql}", {**chosen, **(params or {})},
+                    using={"health_figures": figures_sql(db, filters.period, revisits.as_of(filters, today))})
 
 
 def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
     """Each scored account with the figure behind every part."""
-    frame = db.query("SELECT * FROM health_figures ORDER BY customer_id",
-                     using={"health_figures": figures_sql(db, filters, today)})
-    frame = revisits.with_account_types(frame)
+    frame = revisits.with_account_types(_chosen_figures(db, filters, today, "SELECT * FROM f ORDER BY customer_id"))
     frame["as_of"] = revisits.as_of(filters, today)
     return frame
 
@@ -251,9 +256,8 @@ def at_risk(db: Database, filters: Filters, today: dt.date, t=None, lang: str = 
 def at_risk_count(db: Database, filters: Filters, today: dt.date, scoring: Scoring | None = None) -> int:
     """The accounts at risk, counted in SQL (score_sql) over the figures the at-risk page reads."""
     scoring = scoring or load(db)
-    return int(db.scalar(f"SELECT COUNT(*) FROM health_figures WHERE {score_sql(scoring)} < $line",
-                         {"line": float(scoring.at_risk_below)},
-                         using={"health_figures": figures_sql(db, filters, today)}))
+    return int(_chosen_figures(db, filters, today, f"SELECT COUNT(*) FROM f WHERE {score_sql(scoring)} < $line",
+                               {"line": float(scoring.at_risk_below)}).iat[0, 0])
 
 
 def explain(row, scoring: Scoring) -> pd.DataFrame:

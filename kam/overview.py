@@ -31,12 +31,12 @@ class Kpi:
 
 
 def sales_totals(db: Database, filters: Filters) -> dict[str, float]:
-    parts, params = abc.per_customer_sql(db, filters)
+    where, params = filters.customer_condition("c")
     row = db.query(f"""
         SELECT COALESCE(SUM(revenue), 0) AS revenue, COALESCE(SUM(profit), 0) AS profit,
-               COUNT(DISTINCT customer_id) AS active_customers
-        FROM ({parts})
-    """, params).iloc[0]
+               COUNT(*) AS active_customers
+        FROM period_values c WHERE {where}
+    """, params, using={"period_values": abc.period_values_sql(db, filters.period)}).iloc[0]
     return {k: float(row[k]) for k in ("revenue", "profit", "active_customers")}
 
 

@@ -69,10 +69,10 @@ def _seen_sql(day: dt.date) -> tuple[str, dict]:
         GROUP BY 1""", {"as_of": day}
 
 
-def accounts_sql(db: Database, filters: Filters, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
-    """accounts() as a query, its parameters and its shared parts (Database.query's `using`): the
-    day's classes and visits, the same whatever the filter, are worked out once."""
-    where, params = filters.customer_condition("c")
+def accounts_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
+    """Every account counted on the day, as a part (Database.query's `using`): its sql, parameters
+    and own parts (the day's classes and visits). It carries the filters' columns (region,
+    account_manager, tier), so every filter reads its accounts from the same part."""
     joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "c.tier")
     return f"""
         WITH {revisit_policy.rules_sql(policy)},
@@ -83,15 +83,22 @@ def accounts_sql(db: Database, filters: Filters, day: dt.date, policy: Policy) -
             LEFT JOIN day_seen s ON s.customer_id = c.customer_id
             LEFT JOIN day_classes k ON k.customer_id = c.customer_id
             {joins}
-            WHERE c.status = 'active' AND (c.created IS NULL OR c.created <= $as_of) AND {where})
+            WHERE c.status = 'active' AND (c.created IS NULL OR c.created <= $as_of))
         SELECT *, date_diff('day', COALESCE(last_visit, created), $as_of) AS days_since,
                COALESCE(last_visit, created) + interval_days AS due_date,
                COALESCE(date_diff('day', COALESCE(last_visit, created), $as_of) <= interval_days, FALSE) AS covered,
                CASE WHEN COALESCE(last_visit, created) IS NOT NULL  -- GREATEST would turn unknown into 0
                     THEN GREATEST(date_diff('day', COALESCE(last_visit, created), $as_of) - interval_days, 0)
                     END AS days_overdue
-        FROM counted ORDER BY customer_id
-    """, {**params, "as_of": day}, {"day_classes": classes_sql(db, [day]), "day_seen": _seen_sql(day)}
+        FROM counted
+    """, {"as_of": day}, {"day_classes": classes_sql(db, [day]), "day_seen": _seen_sql(day)}
+
+
+def _chosen_accounts(db: Database, filters: Filters, day: dt.date, policy: Policy, sql: str) -> pd.DataFrame:
+    """Database.query of SQL over `a`, the filtered accounts of the day."""
+    where, params = filters.customer_condition("a")
+    return db.query(f"WITH a AS (SELECT * FROM day_accounts a WHERE {where}) {sql}", params,
+                    using={"day_accounts": accounts_sql(db, day, policy)})
 
 
 def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
@@ -103,14 +110,12 @@ def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
     """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
-    return with_account_types(db.query("SELECT * FROM accounts_part ORDER BY customer_id",
-                                       using={"accounts_part": accounts_sql(db, filters, day, policy)}))
+    return with_account_types(_chosen_accounts(db, filters, day, policy, "SELECT * FROM a ORDER BY customer_id"))
 
 
 def coverage_share(db: Database, filters: Filters, day: dt.date, policy: Policy) -> float | None:
     """coverage() of accounts(), counted in SQL."""
-    share = db.scalar("SELECT AVG(covered::INTEGER) FROM accounts_part",
-                      using={"accounts_part": accounts_sql(db, filters, day, policy)})
+    share = _chosen_accounts(db, filters, day, policy, "SELECT AVG(covered::INTEGER) FROM a").iat[0, 0]
     return None if share is None or pd.isna(share) else float(share)
 
 
@@ -160,30 +165,39 @@ def _class_values_sql(db: Database, days) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.DataFrame:
-    """as_of, accounts, covered and coverage on each of the days, in one query: accounts(), counted
-    in SQL (each day's classes ranked on their own, each account's last visit found by an as-of join)."""
-    days = sorted(set(days))
-    if not days:
-        return pd.DataFrame(columns=["as_of", "accounts", "covered", "coverage"])
-    where, params = filters.customer_condition("c")
+def _judged_sql(db: Database, days, policy: Policy) -> tuple[str, dict, dict]:
+    """day, customer_id, the filters' columns and covered, for every account counted on each of
+    the days: accounts() in one query (each day's classes ranked on their own, each account's
+    last visit found by an as-of join), as a part every filter shares."""
     joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "s.tier")
-    table = db.query(f"""
+    return f"""
         WITH days AS (SELECT unnest([{", ".join(_date(d) for d in days)}]) AS day),
-        counted AS (SELECT d.day, c.customer_id, c.tier, c.created
+        counted AS (SELECT d.day, c.customer_id, c.tier, c.region, c.account_manager, c.created
                     FROM customers c JOIN days d ON c.created IS NULL OR c.created <= d.day
-                    WHERE c.status = 'active' AND {where}),
+                    WHERE c.status = 'active'),
         seen AS (SELECT k.*, v.date AS last_visit FROM counted k
                  ASOF LEFT JOIN (SELECT customer_id, date FROM visits WHERE date <= {_date(days[-1])}) v
                  ON k.customer_id = v.customer_id AND k.day >= v.date),
         {revisit_policy.rules_sql(policy)},
         ruled AS (SELECT s.*, {items} FROM seen s
-                  LEFT JOIN days_classes k ON k.day = s.day AND k.customer_id = s.customer_id {joins}),
-        judged AS (SELECT day, date_diff('day', COALESCE(last_visit, created), day) <= interval_days AS covered
-                   FROM ruled)
-        SELECT d.day AS as_of, COUNT(j.day) AS accounts, COUNT(*) FILTER (WHERE j.covered) AS covered
-        FROM days d LEFT JOIN judged j ON j.day = d.day GROUP BY 1 ORDER BY 1""",
-                     params, using={"days_classes": classes_sql(db, days)})  # the same for every filter
+                  LEFT JOIN days_classes k ON k.day = s.day AND k.customer_id = s.customer_id {joins})
+        SELECT day, customer_id, tier, region, account_manager,
+               COALESCE(date_diff('day', COALESCE(last_visit, created), day) <= interval_days, FALSE) AS covered
+        FROM ruled""", {}, {"days_classes": classes_sql(db, days)}
+
+
+def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.DataFrame:
+    """as_of, accounts, covered and coverage on each of the days: the filtered accounts of the
+    part _judged_sql, counted."""
+    days = sorted(set(days))
+    if not days:
+        return pd.DataFrame(columns=["as_of", "accounts", "covered", "coverage"])
+    where, params = filters.customer_condition("a")
+    table = db.query(f"""
+        WITH days AS (SELECT unnest([{", ".join(_date(d) for d in days)}]) AS day)
+        SELECT d.day AS as_of, COUNT(a.day) AS accounts, COUNT(*) FILTER (WHERE a.covered) AS covered
+        FROM days d LEFT JOIN days_judged a ON a.day = d.day AND {where} GROUP BY 1 ORDER BY 1""",
+                     params, using={"days_judged": _judged_sql(db, days, policy)})
     table["as_of"] = table["as_of"].dt.date
     table["coverage"] = (table["covered"] / table["accounts"].where(table["accounts"] > 0)).astype("float64")
     return table
