@@ -461,6 +461,11 @@ class Database:
 
         return reader.part(self._key(reader, sql, params, using), build)
 
+    def part_tables(self) -> set[str]:
+        """The parts of answers held now (their tables' names), read afresh, never from the cache."""
+        return {name for (name,) in self._reader.cursor().execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'parts'").fetchall()}
+
     def scalar(self, sql: str, params: dict | list | None = None, *, using: dict | None = None):
         frame = self.query(sql, params, using=using)
         return None if frame.empty else frame.iat[0, 0]

@@ -1,0 +1,72 @@
+"""A meeting switches the region, the manager or the tier: the answers come from what the period
+already made (every part is made for all customers and carries the filters' columns), and they
+are the same as when each filtered view is worked out on its own."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import TODAY, pareto_classes
+from kam import abc, health, overview, revisit_policy, revisits
+from kam.db import Database
+from kam.filters import Filters
+from kam.store import Store
+
+
+@pytest.fixture
+def demo(demo_dir, tmp_path) -> Database:
+    return Database(Store(shutil.copytree(demo_dir, tmp_path / "store")))
+
+
+def every_dashboard(db: Database, chosen: Filters) -> None:
+    overview.kpis(db, chosen, today=TODAY)
+    abc.abc_table(db, chosen)
+    abc.abc_table(db, chosen.previous())
+    revisits.accounts(db, chosen, revisits.as_of(chosen, TODAY), revisit_policy.load(db))
+    revisits.coverage_trend(db, chosen, revisit_policy.load(db), TODAY)
+    health.scores(db, chosen, TODAY)
+
+
+def test_a_new_region_manager_or_tier_makes_no_new_part_of_an_answer(demo):
+    everyone = Filters.from_params({"period": "last_quarter"}, TODAY)
+    every_dashboard(demo, everyone)
+    made = demo.part_tables()
+    assert len(made) > 5  # the period's values, the day's accounts, the trend, the health figures...
+    options = overview.filter_options(demo)
+    for params in ({"region": options["region"][0]}, {"manager": options["account_manager"][-1]},
+                   {"tier": "important", "region": ",".join(options["region"][:2])}):
+        every_dashboard(demo, Filters.from_params({"period": "last_quarter", **params}, TODAY))
+        assert demo.part_tables() == made, params
+
+
+def test_a_regions_abc_classes_rank_its_customers_among_themselves(demo):
+    region = overview.filter_options(demo)["region"][0]
+    chosen = Filters.from_params({"period": "last_12_months", "region": region}, TODAY)
+    table = abc.abc_table(demo, chosen)
+    everyone = abc.customer_values(demo, Filters.from_params({"period": "last_12_months"}, TODAY))
+    mine = everyone[everyone["region"] == region]
+    assert set(table["customer_id"]) == set(mine["customer_id"]) and 0 < len(mine) < len(everyone)
+    assert dict(zip(table["customer_id"], table["abc_class"])) == pareto_classes(
+        dict(zip(mine["customer_id"], mine["value"])))
+    assert table["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_the_filtered_figures_are_the_rows_of_everyones_that_match(demo):
+    options = overview.filter_options(demo)
+    everyone = Filters.from_params({"period": "this_quarter"}, TODAY)
+    day = revisits.as_of(everyone, TODAY)
+    policy = revisit_policy.load(demo)
+    all_accounts = revisits.accounts(demo, everyone, day, policy)
+    all_figures = health.figures(demo, everyone, TODAY)
+    for column, param in (("region", "region"), ("account_manager", "manager")):
+        value = options[column][0]
+        chosen = Filters.from_params({"period": "this_quarter", param: value}, TODAY)
+        accounts = revisits.accounts(demo, chosen, day, policy)
+        assert accounts["customer_id"].tolist() == all_accounts.loc[
+            all_accounts[column] == value, "customer_id"].tolist()
+        assert revisits.coverage_share(demo, chosen, day, policy) == pytest.approx(accounts["covered"].mean())
+        figures = health.figures(demo, chosen, TODAY)
+        assert 0 < len(figures) < len(all_figures)
+        assert figures["customer_id"].tolist() == all_figures.loc[
+            all_figures[column] == value, "customer_id"].tolist()
