@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from kam.schema import DUCKDB_TYPES, TABLES
 from kam.store import Store
@@ -460,6 +462,23 @@ class Database:
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {sql}", params or {})
 
         return reader.part(self._key(reader, sql, params, using), build)
+
+    def stored(self, table: str, column: str, values: pa.Array) -> np.ndarray:
+        """For each value, whether the table's column holds it now: an import's keys against the
+        millions stored, joined by DuckDB rather than gathered into a set in this process."""
+        reader = self._reader
+        reader.bring_up_to_date([table])
+        given = pa.table({"value": pa.array(values, pa.string()), "at": pa.array(np.arange(len(values)))})
+        cursor = reader.cursor()
+        cursor.register("_given", given)
+        try:
+            hits = cursor.execute(f"SELECT g.at FROM _given g SEMI JOIN {table} t ON t.{column} = g.value"
+                                  ).fetchnumpy()["at"]
+        finally:
+            cursor.unregister("_given")
+        found = np.zeros(len(given), dtype=bool)
+        found[np.asarray(hits, dtype=np.int64)] = True
+        return found
 
     def part_tables(self) -> set[str]:
         """The parts of answers held now (their tables' names), read afresh, never from the cache."""

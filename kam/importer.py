@@ -150,7 +150,7 @@ def _parse(col: Column, header: str, text: values.Distinct, options: Options, fo
         out = values.choices(text.values, _choice_names(col)) if col.allowed else text.values
         return text.rows(out).to_pandas(), np.zeros(n, dtype=bool)
     if col.type in ("int", "float"):
-        decimal = options.decimal or ("," if values.decimal_comma_likely(text.values) else ".")
+        decimal = options.decimal or ("," if values.decimal_comma_likely(values.decimal_evidence(text.values)) else ".")
         if decimal == "," and not options.decimal:
             notes.append(("import.note.decimal_comma", {"header": header}))
         read = values.numbers(text.values, decimal).to_numpy(zero_copy_only=False)
@@ -187,13 +187,6 @@ def _empty(col: Column, n: int) -> pd.Series:
     dtype = {"text": "str", "float": "float64", "int": "Int64", "date": "datetime64[s]",
              "bool": "boolean"}[col.type]
     return pd.Series(index=range(n), dtype=dtype)
-
-
-def _stored(store: Store, name: str, column: str) -> pa.Array:
-    found = store.delta(name)
-    if found is None:
-        return pa.array([], pa.string())
-    return pc.unique(found.to_pyarrow_dataset().to_table(columns=[column]).column(0))
 
 
 def _isin(column: pd.Series, value_set: pa.Array) -> np.ndarray:
@@ -259,7 +252,7 @@ def check(store: Store, table_name: str, source: Source, options: Options | None
         if twice.any():
             found.rows(twice, header_of[key], key, "duplicate_key",
                        _lines_of_groups(keys[twice], source.lines[twice]).reindex(range(n)).to_numpy())
-        stored = _isin(keys, _stored(store, table.name, key)) & ~twice
+        stored = Database(store).stored(table.name, key, pa.array(keys, pa.string())) & ~twice
         if options.on_duplicate == "error":
             found.rows(stored, header_of[key], key, "already_stored")
         elif options.on_duplicate == "skip":
@@ -291,7 +284,8 @@ def check(store: Store, table_name: str, source: Source, options: Options | None
     new_customers = pd.DataFrame()
     if "customer_id" in header_of and table.name != "customers":
         cid = records["customer_id"]
-        unknown = cid.notna().to_numpy() & ~_isin(cid, _stored(store, "customers", "customer_id")) & ~totals
+        known = Database(store).stored("customers", "customer_id", pa.array(cid, pa.string()))
+        unknown = cid.notna().to_numpy() & ~known & ~totals
         if not options.create_customers:
             found.rows(unknown, header_of["customer_id"], "customer_id", "unknown_customer")
         else:

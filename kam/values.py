@@ -97,12 +97,18 @@ def numbers(text: pa.Array, decimal: str = ".") -> pa.Array:
     return pc.if_else(pc.fill_null(negative, False), pc.negate(value), value)
 
 
-def decimal_comma_likely(text: pa.Array) -> bool:
-    """True when some values can only be read with a decimal comma and none only with a point."""
+def decimal_evidence(text: pa.Array) -> tuple[bool, bool]:
+    """(some value can only be read with a decimal comma, some only with a decimal point)."""
     s = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKC"), f"{SPACES}|{CURRENCY}|[()%]", "")
     comma = pc.any(pc.match_substring_regex(s, r"^[+-]?\d+(?:\.\d{3})*,\d{1,2}$|^[+-]?\d{1,3}(?:\.\d{3})+$"))
     point = pc.any(pc.match_substring_regex(s, r"^[+-]?\d+(?:,\d{3})*\.\d{1,2}$|^[+-]?\d{1,3}(?:,\d{3})+$"))
-    return bool(comma.as_py()) and not bool(point.as_py())
+    return bool(comma.as_py()), bool(point.as_py())
+
+
+def decimal_comma_likely(evidence: tuple[bool, bool]) -> bool:
+    """True when some values can only be read with a decimal comma and none only with a point."""
+    comma, point = evidence
+    return comma and not point
 
 
 @dataclass
@@ -129,12 +135,27 @@ def _calendar(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     return np.where(ok, day, np.datetime64("NaT"))
 
 
-def dates(text: pa.Array, order: str | None = None) -> Dates:
+def _day_month(s: pa.Array) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """The parts of dd/mm/yyyy-or-mm/dd/yyyy values, and which can only be day first, month first."""
+    p = _parts(s, DAY_MONTH, ("a", "b", "y"))
+    a, b = p["a"], p["b"]
+    return p, (a > 12) & (b <= 12), (b > 12) & (a <= 12)
+
+
+def date_evidence(text: pa.Array) -> tuple[bool, bool, int | None]:
+    """(some value can only be day first, some only month first, the first such value)."""
+    _, dmy_only, mdy_only = _day_month(pc.utf8_normalize(text, "NFKC"))
+    clear = np.flatnonzero(dmy_only | mdy_only)
+    return bool(dmy_only.any()), bool(mdy_only.any()), int(clear[0]) if len(clear) else None
+
+
+def dates(text: pa.Array, order: str | None = None, evidence: tuple[bool, bool] | None = None) -> Dates:
     """Dates: 2026-03-05, 2026/3/5, 2026年3月5日, 20260305, 05.03.2026, Excel serial numbers.
 
     Day and month written first are told apart only by a value above 12; when
     the column has no such value (or both kinds) the order must be chosen, and
-    those values stay pending until it is.
+    those values stay pending until it is. `evidence`: whether the whole column
+    (of which this text is a part) has values only day first, only month first.
     """
     s = pc.utf8_normalize(text, "NFKC")
     out = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
@@ -145,16 +166,17 @@ def dates(text: pa.Array, order: str | None = None) -> Dates:
     has_serial = ~np.isnan(serial)
     out[has_serial] = EXCEL_EPOCH + serial[has_serial].astype("int64")
 
-    p = _parts(s, DAY_MONTH, ("a", "b", "y"))
+    p, dmy_only, mdy_only = _day_month(s)
     a, b = p["a"], p["b"]
-    dmy_only, mdy_only = (a > 12) & (b <= 12), (b > 12) & (a <= 12)
+    dmy_any, mdy_any = evidence if evidence is not None else (bool(dmy_only.any()), bool(mdy_only.any()))
     inferred = False
     example = None
-    if order is None and dmy_only.any() != mdy_only.any():
-        order, inferred = ("dmy" if dmy_only.any() else "mdy"), True
-        example = int(np.flatnonzero(dmy_only | mdy_only)[0])
+    if order is None and dmy_any != mdy_any:
+        order, inferred = ("dmy" if dmy_any else "mdy"), True
+        clear = np.flatnonzero(dmy_only | mdy_only)
+        example = int(clear[0]) if len(clear) else None
     if order is None:
-        clear = ~(dmy_only.any() and mdy_only.any())
+        clear = not (dmy_any and mdy_any)
         pending = ~np.isnan(a) & ~(clear & ((a == b) | dmy_only | mdy_only))
         day = np.where(dmy_only | (a == b), a, b)
         month = np.where(dmy_only | (a == b), b, a)

@@ -2,6 +2,8 @@
 it never fails with an unhandled exception and never changes the store."""
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -82,3 +84,43 @@ def test_random_bytes_never_raise(shop, data):
 def test_random_bytes_named_as_a_spreadsheet_never_raise(shop, data):
     for magic in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         check_nothing_changes(shop, magic + data)
+
+
+def whole_of(reading: files.Reading) -> tuple:
+    chunks = list(reading.chunks())
+    assert [c.first_row for c in chunks] == list(np.cumsum([0] + [c.rows for c in chunks[:-1]]))
+    assert sum(c.rows for c in chunks) == reading.rows
+    return (reading.head.headers, pa.concat_tables([c.cells for c in chunks]).to_pylist(),
+            np.concatenate([c.lines for c in chunks]).tolist(), [r for c in chunks for r in c.ragged],
+            reading.head.sha256, reading.head.encoding, reading.head.delimiter, reading.head.header_line)
+
+
+def read_whole(data: bytes) -> tuple:
+    source = files.read("random.csv", data)
+    return (source.headers, source.cells.to_pylist(), source.lines.tolist(), source.ragged, source.sha256,
+            source.encoding, source.delimiter, source.header_line)
+
+
+@SETTINGS
+@given(data=broken_files(), chunk_rows=st.integers(1, 4))
+def test_a_file_read_from_disk_a_few_records_at_a_time_is_the_file_read_whole(tmp_path, data, chunk_rows):
+    path = tmp_path / "random.csv"
+    path.write_bytes(data)
+    try:
+        expected = read_whole(data)
+    except files.ReadError as error:
+        with pytest.raises(files.ReadError) as raised:
+            whole_of(files.open_file(path, chunk_rows=chunk_rows))
+        assert (raised.value.code, raised.value.line) == (error.code, error.line)
+        return
+    assert whole_of(files.open_file(path, chunk_rows=chunk_rows)) == expected
+
+
+@pytest.mark.parametrize("name", ["ERP_SALES", "CRM_CUSTOMERS", "SEMICOLON_VISITS", "UTF16_SALES", "BROKEN_SALES",
+                                  "REPEATED_SALES", "AMBIGUOUS_DATES", "FORMULA_CUSTOMERS"])
+def test_every_file_of_the_corpus_reads_the_same_from_disk_in_chunks(tmp_path, name):
+    data = getattr(corpus, name)
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(data)
+    assert whole_of(files.open_file(path, chunk_rows=2)) == read_whole(data)
+    assert files.open_file(path, chunk_rows=2).rows == files.read(path.name, data).rows > 0
