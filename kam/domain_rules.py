@@ -38,6 +38,11 @@ def _row_by_row(check):
     return run
 
 
+# A value that may appear once in a file, and the problem of each row sharing it: a visit fulfils
+# its plan, so two visits of a file fulfilling the same plan are refused (visit_problems says so
+# within the rows it is given; the importer across a file read a chunk at a time).
+ONCE_IN_FILE = {"visits": (("plan_id", "plan_not_open"),)}
+
 CHECKS = {
     # an import of past visits keeps a next-visit day that has already passed
     "visits": lambda db, rows, today: revisit_records.visit_problems(db, rows, today, history=True),

@@ -15,7 +15,7 @@ import hashlib
 import io
 import itertools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -28,7 +28,7 @@ from kam.mapping import KNOWN_HEADERS, header_key
 
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 30
-CHUNK_ROWS = 200_000  # records a file read from disk is imported by at a time
+CHUNK_ROWS = 100_000  # records a file read from disk is imported by at a time
 READ_BYTES = 1 << 20
 GUESS_BYTES = 1 << 20  # what the encoding detector reads of a file on disk
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "UTF-8 (BOM)"), (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
@@ -80,6 +80,10 @@ class Source:
         return t("import.read_sheet", kind=self.kind.upper(), sheet=self.sheet, line=self.header_line, rows=rows)
 
 
+FILE_FACTS = ("name", "kind", "sha256", "headers", "header_line", "encoding", "encoding_guessed", "delimiter",
+              "sheet")
+
+
 @dataclass
 class Reading:
     """A file as chunks of records, each a Source of its own with the file's line numbers, read
@@ -94,6 +98,12 @@ class Reading:
 
     def chunks(self) -> Iterator[Source]:
         return self.again()
+
+    def __getattr__(self, name: str):
+        """The file's own facts (name, kind, sha256, headers, header_line, encoding...) are its head's."""
+        if name in FILE_FACTS:
+            return getattr(self.head, name)
+        raise AttributeError(name)
 
     def describe(self, t) -> str:
         return self.head.describe(t, self.rows)
@@ -382,10 +392,13 @@ def _records_of(blocks, width: int, delimiter: str, header_end: int, chunk_rows:
         line += int(spans.sum())
         gathered.append((table, lines, [Ragged(int(lines[i]), n, extra) for i, n, extra in ragged]))
         count += table.num_rows
-        if batch is None or (chunk_rows is not None and count >= chunk_rows):
-            yield _concat(gathered, width)
-            gathered, count = [], 0
+        while chunk_rows is not None and count >= chunk_rows:
+            first, rest = _split(_concat(gathered, width), chunk_rows)
+            yield first
+            gathered, count = [rest], rest[0].num_rows
         if batch is None:
+            if count or placed == 0 or chunk_rows is None:
+                yield _concat(gathered, width)
             return
 
 
@@ -397,6 +410,14 @@ def _spans(table: pa.Table) -> np.ndarray:
             breaks = [pc.count_substring(column, s).to_numpy(zero_copy_only=False) for s in ("\n", "\r", "\r\n")]
             spans += breaks[0] + breaks[1] - breaks[2]
     return spans
+
+
+def _split(part, rows: int):
+    """The first `rows` records of (cells, lines, ragged), and the rest."""
+    table, lines, ragged = part
+    cut = lines[rows] if rows < len(lines) else None
+    return ((table.slice(0, rows), lines[:rows], [r for r in ragged if cut is None or r.line < cut]),
+            (table.slice(rows), lines[rows:], [r for r in ragged if cut is not None and r.line >= cut]))
 
 
 def _concat(parts, width: int):

@@ -17,7 +17,7 @@ from kam.store import Store
 t = translator("en")
 
 
-def _mapping_from(store: Store, table: str, source: files.Source, args) -> dict[str, str | None]:
+def _mapping_from(store: Store, table: str, source: files.Reading, args) -> dict[str, str | None]:
     if args.mapping:
         chosen = dict(mapping.load(store.root, args.mapping).columns)
     else:
@@ -33,7 +33,7 @@ def _mapping_from(store: Store, table: str, source: files.Source, args) -> dict[
     return chosen
 
 
-def _where(source: files.Source, line, header: str, column: str) -> str:
+def _where(source: files.Reading, line, header: str, column: str) -> str:
     at = f"{source.name}:{line}" if line is not None and str(line) != "<NA>" else source.name
     names = " → ".join(x for x in (header, column) if x)
     return f"{at}: {names}: " if names else f"{at}: "
@@ -51,8 +51,7 @@ def print_problems(plan: importer.Plan) -> None:
 def cmd_import(store: Store, args) -> int:
     path = Path(args.file)
     try:
-        source = files.read(path.name, path.read_bytes(), encoding=args.encoding, header_line=args.header_line,
-                            sheet=args.sheet)
+        source = files.open_file(path, encoding=args.encoding, header_line=args.header_line, sheet=args.sheet)
     except files.ReadError as error:
         at = f"{path.name}:{error.line}" if error.line else path.name
         print(f"{at}: {t(f'import.read_error.{error.code}', detail=error.detail)}", file=sys.stderr)

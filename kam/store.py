@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from kam.records import to_arrow
@@ -28,6 +28,10 @@ from kam.schema import TABLES, table as table_def
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 COMMIT_RETRIES = 20
+# Parquet row groups of at most this many rows: the writer holds one in memory while it fills, so a
+# write of millions of rows holds a fraction of them
+WRITER = WriterProperties(max_row_group_size=128 * 1024)
+FILE_BYTES = 32 * 2 ** 20  # and starts a new file beyond this size
 
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -127,15 +131,7 @@ class Store:
 
         Raises InvalidRecords, and writes nothing, if any value does not fit.
         """
-        batch_id = batch_id or new_batch_id()
-        user = user or default_user()
-        data = to_arrow(table_def(name), rows, recorded_by=user, batch_id=batch_id)
-        meta = {**(metadata or {}), "kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
-                "kam.rows": str(data.num_rows)}
-        with self._write_lock(name):
-            self._commit(name, lambda props: write_deltalake(
-                str(self.path(name)), data, mode="append", commit_properties=props), meta)
-        return batch_id
+        return self._write(name, *self._typed(name, rows, user, batch_id), operation, metadata, upsert=False)
 
     def upsert(self, name: str, rows, *, user: str | None = None, batch_id: str | None = None,
                operation: str = "update", metadata: dict[str, str] | None = None) -> str:
@@ -144,23 +140,63 @@ class Store:
         Used for edits (a plan marked done, a customer's new tier); the old
         version stays readable in the table's history.
         """
+        return self._write(name, *self._typed(name, rows, user, batch_id), operation, metadata, upsert=True)
+
+    def write_parts(self, name: str, parts, rows: int, *, upsert: bool = False, user: str | None = None,
+                    batch_id: str | None = None, operation: str = "append",
+                    metadata: dict[str, str] | None = None) -> str:
+        """append() (or upsert()) of rows that come in parts, in one commit: parts() gives frames
+        of rows one at a time (and is called again if the commit is retried), so a file of any
+        size is written holding one part. `rows` says how many there are; if a part does not fit,
+        or they are not that many, nothing is written."""
+        spec, user, batch_id = table_def(name), user or default_user(), batch_id or new_batch_id()
+        stamp = dt.datetime.now(dt.timezone.utc)
+        tables = lambda: (to_arrow(spec, part, recorded_by=user, batch_id=batch_id, recorded_at=stamp)  # noqa: E731
+                          for part in parts())
+        return self._write(name, tables, rows, user, batch_id, operation, metadata, upsert=upsert)
+
+    def _typed(self, name: str, rows, user: str | None, batch_id: str | None):
+        user, batch_id = user or default_user(), batch_id or new_batch_id()
+        data = to_arrow(table_def(name), rows, recorded_by=user, batch_id=batch_id)
+        return (lambda: iter([data])), data.num_rows, user, batch_id
+
+    def _write(self, name: str, tables, rows: int, user: str, batch_id: str, operation: str,
+               metadata: dict[str, str] | None, *, upsert: bool) -> str:
         spec = table_def(name)
-        batch_id = batch_id or new_batch_id()
-        user = user or default_user()
-        data = to_arrow(spec, rows, recorded_by=user, batch_id=batch_id)
+        schema = spec.arrow_schema()
         meta = {**(metadata or {}), "kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
-                "kam.rows": str(data.num_rows)}
+                "kam.rows": str(rows)}
+        failed: list[BaseException] = []
+
+        def batches():
+            count = 0
+            try:
+                for table in tables():
+                    count += table.num_rows
+                    yield from table.to_batches()
+                if count != rows:
+                    raise ValueError(f"{name}: {count} rows came to be written, {rows} were announced")
+            except BaseException as error:  # the writer sees only its own wrapping of it
+                failed.append(error)
+                raise
 
         def write(props):
-            target = self.delta(name)
+            data = pa.RecordBatchReader.from_batches(schema, batches())
+            target = self.delta(name) if upsert else None
             if target is None:
-                return write_deltalake(str(self.path(name)), data, mode="append", commit_properties=props)
+                return write_deltalake(str(self.path(name)), data, mode="append", commit_properties=props,
+                                       writer_properties=WRITER, target_file_size=FILE_BYTES)
             return (target.merge(data, predicate=f"t.{spec.key} = s.{spec.key}", source_alias="s",
-                                 target_alias="t", commit_properties=props)
+                                 target_alias="t", commit_properties=props, writer_properties=WRITER)
                     .when_matched_update_all().when_not_matched_insert_all().execute())
 
         with self._write_lock(name):
-            self._commit(name, write, meta)
+            try:
+                self._commit(name, write, meta)
+            except Exception:
+                if failed:
+                    raise failed[0] from None
+                raise
         return batch_id
 
     @contextlib.contextmanager
