@@ -404,5 +404,22 @@ def report_at_risk(con, today: dt.date, filters):
                         (a.prev_start, a.prev_end), a.as_of)}) WHERE score < 65 ORDER BY revenue_12m DESC""")
 
 
+def report_receivables(con, today: dt.date):
+    day = d(today)
+    return run(con, f"""
+        WITH o AS (SELECT customer_id, open_amount, GREATEST(date_diff('day', due_date, {day}), 0) AS late
+                   FROM (SELECT customer_id, due_date, amount - CASE WHEN paid_date IS NULL THEN COALESCE(paid_amount, 0)
+                                WHEN paid_date <= {day} THEN COALESCE(paid_amount, amount) ELSE 0 END AS open_amount
+                         FROM payments WHERE invoice_date <= {day}) WHERE open_amount > 0.005)
+        SELECT o.customer_id, c.name, c.account_manager, c.region, COUNT(*), round(SUM(open_amount), 2),
+               round(SUM(open_amount) FILTER (WHERE late > 0), 2) AS overdue,
+               round(SUM(open_amount) FILTER (WHERE late = 0), 2), round(SUM(open_amount) FILTER (WHERE late BETWEEN 1 AND 30), 2),
+               round(SUM(open_amount) FILTER (WHERE late BETWEEN 31 AND 60), 2),
+               round(SUM(open_amount) FILTER (WHERE late BETWEEN 61 AND 90), 2), round(SUM(open_amount) FILTER (WHERE late > 90), 2),
+               MAX(late), c.credit_limit, SUM(open_amount) > c.credit_limit
+        FROM o LEFT JOIN customers c USING (customer_id)
+        GROUP BY o.customer_id, c.name, c.account_manager, c.region, c.credit_limit ORDER BY overdue DESC NULLS LAST""")
+
+
 REPORTS = {"abc": report_abc, "coverage": report_coverage, "churn-reasons": report_churn_reasons,
-           "at-risk": report_at_risk}
+           "at-risk": report_at_risk, "receivables": report_receivables}

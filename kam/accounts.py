@@ -1,8 +1,6 @@
 """The account file (大客户档案卡): everything known about one customer."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from kam.db import Database
@@ -37,17 +35,6 @@ def trade_by_month(db: Database, customer_id: str) -> pd.DataFrame:
         SELECT date_trunc('month', date)::DATE AS month, SUM(amount) AS amount,
                SUM(COALESCE(profit, amount - cost)) AS profit, COUNT(*) AS lines
         FROM sales WHERE customer_id = $id GROUP BY 1 ORDER BY 1""", {"id": customer_id})
-
-
-def receivables(db: Database, customer_id: str, as_of: dt.date) -> pd.DataFrame:
-    """Invoices not fully paid, with days overdue as of the given day (sales vs collections)."""
-    return db.query("""
-        SELECT invoice_id, invoice_date, due_date, amount, COALESCE(paid_amount, 0) AS paid_amount,
-               amount - COALESCE(paid_amount, 0) AS open_amount,
-               GREATEST(date_diff('day', due_date, $as_of), 0) AS days_overdue
-        FROM payments
-        WHERE customer_id = $id AND amount - COALESCE(paid_amount, 0) > 0.005
-        ORDER BY due_date""", {"id": customer_id, "as_of": as_of})
 
 
 def changes(db: Database, customer_id: str) -> pd.DataFrame:

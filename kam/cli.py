@@ -122,6 +122,16 @@ def cmd_at_risk(store: Store, args) -> int:
     return 0
 
 
+def cmd_receivables(store: Store, args) -> int:
+    from kam import receivables
+
+    out = receivables.aging(Database(store), args.as_of or dt.date.today())
+    money = ["open_amount", "overdue_amount", *receivables.BUCKETS, "credit_limit"]
+    out[money] = out[money].round(2)
+    emit(out, args.format)
+    return 0
+
+
 def cmd_tables(store: Store, args) -> int:
     emit(tables.status(store), args.format)
     return 0
@@ -195,6 +205,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the reasons (default: en)")
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.set_defaults(run=cmd_at_risk)
+
+    p = sub.add_parser("receivables", help="open invoices per customer: overdue money and for how long (aging)")
+    p.add_argument("--as-of", type=_date, help="the day to count on (default: today)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_receivables)
 
     p = sub.add_parser("tables", help="each table's rows and version")
     p.add_argument("--format", choices=FORMATS, default="table")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kam import abc, complaints, revisit_policy, revisits, settings
+from kam import abc, complaints, receivables, revisit_policy, revisits, settings
 from kam.db import Database
 from kam.filters import Filters
 from kam.formatting import money
@@ -115,22 +115,6 @@ def _complained_sql(day: dt.date) -> tuple[str, dict]:
                 WHERE {complaints.OPEN_ON} GROUP BY 1""", {"day": day})
 
 
-def _overdue_sql(day: dt.date) -> tuple[str, dict]:
-    """customer_id, overdue_amount, overdue_days on the day (every customer, any filter).
-
-    A payment counts from its paid date (a paid date without an amount pays the invoice); an
-    amount paid without a date counts as paid all along."""
-    return ("""
-        WITH unpaid AS (
-            SELECT customer_id, due_date,
-                   amount - CASE WHEN paid_date IS NULL THEN COALESCE(paid_amount, 0)
-                                 WHEN paid_date <= $day THEN COALESCE(paid_amount, amount)
-                                 ELSE 0 END AS unpaid
-            FROM payments WHERE due_date < $day AND invoice_date <= $day)
-        SELECT customer_id, SUM(unpaid) AS overdue_amount, MAX(date_diff('day', due_date, $day)) AS overdue_days
-        FROM unpaid WHERE unpaid > 0.005 GROUP BY 1""", {"day": day})
-
-
 def figures_sql(db: Database, period: Period, day: dt.date) -> tuple[str, dict, dict]:
     """Every scored account's figures on the day, sales compared over the period and the one
     before, as a part every filter shares (it carries the filters' columns). It is one query
@@ -152,7 +136,7 @@ def figures_sql(db: Database, period: Period, day: dt.date) -> tuple[str, dict, 
         "health_accounts": revisits.accounts_sql(db, day, revisit_policy.load(db)),
         "sold_now": abc.period_values_sql(db, period),
         "sold_before": abc.period_values_sql(db, period.previous()),
-        "complained": _complained_sql(day), "overdue": _overdue_sql(day)})
+        "complained": _complained_sql(day), "overdue": receivables.overdue_sql(day)})
 
 
 def _chosen_figures(db: Database, filters: Filters, today: dt.date, sql: str, params: dict | None = None):

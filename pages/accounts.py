@@ -1,6 +1,6 @@
 import streamlit as st
 
-from kam import accounts
+from kam import accounts, receivables
 from kam import formatting as fmt
 from pages import charts, ui
 
@@ -46,7 +46,7 @@ if not trade.empty:
                     width="stretch")
 
 st.subheader(t("accounts.receivables"))
-open_items = accounts.receivables(ctx.db, chosen, ui.today())
+open_items = receivables.open_invoices(ctx.db, chosen, ui.today())
 overdue = open_items.loc[open_items["days_overdue"] > 0, "open_amount"].sum()
 (st.error if overdue > 0 else st.success)(t("accounts.overdue", amount=fmt.money(overdue, lang)))
 ui.show_table(open_items, t, "payments", money=["amount", "paid_amount", "open_amount"])

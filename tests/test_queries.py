@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from conftest import AS_OF, CHANGES, CONTACTS, CUSTOMERS, PAYMENTS, SALES, TODAY, VISITS, pareto_classes
-from kam import abc, accounts, overview
+from kam import abc, accounts, overview, receivables
 from kam.db import Database
 from kam.filters import Filters
 from kam.periods import Period, resolve
@@ -232,7 +232,7 @@ def test_trade_by_month_of_one_account(db):
 
 
 def test_receivables_are_the_open_invoices_with_days_overdue(db):
-    open_items = accounts.receivables(db, "00017", AS_OF)
+    open_items = receivables.open_invoices(db, "00017", AS_OF)
     expected = {}
     for inv in PAYMENTS:
         left = inv["amount"] - (inv.get("paid_amount") or 0)
