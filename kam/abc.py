@@ -37,22 +37,18 @@ def check_cuts(cuts) -> tuple[float, float]:
     return a, b
 
 
-def ranked_sql(by: str | None = None) -> str:
-    """The rule in SQL after a relation `v` (customer_id, value, other columns), ranked in DuckDB
-    so the ranking and its cuts are computed with the query and kept with its result. With
-    `by`, a column of v, each of its values is ranked on its own (e.g. one ranking per day)."""
-    within = f"PARTITION BY {by} " if by else ""
-    order = f"{by}, rank" if by else "rank"
-    return f"""
+# The rule in SQL after a relation `v` (customer_id, value, other columns), ranked in DuckDB so
+# the ranking and its cuts are computed with the query and kept with its result.
+_RANKED = f"""
     ranked AS (
-        SELECT row_number() OVER ({within}ORDER BY value DESC NULLS LAST, customer_id) AS rank, *,
+        SELECT row_number() OVER (ORDER BY value DESC NULLS LAST, customer_id) AS rank, *,
                CASE WHEN value > 0 THEN value ELSE 0 END AS _counted
         FROM v),
     shared AS (
         SELECT * EXCLUDE (_total), CASE WHEN _total > 0 THEN _counted / _total ELSE 0 END AS share
-        FROM (SELECT *, SUM(_counted) OVER ({within.strip()}) AS _total FROM ranked)),
+        FROM (SELECT *, SUM(_counted) OVER () AS _total FROM ranked)),
     cumulated AS (
-        SELECT *, round(SUM(share) OVER ({within}ORDER BY rank ROWS UNBOUNDED PRECEDING), {_SHARE_DECIMALS})
+        SELECT *, round(SUM(share) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING), {_SHARE_DECIMALS})
                   AS cumulative_share
         FROM shared)
     SELECT * EXCLUDE (_counted),
@@ -60,10 +56,7 @@ def ranked_sql(by: str | None = None) -> str:
                 WHEN round(cumulative_share - share, {_SHARE_DECIMALS}) < $a_cut THEN 'A'
                 WHEN round(cumulative_share - share, {_SHARE_DECIMALS}) < $b_cut THEN 'B'
                 ELSE 'C' END AS abc_class
-    FROM cumulated ORDER BY {order}"""
-
-
-_RANKED = ranked_sql()
+    FROM cumulated ORDER BY rank"""
 
 
 def classify(values: pd.DataFrame, cuts=DEFAULT_CUTS) -> pd.DataFrame:
@@ -95,17 +88,18 @@ def per_customer_sql(db: Database, period: Period) -> tuple[str, dict]:
         **params, "whole_start": whole.start, "whole_end": whole.end}
 
 
-def period_values_sql(db: Database, period: Period) -> tuple[str, dict]:
+def period_values_sql(db: Database, period: Period) -> tuple[str, dict, dict, dict]:
     """customer_id, customer_name, revenue, profit, account_manager, region and tier of every
     customer with sales in the period: a part (Database.query's `using`) that every filter on
     the period shares, since the filter's columns come with it. A filter change then ranks or
-    sums the chosen rows of a table of customers, never the sales lines again."""
+    sums the chosen rows of a table of customers, never the sales lines again; and a sale
+    recorded on a day outside the period leaves it as it was."""
     lines, params = per_customer_sql(db, period)
     # summed before the customers are joined: the join then meets one row per customer, not per line
     return f"""
         SELECT s.customer_id, c.name AS customer_name, s.revenue, s.profit, c.account_manager, c.region, c.tier
         FROM (SELECT customer_id, SUM(revenue) AS revenue, SUM(profit) AS profit FROM ({lines}) GROUP BY customer_id) s
-        LEFT JOIN customers c ON c.customer_id = s.customer_id""", params
+        LEFT JOIN customers c ON c.customer_id = s.customer_id""", params, {}, {"sales": (period.start, period.end)}
 
 
 def _chosen_values(filters: Filters, measure: str) -> tuple[str, dict]:
@@ -138,6 +132,13 @@ def abc_table(db: Database, filters: Filters, measure: str = "revenue", cuts=DEF
     """The ABC table of the filtered customers: ranked among themselves, so a region's A
     accounts are the ones that bring 80% of that region's value."""
     return _with_values(db, filters, measure, f"SELECT * FROM (WITH {_RANKED}) ORDER BY rank", _cut_params(cuts))
+
+
+def classes_sql(db: Database, period: Period, cuts=DEFAULT_CUTS) -> tuple[str, dict, dict]:
+    """customer_id, value and abc_class of every customer with sales in the period, by revenue,
+    as a part (Database.query's `using`): the classes the revisit policy reads."""
+    return (f"SELECT customer_id, value, abc_class FROM (WITH v AS (SELECT customer_id, revenue AS value "
+            f"FROM period_values), {_RANKED})", _cut_params(cuts), {"period_values": period_values_sql(db, period)})
 
 
 def class_a(db: Database, filters: Filters, cuts=DEFAULT_CUTS) -> tuple[int, float]:

@@ -57,6 +57,11 @@ SUMMARIES = {
     "sales_by_month": ("sales", "customer_id, date_trunc('month', date)::DATE AS month",
                        "SUM(amount) AS amount, SUM(COALESCE(profit, amount - cost)) AS profit, COUNT(*) AS lines"),
 }
+# Tables whose data files' first and last day (of this column) are kept: a part that declares it
+# reads only some days of such a table (Database.query's windows) is keyed by the files holding
+# those days, so it is made again only when a file with such days comes or goes. A visit recorded
+# today leaves every past day's answers as they were.
+WINDOWED = {"sales": "date", "visits": "date"}
 _SOURCE = {**{name: name for name in TABLES}, **{name: spec[0] for name, spec in SUMMARIES.items()}}
 _TABLE_WORDS = re.compile(r"\b(" + "|".join(_SOURCE) + r")\b")
 
@@ -84,8 +89,9 @@ def _summary_sql(spec: tuple[str, str, str], rows: str, extra: str = "") -> str:
 
 
 def _fingerprint(name: str) -> str:
-    """What a held table was made from: its layout and its summaries' definitions."""
-    return " | ".join([_layout(name)] + [f"{s}: {_summary_sql(spec, name)}" for s, spec in _summaries(name).items()])
+    """What a held table was made from: its layout, its summaries' definitions, its files' days."""
+    return " | ".join([_layout(name)] + [f"{s}: {_summary_sql(spec, name)}" for s, spec in _summaries(name).items()]
+                      + ([f"days of {WINDOWED[name]}"] if name in WINDOWED else []))
 
 
 @dataclass
@@ -95,6 +101,7 @@ class _Held:
     next_id: int = 0
     live: int = 0
     dead: int = 0
+    days: dict[int, tuple] = field(default_factory=dict)  # file id -> (first, last) day of WINDOWED's column
 
 
 class _Reader:
@@ -144,10 +151,15 @@ class _Reader:
         con.execute("""CREATE TABLE IF NOT EXISTS held._tables (name VARCHAR PRIMARY KEY, layout VARCHAR,
                        version BIGINT, stamp BIGINT, next_id INTEGER, live BIGINT, dead BIGINT)""")
         con.execute("CREATE TABLE IF NOT EXISTS held._files (name VARCHAR, path VARCHAR, id INTEGER)")
+        con.execute("ALTER TABLE held._files ADD COLUMN IF NOT EXISTS first_day DATE")
+        con.execute("ALTER TABLE held._files ADD COLUMN IF NOT EXISTS last_day DATE")
         known = {row[0]: row for row in con.execute("SELECT * FROM held._tables").fetchall()}
         files: dict[str, dict[str, int]] = {}
-        for name, path, fid in con.execute("SELECT name, path, id FROM held._files").fetchall():
+        days: dict[str, dict[int, tuple]] = {}
+        for name, path, fid, first, last in con.execute(
+                "SELECT name, path, id, first_day, last_day FROM held._files").fetchall():
             files.setdefault(name, {})[path] = fid
+            days.setdefault(name, {})[fid] = (first, last)
         for name in TABLES:
             row = known.get(name)
             if row is None or row[1] != _fingerprint(name):  # new, or the schema changed: hold it afresh
@@ -164,7 +176,8 @@ class _Reader:
                 con.execute("COMMIT")
                 self.held[name] = _Held()
             else:
-                self.held[name] = _Held((row[2], row[3]), files.get(name, {}), row[4], row[5], row[6])
+                self.held[name] = _Held((row[2], row[3]), files.get(name, {}), row[4], row[5], row[6],
+                                        days.get(name, {}))
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {_columns(name)} FROM held.{name}")
             for summary in _summaries(name):
                 con.execute(f"CREATE OR REPLACE VIEW {summary} AS SELECT * EXCLUDE (_file) FROM held.{summary}")
@@ -239,11 +252,13 @@ class _Reader:
                 if added:
                     cur.execute(f"INSERT INTO held.{summary} "
                                 f"{_summary_sql(spec, f'held.{name} WHERE _file >= {held.next_id}', ', _file')}")
+            days = {fid: span for fid, span in held.days.items() if fid not in removed}
             if added:
-                cur.execute("INSERT INTO held._files SELECT $n, unnest($paths), unnest($ids)",
+                cur.execute("INSERT INTO held._files SELECT $n, unnest($paths), unnest($ids), NULL, NULL",
                             {"n": name, "paths": list(added), "ids": list(added.values())})
+                days |= self._days(name, held.next_id)
             state = _Held(identity, {p: i for p, i in held.files.items() if p in keep} | added,
-                          held.next_id + len(added), held.live + inserted - gone, held.dead + gone)
+                          held.next_id + len(added), held.live + inserted - gone, held.dead + gone, days)
             cur.execute("""UPDATE held._tables SET version = $v, stamp = $s, next_id = $i, live = $l, dead = $d
                            WHERE name = $n""", {"v": identity[0], "s": identity[1], "i": state.next_id,
                                                 "l": state.live, "d": state.dead, "n": name})
@@ -264,6 +279,27 @@ class _Reader:
         # file_index counts from 0 in the listing, whose files got consecutive ids
         return self.writer.execute(f"INSERT INTO held.{name} ({cols}, _file) "
                                    f"SELECT {cols}, {added[paths[0]]} + file_index FROM {source}").fetchone()[0]
+
+    def _days(self, name: str, first_id: int) -> dict[int, tuple]:
+        """The first and last day of the files from first_id on, noted beside them (WINDOWED)."""
+        if name not in WINDOWED:
+            return {}
+        found = self.writer.execute(f"""SELECT _file, MIN({WINDOWED[name]}), MAX({WINDOWED[name]}) FROM held.{name}
+                                        WHERE _file >= $first GROUP BY 1""", {"first": first_id}).fetchall()
+        for fid, first, last in found:
+            self.writer.execute("UPDATE held._files SET first_day = $f, last_day = $l WHERE name = $n AND id = $i",
+                                {"f": first, "l": last, "n": name, "i": fid})
+        return {fid: (first, last) for fid, first, last in found}
+
+    def within(self, name: str, first, last) -> tuple:
+        """What a part reading the table's days from first to last (either None: no end) depends
+        on: the files holding such days. Held files never change, so the same files, the same rows."""
+        if not self.holding or name not in WINDOWED:
+            return self.current(name)
+        held = self.held[name]
+        ids = sorted(fid for fid, (lo, hi) in held.days.items() if lo is not None
+                     and (first is None or hi >= first) and (last is None or lo <= last))
+        return ("files", hashlib.sha1(repr(ids).encode()).hexdigest())
 
     def _compact(self, name: str) -> None:
         cur = self.writer
@@ -396,11 +432,6 @@ def on_frames(sql: str, params: dict | None = None, **frames: pd.DataFrame) -> p
             con.unregister(name)
 
 
-def _texts(sql: str, using: dict) -> str:
-    """The SQL of a question and of all its parts, to find the tables it reads."""
-    return " ".join([sql, *(_texts(part[0], part[2] if len(part) > 2 else {}) for part in using.values())])
-
-
 class Database:
     """Queries over a store's current tables, as pandas frames."""
 
@@ -425,10 +456,12 @@ class Database:
 
     def query(self, sql: str, params: dict | list | None = None, *, using: dict | None = None) -> pd.DataFrame:
         """The result of the SQL over the current tables. `using` names parts of it that are queries
-        of their own, {name: (sql, params[, parts])}: each is answered into a table of the read
-        side's database, kept there under the versions of the tables it reads, and read by the SQL
-        under its name. A part that many questions share, such as the classes of one day that every
-        filter shares, is worked out once per version of its tables, and never leaves DuckDB."""
+        of their own, {name: (sql, params[, parts[, windows]])}: each is answered into a table of the
+        read side's database, kept there under what it read, and read by the SQL under its name. A
+        part that many questions share, such as the classes of one day that every filter shares, is
+        worked out once for what it reads, and never leaves DuckDB. What it read: the versions of
+        the tables in its SQL, or for a table given a window {table: (first day, last day)} (either
+        None: no end) only the files holding those days (WINDOWED); and its own parts."""
         reader = self._reader
         using = using or {}
         key = self._key(reader, sql, params, using)
@@ -440,13 +473,15 @@ class Database:
 
         return reader.answer(key, work).copy(deep=False)  # copy-on-write: a caller's change stays its own
 
-    @staticmethod
-    def _key(reader: _Reader, sql: str, params, using: dict) -> tuple:
-        """What an answer depends on: the SQL, its parameters, its parts and the versions of every
-        table they read (brought up to date first)."""
-        tables = tuple(sorted({_SOURCE[word] for word in _TABLE_WORDS.findall(_texts(sql, using))}))
-        parts_key = tuple(sorted((name, repr(part)) for name, part in using.items()))
-        return (sql, repr(params), parts_key, tuple(reader.bring_up_to_date(tables).items()))
+    def _key(self, reader: _Reader, sql: str, params=None, using: dict | None = None,
+             windows: dict | None = None) -> tuple:
+        """What an answer depends on: the SQL, its parameters, what the tables its SQL names hold
+        (brought up to date first) and its parts' own keys."""
+        tables = sorted({_SOURCE[word] for word in _TABLE_WORDS.findall(sql)})
+        seen = reader.bring_up_to_date(tables)
+        read = tuple((t, reader.within(t, *windows[t]) if t in (windows or {}) else seen[t]) for t in tables)
+        parts = tuple(sorted((name, self._key(reader, *part)) for name, part in (using or {}).items()))
+        return (sql, repr(params), parts, read)
 
     def _name_parts(self, reader: _Reader, cursor, using: dict) -> None:
         """Each part (sql, params[, its own parts]) made into a held table, and named on this cursor."""
@@ -454,14 +489,15 @@ class Database:
             table = self._part(reader, *part)
             cursor.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT * FROM {table}')
 
-    def _part(self, reader: _Reader, sql: str, params=None, using: dict | None = None) -> str:
+    def _part(self, reader: _Reader, sql: str, params=None, using: dict | None = None,
+              windows: dict | None = None) -> str:
         using = using or {}
 
         def build(cursor, table: str) -> None:
             self._name_parts(reader, cursor, using)
             cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {sql}", params or {})
 
-        return reader.part(self._key(reader, sql, params, using), build)
+        return reader.part(self._key(reader, sql, params, using, windows), build)
 
     def stored(self, table: str, column: str, values: pa.Array) -> np.ndarray:
         """For each value, whether the table's column holds it now: an import's keys against the

@@ -47,51 +47,61 @@ def _days(series: pd.Series) -> pd.Series:
     return series.dt.days.astype("Int64")
 
 
-def classes_sql(db: Database, days) -> tuple[str, dict]:
-    """day, customer_id, abc_class and revenue_12m on each of the days: the accounts' classes
-    (each day's 12 months ranked on their own, among all customers)."""
-    a_cut, b_cut = abc.DEFAULT_CUTS
-    return f"""
-        WITH v AS (SELECT day, customer_id, SUM(amount) AS value FROM ({_class_values_sql(db, days)}) GROUP BY 1, 2)
-        SELECT day, customer_id, abc_class, value AS revenue_12m FROM (WITH {abc.ranked_sql(by="day")})""", {
-        "a_cut": a_cut, "b_cut": b_cut}
+def classes_sql(db: Database, day: dt.date) -> tuple[str, dict, dict]:
+    """The accounts' classes on the day, as a part: kam.abc's rule over the 12 months up to it,
+    ranked among all customers (customer_id, value, abc_class)."""
+    return abc.classes_sql(db, class_window(day))
 
 
-def _seen_sql(day: dt.date) -> tuple[str, dict]:
-    """customer_id, last_visit (on or before the day) and next_plan (open, from the day on)."""
-    return """
-        SELECT customer_id, MAX(last_visit) AS last_visit, MIN(next_plan) AS next_plan FROM (
-            SELECT customer_id, MAX(date) AS last_visit, NULL::DATE AS next_plan FROM visits
-            WHERE date <= $as_of GROUP BY 1
-            UNION ALL
-            SELECT customer_id, NULL::DATE, MIN(planned_date) FROM revisit_plans
-            WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1)
-        GROUP BY 1""", {"as_of": day}
+def _last_visits_sql(day: dt.date) -> tuple[str, dict, dict, dict]:
+    """customer_id, last_visit: each account's last visit on or before the day."""
+    return ("SELECT customer_id, MAX(date) AS last_visit FROM visits WHERE date <= $as_of GROUP BY 1",
+            {"as_of": day}, {}, {"visits": (None, day)})
 
 
-def accounts_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
-    """Every account counted on the day, as a part (Database.query's `using`): its sql, parameters
-    and own parts (the day's classes and visits). It carries the filters' columns (region,
-    account_manager, tier), so every filter reads its accounts from the same part."""
+def _next_plans_sql(day: dt.date) -> tuple[str, dict]:
+    """customer_id, next_plan: each account's first open plan from the day on."""
+    return ("""SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
+               WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1""", {"as_of": day})
+
+
+def _judged_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
+    """The rule on the day for every account counted (customer_id, last_visit, abc_class,
+    revenue_12m, the policy's interval_days, method and rule, days_since, due_date, covered,
+    days_overdue), as a part built from the day's classes and last visits: as those read only
+    the days up to it, a sale or visit recorded later leaves it as it was."""
     joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "c.tier")
     return f"""
         WITH {revisit_policy.rules_sql(policy)},
         counted AS (
-            SELECT c.customer_id, c.name AS customer_name, c.tier, c.region, c.account_manager, c.created,
-                   s.last_visit::DATE AS last_visit, s.next_plan::DATE AS next_plan, k.abc_class, COALESCE(k.revenue_12m, 0) AS revenue_12m, {items}
+            SELECT c.customer_id, c.created, s.last_visit::DATE AS last_visit, k.abc_class,
+                   COALESCE(k.value, 0) AS revenue_12m, {items}
             FROM customers c
-            LEFT JOIN day_seen s ON s.customer_id = c.customer_id
+            LEFT JOIN day_visits s ON s.customer_id = c.customer_id
             LEFT JOIN day_classes k ON k.customer_id = c.customer_id
             {joins}
             WHERE c.status = 'active' AND (c.created IS NULL OR c.created <= $as_of))
-        SELECT *, date_diff('day', COALESCE(last_visit, created), $as_of) AS days_since,
+        SELECT * EXCLUDE (created), date_diff('day', COALESCE(last_visit, created), $as_of) AS days_since,
                COALESCE(last_visit, created) + interval_days AS due_date,
                COALESCE(date_diff('day', COALESCE(last_visit, created), $as_of) <= interval_days, FALSE) AS covered,
                CASE WHEN COALESCE(last_visit, created) IS NOT NULL  -- GREATEST would turn unknown into 0
                     THEN GREATEST(date_diff('day', COALESCE(last_visit, created), $as_of) - interval_days, 0)
                     END AS days_overdue
         FROM counted
-    """, {"as_of": day}, {"day_classes": classes_sql(db, [day]), "day_seen": _seen_sql(day)}
+    """, {"as_of": day}, {"day_classes": classes_sql(db, day), "day_visits": _last_visits_sql(day)}
+
+
+def accounts_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
+    """Every account counted on the day, as a part (Database.query's `using`): the rule's
+    judgement (_judged_sql) with the account's name, the filters' columns (region,
+    account_manager, tier), its filing day and its next open plan. Every filter reads its
+    accounts from this one part."""
+    return """
+        SELECT c.customer_id, c.name AS customer_name, c.tier, c.region, c.account_manager, c.created,
+               j.last_visit, p.next_plan::DATE AS next_plan, j.* EXCLUDE (customer_id, last_visit)
+        FROM day_judged j JOIN customers c ON c.customer_id = j.customer_id
+        LEFT JOIN day_plans p ON p.customer_id = j.customer_id""", {}, {
+        "day_judged": _judged_sql(db, day, policy), "day_plans": _next_plans_sql(day)}
 
 
 def _chosen_accounts(db: Database, filters: Filters, day: dt.date, policy: Policy, sql: str) -> pd.DataFrame:
@@ -147,57 +157,22 @@ def _date(day: dt.date) -> str:
     return f"DATE '{day.isoformat()}'"
 
 
-def _class_values_sql(db: Database, days) -> str:
-    """day, customer_id, amount: the sales of each day's class window (class_window), the whole
-    months of it from the monthly summary when the tables are held."""
-    parts = []
-    for day in days:
-        window = class_window(day)
-        whole = window.whole_months() if db.holding else None
-        lines = f"date BETWEEN {_date(window.start)} AND {_date(window.end)}"
-        if whole is None:
-            parts.append(f"SELECT {_date(day)} AS day, customer_id, amount FROM sales WHERE {lines}")
-            continue
-        parts.append(f"""SELECT {_date(day)} AS day, customer_id, amount FROM sales
-                         WHERE {lines} AND date NOT BETWEEN {_date(whole.start)} AND {_date(whole.end)}""")
-        parts.append(f"""SELECT {_date(day)} AS day, customer_id, amount FROM sales_by_month
-                         WHERE month BETWEEN {_date(whole.start)} AND {_date(whole.end)}""")
-    return "\nUNION ALL\n".join(parts)
-
-
-def _judged_sql(db: Database, days, policy: Policy) -> tuple[str, dict, dict]:
-    """day, customer_id, the filters' columns and covered, for every account counted on each of
-    the days: accounts() in one query (each day's classes ranked on their own, each account's
-    last visit found by an as-of join), as a part every filter shares."""
-    joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "s.tier")
-    return f"""
-        WITH days AS (SELECT unnest([{", ".join(_date(d) for d in days)}]) AS day),
-        counted AS (SELECT d.day, c.customer_id, c.tier, c.region, c.account_manager, c.created
-                    FROM customers c JOIN days d ON c.created IS NULL OR c.created <= d.day
-                    WHERE c.status = 'active'),
-        seen AS (SELECT k.*, v.date AS last_visit FROM counted k
-                 ASOF LEFT JOIN (SELECT customer_id, date FROM visits WHERE date <= {_date(days[-1])}) v
-                 ON k.customer_id = v.customer_id AND k.day >= v.date),
-        {revisit_policy.rules_sql(policy)},
-        ruled AS (SELECT s.*, {items} FROM seen s
-                  LEFT JOIN days_classes k ON k.day = s.day AND k.customer_id = s.customer_id {joins})
-        SELECT day, customer_id, tier, region, account_manager,
-               COALESCE(date_diff('day', COALESCE(last_visit, created), day) <= interval_days, FALSE) AS covered
-        FROM ruled""", {}, {"days_classes": classes_sql(db, days)}
-
-
 def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.DataFrame:
-    """as_of, accounts, covered and coverage on each of the days: the filtered accounts of the
-    part _judged_sql, counted."""
+    """as_of, accounts, covered and coverage on each of the days: the filtered accounts of each
+    day's judgement (_judged_sql, the part accounts() is made from), counted in one query."""
     days = sorted(set(days))
     if not days:
         return pd.DataFrame(columns=["as_of", "accounts", "covered", "coverage"])
     where, params = filters.customer_condition("a")
+    each = " UNION ALL ".join(f"SELECT {_date(day)} AS day, customer_id, covered FROM day_{i}"
+                              for i, day in enumerate(days))
     table = db.query(f"""
-        WITH days AS (SELECT unnest([{", ".join(_date(d) for d in days)}]) AS day)
+        WITH days AS (SELECT unnest([{", ".join(_date(d) for d in days)}]) AS day),
+        a AS (SELECT j.day, j.covered, c.region, c.account_manager, c.tier
+              FROM ({each}) j JOIN customers c ON c.customer_id = j.customer_id)
         SELECT d.day AS as_of, COUNT(a.day) AS accounts, COUNT(*) FILTER (WHERE a.covered) AS covered
-        FROM days d LEFT JOIN days_judged a ON a.day = d.day AND {where} GROUP BY 1 ORDER BY 1""",
-                     params, using={"days_judged": _judged_sql(db, days, policy)})
+        FROM days d LEFT JOIN a ON a.day = d.day AND {where} GROUP BY 1 ORDER BY 1""",
+                     params, using={f"day_{i}": _judged_sql(db, day, policy) for i, day in enumerate(days)})
     table["as_of"] = table["as_of"].dt.date
     table["coverage"] = (table["covered"] / table["accounts"].where(table["accounts"] > 0)).astype("float64")
     return table
@@ -342,7 +317,7 @@ def satisfaction_by_class(db: Database, filters: Filters, day: dt.date) -> pd.Da
               AND v.satisfaction IS NOT NULL
             GROUP BY 1)
         ORDER BY CASE abc_class WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 9 END""",
-                   params, using={"day_classes": classes_sql(db, [day])})
+                   params, using={"day_classes": classes_sql(db, day)})
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 
 from conftest import TODAY, pareto_classes
@@ -70,3 +71,36 @@ def test_the_filtered_figures_are_the_rows_of_everyones_that_match(demo):
         assert 0 < len(figures) < len(all_figures)
         assert figures["customer_id"].tolist() == all_figures.loc[
             all_figures[column] == value, "customer_id"].tolist()
+
+
+def test_a_sale_or_visit_recorded_today_leaves_the_answers_about_past_days_as_they_were(demo):
+    """The parts of answers about days before today read only the data files holding those days:
+    what is recorded today makes again only the parts that read today."""
+    quarter = Filters.from_params({"period": "last_quarter"}, TODAY)
+    year = Filters.from_params({"period": "last_12_months"}, TODAY)
+    policy = revisit_policy.load(demo)
+    customer = abc.abc_table(demo, year)["customer_id"].iloc[-1]  # the year's smallest customer
+
+    def past():
+        return abc.abc_table(demo, quarter), revisits.coverage_trend(demo, quarter, policy, TODAY)
+
+    before = past()
+    abc.abc_table(demo, year)
+    revisits.accounts(demo, year, TODAY, policy)
+    made = demo.part_tables()
+    demo.store.append("sales", [{"order_id": "TODAY-1", "customer_id": customer, "date": TODAY, "amount": 5e7}])
+    demo.store.append("visits", [{"visit_id": "TODAY-V", "customer_id": customer, "date": TODAY,
+                                  "method": "phone"}])
+    after = past()
+    assert after[0].equals(before[0]) and after[1].equals(before[1])  # last quarter: the same answers...
+    assert demo.part_tables() == made  # ...from the same parts
+    ranked, accounts = abc.abc_table(demo, year), revisits.accounts(demo, year, TODAY, policy)
+    assert demo.part_tables() - made  # today's answers are made again, and count what was recorded
+    assert ranked.set_index("customer_id").loc[customer, "abc_class"] == "A"
+    mine = accounts.set_index("customer_id").loc[customer]
+    assert (mine["last_visit"], mine["abc_class"], mine["covered"]) == (pd.Timestamp(TODAY), "A", True)
+
+    back_dated = quarter.period.start
+    demo.store.append("sales", [{"order_id": "LATE-1", "customer_id": customer, "date": back_dated, "amount": 5e7}])
+    late = abc.abc_table(demo, quarter).set_index("customer_id")
+    assert late.loc[customer, "abc_class"] == "A" and late.loc[customer, "rank"] == 1  # a late entry counts

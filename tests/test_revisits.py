@@ -420,7 +420,8 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
         by_hand = scored.groupby(scored["date"].dt.to_period("M").dt.start_time)["satisfaction"].agg(["size", "mean"])
         assert months["visits"].tolist() == by_hand["size"].tolist()
         assert months["satisfaction"].tolist() == pytest.approx(by_hand["mean"].tolist())
-        classes = demo_db.query(*revisits.classes_sql(demo_db, [last]))[["customer_id", "abc_class"]]
+        classes = demo_db.query("SELECT * FROM k", using={"k": revisits.classes_sql(demo_db, last)})[
+            ["customer_id", "abc_class"]]
         by_class = revisits.satisfaction_by_class(demo_db, chosen, last).set_index("abc_class")
         joined = scored.merge(classes, on="customer_id", how="left")
         joined["abc_class"] = joined["abc_class"].fillna(revisits.NO_CLASS)
