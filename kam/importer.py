@@ -356,7 +356,7 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
     readings, notes = _survey(table, reading, header_of, options)
     key = table.key if table.key in header_of else None
     once = [(column, code) for column, code in domain_rules.ONCE_IN_FILE.get(table.name, ()) if column in header_of]
-    totals, stored = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    totals = np.zeros(n, dtype=bool)
     unknown: list[pd.DataFrame] = []
     first, first_lines = None, np.zeros(0, dtype=np.int64)
     across, db = _Across(), Database(store)
@@ -370,8 +370,8 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
             here = slice(chunk.first_row, chunk.first_row + chunk.rows)
             totals[here] = _check_rows(chunk, prepared, found)
             if key:
-                stored[here] = db.stored(table.name, key, pa.array(records[key], pa.string()))
-                across.values("key", chunk, header_of[key], records[key], stored[here])
+                across.values("key", chunk, header_of[key], records[key],
+                              db.stored(table.name, key, pa.array(records[key], pa.string())))
             for column, _ in once:
                 across.values(column, chunk, header_of[column], records[column])
             _remember_repeats(across, chunk, records, typed, key, totals[here])
@@ -380,28 +380,10 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
             for problem in domain_rules.problems(db, table.name, records, dt.date.today()):
                 found.rows(_mask(chunk.rows, [problem.row - 1]), header_of.get(problem.column, ""), problem.column,
                            problem.code, problem.detail)
-        skipped = totals.copy()
-        if key:
-            twice = across.twice("key")
-            found.at(twice["row"], twice["line"], twice["raw"], header_of[key], key, "duplicate_key", twice["detail"])
-            again = across.stored_once()
-            stored = _mask(n, again["row"])
-            code = {"error": "already_stored", "skip": "skipped_stored", "update": "updates_stored"}[options.on_duplicate]
-            found.at(again["row"], again["line"], again["raw"], header_of[key], key, code,
-                     severity="error" if options.on_duplicate == "error" else "warning")
-            if options.on_duplicate == "skip":
-                skipped |= stored
-        for column, code in once:
-            twice = across.twice(column)
-            found.at(twice["row"], twice["line"], twice["raw"], header_of[column], column, code)
-        repeated = across.repeats()
-        found.at(repeated["row"], repeated["line"], "", "", "",
-                 "repeated_dropped" if options.drop_repeats else "repeated_row", repeated["first_line"].astype(str),
-                 severity="warning")
-        if options.drop_repeats:
-            skipped |= _mask(n, repeated["row"])
+        stored, skipped = _problems_across(across, n, key, once, header_of, options, found)
     finally:
         across.close()
+    skipped |= totals
     _file_problems(store, table, reading, options, found, totals)
     problems = found.frame()
     problems = problems[~(np.isin(problems["row"], np.flatnonzero(totals)) & (problems["code"] != "total_row"))]
@@ -416,6 +398,34 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
     return Plan(table, reading, options, mapping, readings, first if first is not None else pd.DataFrame(),
                 first_lines, problems.reset_index(drop=True), write, rejected,
                 int((stored & write).sum()) if options.on_duplicate == "update" else 0, new_customers, notes)
+
+
+def _problems_across(across: _Across, n: int, key: str | None, once, header_of: dict, options: Options,
+                     found: _Problems) -> tuple[np.ndarray, np.ndarray]:
+    """The problems only the whole file shows: keys twice in it or already stored, values that may
+    occur once, records repeated. Returns the rows whose key is stored and the rows to skip."""
+    stored, skipped = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if key:
+        key_header = header_of[key]
+        twice = across.twice("key")
+        found.at(twice["row"], twice["line"], twice["raw"], key_header, key, "duplicate_key", twice["detail"])
+        again = across.stored_once()
+        stored = _mask(n, again["row"])
+        code = {"error": "already_stored", "skip": "skipped_stored", "update": "updates_stored"}[options.on_duplicate]
+        found.at(again["row"], again["line"], again["raw"], key_header, key, code,
+                 severity="error" if options.on_duplicate == "error" else "warning")
+        if options.on_duplicate == "skip":
+            skipped |= stored
+    for column, code in once:
+        twice = across.twice(column)
+        found.at(twice["row"], twice["line"], twice["raw"], header_of[column], column, code)
+    repeated = across.repeats()
+    found.at(repeated["row"], repeated["line"], "", "", "",
+             "repeated_dropped" if options.drop_repeats else "repeated_row", repeated["first_line"].astype(str),
+             severity="warning")
+    if options.drop_repeats:
+        skipped |= _mask(n, repeated["row"])
+    return stored, skipped
 
 
 def _check_rows(chunk: Source, prepared: dict[str, values.Distinct], found: _Problems) -> np.ndarray:
