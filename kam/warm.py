@@ -2,9 +2,10 @@
 
 `python -m kam serve` starts the app in this process after starting warm_up() in a thread:
 the store's tables are brought into DuckDB and the questions of the first page (the
-overview, default filters) are answered and kept, so the first person to open the app
-does not wait for them; the thread warms again after every write and at midnight. A page asking a question the warm-up is still answering waits
-for that answer (kam.db) rather than asking it again.
+overview, default filters) and the revisit page's coverage trend are answered and kept,
+so the first person to open the app does not wait for them; the thread warms again after
+every write and at midnight. A page asking a question the warm-up is still answering
+waits for that answer (kam.db) rather than asking it again.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 import threading
 import time
 
-from kam import overview
+from kam import overview, revisit_policy, revisits
 from kam.db import Database
 from kam.filters import Filters
 from kam.store import Store
@@ -29,6 +30,8 @@ def warm_up(store: Store, today: dt.date | None = None) -> float:
     if overview.period_has_data(db, filters):
         overview.kpis(db, filters, today=today)
         overview.monthly_trend(db, filters)
+        # the revisit page's coverage trend: a part per month end, the costliest first render there
+        revisits.coverage_trend(db, filters, revisit_policy.load(db), today)
     else:
         overview.data_range(db)
     return time.perf_counter() - started
