@@ -61,7 +61,8 @@ with right:
     trend = revisits.coverage_trend(ctx.db, filters, policy, today)
     figure = charts.line(trend, x="month", y="coverage", markers=True, height=340,
                      labels={"month": t("overview.month"), "coverage": t("col.revisit.coverage")})
-    figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10})
+    figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10},
+                         xaxis={"dtick": "M1", "tickformat": "%Y-%m"})  # one tick a month, as the points are
     st.plotly_chart(figure, width="stretch")
     st.caption(t("revisit.trend_help"))
 
