@@ -209,17 +209,21 @@ def open_file(path, *, encoding: str = "auto", header_line: int | None = None, s
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         return Reading.whole(read(path.name, path.read_bytes(), encoding=encoding, header_line=header_line,
                                   sheet=sheet))
-    tries = [(codec, label, final, False) for codec, label, final in _candidates(head, encoding)]
-    for codec, label, final, guessed in tries + [(None, None, True, True)]:
-        if codec is None:
-            best = _guess(head)
-            codec, label = best.encoding, best.encoding.upper()
+
+    def attempt(codec: str, label: str, guessed: bool, final: bool) -> Reading | None:
         try:
             return _open_text(path, codec, label, guessed, header_line, chunk_rows)
         except _NotDecoded as failed:
             if final:
                 raise ReadError("not_encoding", label, failed.line) from None
-    raise AssertionError("unreachable")
+            return None
+
+    for codec, label, final in _candidates(head, encoding):
+        reading = attempt(codec, label, False, final)
+        if reading is not None:
+            return reading
+    best = _guess(head)
+    return attempt(best.encoding, best.encoding.upper(), True, True)
 
 
 def _open_text(path: Path, codec: str, label: str, guessed: bool, header_line: int | None,
@@ -372,7 +376,7 @@ def _records_of(blocks, width: int, delimiter: str, header_end: int, chunk_rows:
         if "Empty CSV file" not in str(error):
             raise ReadError("not_csv", str(error).removeprefix("CSV parse error: ")) from None
         batches = iter(())
-    empty = pa.table({n: pa.array([], pa.string()) for n in names})
+    empty = _concat([], width)[0]
     placed, line, gathered, count = 0, header_end + 1, [], 0
     while True:
         try:
