@@ -102,20 +102,13 @@ def period_values_sql(db: Database, period: Period) -> tuple[str, dict, dict, di
         LEFT JOIN customers c ON c.customer_id = s.customer_id""", params, {}, {"sales": (period.start, period.end)}
 
 
-def _chosen_values(filters: Filters, measure: str) -> tuple[str, dict]:
-    """The filtered customers' rows of the part `period_values`, with the measure as `value`."""
+def _with_values(db: Database, filters: Filters, measure: str, sql: str, params: dict | None = None):
+    """Database.query of SQL over `v`: the filtered customers' values over the period, the
+    measure as `value`."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
-    where, params = filters.customer_condition("c")
-    return (f"SELECT customer_id, customer_name, {measure} AS value, account_manager, region, tier "
-            f"FROM period_values c WHERE {where}"), params
-
-
-def _with_values(db: Database, filters: Filters, measure: str, sql: str, params: dict | None = None):
-    """Database.query of SQL over `v` (the filtered customers' values) with the period's part."""
-    chosen, where = _chosen_values(filters, measure)
-    return db.query(f"WITH v AS ({chosen}) {sql}", {**where, **(params or {})},
-                    using={"period_values": period_values_sql(db, filters.period)})
+    return filters.query_chosen(db, period_values_sql(db, filters.period), "v", sql, params,
+                                columns=f"customer_id, customer_name, {measure} AS value, account_manager, region, tier")
 
 
 def customer_values(db: Database, filters: Filters, measure: str = "revenue") -> pd.DataFrame:

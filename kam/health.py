@@ -141,9 +141,7 @@ def figures_sql(db: Database, period: Period, day: dt.date) -> tuple[str, dict, 
 
 def _chosen_figures(db: Database, filters: Filters, today: dt.date, sql: str, params: dict | None = None):
     """Database.query of SQL over `f`, the figures of the filtered accounts."""
-    where, chosen = filters.customer_condition("f")
-    return db.query(f"WITH f AS (SELECT * FROM health_figures f WHERE {where}) {sql}", {**chosen, **(params or {})},
-                    using={"health_figures": figures_sql(db, filters.period, revisits.as_of(filters, today))})
+    return filters.query_chosen(db, figures_sql(db, filters.period, revisits.as_of(filters, today)), "f", sql, params)
 
 
 def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:

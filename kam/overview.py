@@ -31,12 +31,10 @@ class Kpi:
 
 
 def sales_totals(db: Database, filters: Filters) -> dict[str, float]:
-    where, params = filters.customer_condition("c")
-    row = db.query(f"""
+    row = filters.query_chosen(db, abc.period_values_sql(db, filters.period), "c", """
         SELECT COALESCE(SUM(revenue), 0) AS revenue, COALESCE(SUM(profit), 0) AS profit,
                COUNT(*) AS active_customers
-        FROM period_values c WHERE {where}
-    """, params, using={"period_values": abc.period_values_sql(db, filters.period)}).iloc[0]
+        FROM c""").iloc[0]
     return {k: float(row[k]) for k in ("revenue", "profit", "active_customers")}
 
 

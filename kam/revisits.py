@@ -104,13 +104,6 @@ def accounts_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict,
         "day_judged": _judged_sql(db, day, policy), "day_plans": _next_plans_sql(day)}
 
 
-def _chosen_accounts(db: Database, filters: Filters, day: dt.date, policy: Policy, sql: str) -> pd.DataFrame:
-    """Database.query of SQL over `a`, the filtered accounts of the day."""
-    where, params = filters.customer_condition("a")
-    return db.query(f"WITH a AS (SELECT * FROM day_accounts a WHERE {where}) {sql}", params,
-                    using={"day_accounts": accounts_sql(db, day, policy)})
-
-
 def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
     """Whole days that may be unknown as nullable integers, the rule's columns as text."""
     for column in ("days_since", "days_overdue"):
@@ -120,12 +113,14 @@ def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
     """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
-    return with_account_types(_chosen_accounts(db, filters, day, policy, "SELECT * FROM a ORDER BY customer_id"))
+    return with_account_types(filters.query_chosen(
+        db, accounts_sql(db, day, policy), "a", "SELECT * FROM a ORDER BY customer_id"))
 
 
 def coverage_share(db: Database, filters: Filters, day: dt.date, policy: Policy) -> float | None:
     """coverage() of accounts(), counted in SQL."""
-    share = _chosen_accounts(db, filters, day, policy, "SELECT AVG(covered::INTEGER) FROM a").iat[0, 0]
+    share = filters.query_chosen(db, accounts_sql(db, day, policy), "a",
+                                 "SELECT AVG(covered::INTEGER) FROM a").iat[0, 0]
     return None if share is None or pd.isna(share) else float(share)
 
 
