@@ -2,7 +2,7 @@
 import streamlit as st
 
 from kam.i18n import translator
-from pages import ui
+import ui
 
 st.set_page_config(page_title="大客户管理 · Key Accounts", page_icon=":material/monitoring:", layout="wide")
 
@@ -28,7 +28,7 @@ def empty_store() -> None:
     st.write(t("empty.body"))
     left, right = st.columns(2)
     if left.button(t("empty.load_demo"), type="primary", width="stretch"):
-        from kam import demo  # only needed once, on an empty store
+        from kam import demo# only needed once, on an empty store
 
         with st.spinner(t("empty.loading")):
             written = demo.generate(ctx.store, user=ctx.user)

@@ -1,7 +1,7 @@
 """The floor: each page's questions as hand-written DuckDB SQL straight on the tables' Parquet files.
 
 One statement per question, as an analyst would write it, fetched as Arrow. The rules
-are the product's (README, kam/abc.py, kam/revisits.py, kam/health.py) with the demo's
+are the product's (README, kam/sales/abc.py, kam/revisits/coverage.py, kam/risk/health.py) with the demo's
 settings, i.e. the defaults: cuts 80/95, revisit intervals A 30 / B 90 / C 180 days and
 potential accounts 60, health weights 40/25/20/15. `Ask` carries one view's filter.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from kam.schema import TABLES
-from kam.store import Store
+from kam.store.schema import TABLES
+from kam.store.delta import Store
 
 
 def connect(store: Store) -> duckdb.DuckDBPyConnection:

@@ -2,7 +2,7 @@
 gives a Streamlit dashboard), each question answered with pandas on those frames.
 
 Written as a competent pandas user would: vectorised, no Python loops over rows. The
-same rules and settings as bench/floor.py. The ABC cut is the product's own kam.abc.classify,
+same rules and settings as bench/floor.py. The ABC cut is the product's own kam.sales.abc.classify,
 which ranks the frame with DuckDB: a help pandas alone would not have, so the pandas
 column errs on the fast side.
 """
@@ -13,8 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from kam.abc import classify
-from kam.store import Store
+from kam.sales.abc import classify
+from kam.store.delta import Store
 
 from floor import Ask, _year_before, month_ends
 

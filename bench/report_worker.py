@@ -21,7 +21,7 @@ def floor_report(name: str, root: str) -> None:
 
     import floor
     from kam.filters import Filters
-    from kam.store import Store
+    from kam.store.delta import Store
 
     con = floor.connect(Store(root))
     today = dt.date.today()
@@ -33,7 +33,7 @@ def pandas_report(name: str, root: str) -> None:
     import pandas as pd
 
     import pandas_way
-    from kam.store import Store
+    from kam.store.delta import Store
 
     store = Store(root)
     frames = {"sales": pd.read_parquet(store.files("sales"), columns=["customer_id", "amount"])}
@@ -43,7 +43,7 @@ def pandas_report(name: str, root: str) -> None:
 def _target_schema():
     import pyarrow as pa
 
-    from kam.schema import TABLES
+    from kam.store.schema import TABLES
     spec = TABLES["sales"]
     return pa.schema([pa.field(c.name, c.arrow_type) for c in spec.all_columns])
 

@@ -32,7 +32,7 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 import floor  # noqa: E402
 import stores  # noqa: E402
 from kam.filters import Filters  # noqa: E402
-from kam.store import Store  # noqa: E402
+from kam.store.delta import Store  # noqa: E402
 
 QUICK = {"customers": 5_000, "sales_lines": 200_000}
 FULL = {"customers": 100_000, "sales_lines": 10_000_000}
@@ -120,10 +120,10 @@ def page_session(run: Run, page_file: str, params: dict | None, repeat: int, nar
 
 
 def forget_parts(store: Path) -> None:
-    """Drop the parts of questions the read side keeps in its file (kam.db): the next process
+    """Drop the parts of questions the read side keeps in its file (kam.readside): the next process
     answers everything from the tables, as on the first day with these data."""
     import duckdb
-    from kam.db import CACHE_FILE
+    from kam.readside.database import CACHE_FILE
     if (store / CACHE_FILE).exists():
         con = duckdb.connect(str(store / CACHE_FILE))
         con.execute("DROP SCHEMA IF EXISTS parts CASCADE")
@@ -163,12 +163,12 @@ def pandas_times(run: Run, frames, page: str, filters_list) -> float | None:
 
 def measure_first_start(run: Run) -> None:
     """The read side's first start on a store it has never held: every table read into its file."""
-    from kam.db import CACHE_FILE
+    from kam.readside.database import CACHE_FILE
     cache = run.store / CACHE_FILE
     for stale in (cache, cache.with_name(cache.name + ".wal")):
         stale.unlink(missing_ok=True)
-    code = ("import sys, time; sys.path.insert(0, sys.argv[2]); from kam.db import Database; "
-            "from kam.store import Store; t = time.perf_counter(); Database(Store(sys.argv[1])).refresh(); "
+    code = ("import sys, time; sys.path.insert(0, sys.argv[2]); from kam.readside.database import Database; "
+            "from kam.store.delta import Store; t = time.perf_counter(); Database(Store(sys.argv[1])).refresh(); "
             "print(time.perf_counter() - t)")
     run.loads.append(("first start", load_average()))
     out = subprocess.run([sys.executable, "-c", code, str(run.store), str(ROOT)], capture_output=True, text=True)

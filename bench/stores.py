@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from kam import demo
-from kam.store import Store
+from kam.store.delta import Store
 
 HERE = Path(__file__).resolve().parent
 STORES = HERE / "store"

@@ -17,9 +17,9 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import apptest  # noqa: E402
-from kam import overview  # noqa: E402
+from kam.sales import overview# noqa: E402
 from kam.filters import Filters  # noqa: E402
-from kam.store import Store  # noqa: E402
+from kam.store.delta import Store  # noqa: E402
 
 AMOUNT = 987_654.32
 
@@ -30,7 +30,7 @@ def main(store_root: Path, repeat: int, page_files: list[str]) -> dict:
         sessions[page_file] = apptest.open_page(store_root, page_file)
         apptest.timed_run(sessions[page_file])
         apptest.timed_run(sessions[page_file])
-    from pages import ui
+    import ui
     db = ui.database()  # the Database the sessions share
     today = dt.date.today()
     default = Filters.from_params({}, today)

@@ -22,11 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kam.churn import DEFAULT_REASONS
-from kam.complaints import DEFAULT_CATEGORIES
-from kam.schema import (COMPLAINT_SEVERITIES, DEAL_STAGES, PLAN_STATUSES, SIZES, TIERS, VISIT_METHODS,
+from kam.risk.churn import DEFAULT_REASONS
+from kam.risk.complaints import DEFAULT_CATEGORIES
+from kam.store.schema import (COMPLAINT_SEVERITIES, DEAL_STAGES, PLAN_STATUSES, SIZES, TIERS, VISIT_METHODS,
                         VISIT_OCCASIONS)
-from kam.store import Store, new_batch_id
+from kam.store.delta import Store, new_batch_id
 
 HISTORY_YEARS = 3
 SALES_LINES_PER_CUSTOMER_YEAR = 60

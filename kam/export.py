@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import io
+import json
+import sys
 
 import pandas as pd
+
+FORMATS = ("csv", "json", "table")  # how the command line prints a report
 
 # A cell starting with one of these is run as a formula by spreadsheet programs
 # (OWASP "CSV injection"); exported text gets a leading apostrophe so it is shown as text.
@@ -56,3 +60,15 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def emit(frame: pd.DataFrame, form: str, out=None) -> None:
+    out = out or sys.stdout
+    if form == "csv":
+        frame.to_csv(out, index=False, lineterminator="\n")
+    elif form == "json":
+        json.dump(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)),
+                  out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        out.write((frame.to_string(index=False) if len(frame) else "(no rows)") + "\n")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
 
 if TYPE_CHECKING:
-    from kam.db import Database
+    from kam.readside.database import Database
 
 LIST_PARAMS = {"region": "regions", "manager": "managers", "tier": "tiers"}
 

@@ -2,9 +2,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from kam import abc
+from kam.sales import abc
 from kam import formatting as fmt
-from pages import ui
+import ui
 
 CHART_BARS = 2_000
 

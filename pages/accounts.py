@@ -1,15 +1,17 @@
 import streamlit as st
 
-from kam import accounts, receivables
+from kam.accounts import account_file
+from kam.sales import receivables
 from kam import formatting as fmt
-from pages import charts, ui
+from ui import charts
+import ui
 
 ctx = ui.context()
 t, lang = ctx.t, ctx.lang
 
 st.title(t("accounts.title"))
 text = st.text_input(t("accounts.search"), key="acct_search")
-found = accounts.search(ctx.db, text)
+found = account_file.search(ctx.db, text)
 if found.empty:
     st.info(t("accounts.none"))
     st.stop()
@@ -20,7 +22,7 @@ chosen = st.selectbox(t("accounts.pick"), ids, index=ids.index(wanted) if wanted
                       format_func=lambda i: f"{names[i]} ({i})", key="acct_pick")
 st.query_params["customer"] = chosen
 
-info = accounts.profile(ctx.db, chosen)
+info = account_file.profile(ctx.db, chosen)
 st.header(f"{info['name']} · {chosen}")
 st.subheader(t("accounts.profile"))
 cols = st.columns(4)
@@ -36,10 +38,10 @@ if info.get("profile"):
     st.write(info["profile"])
 
 st.subheader(t("accounts.contacts"))
-ui.show_table(accounts.contacts(ctx.db, chosen), t, "contacts", names=["role"])
+ui.show_table(account_file.contacts(ctx.db, chosen), t, "contacts", names=["role"])
 
 st.subheader(t("accounts.trade"))
-trade = accounts.trade_by_month(ctx.db, chosen)
+trade = account_file.trade_by_month(ctx.db, chosen)
 if not trade.empty:
     st.plotly_chart(charts.bar(trade, x="month", y="amount", labels={"month": t("overview.month"),
                                                                  "amount": t("kpi.revenue")}, height=300),
@@ -52,7 +54,7 @@ overdue = open_items.loc[open_items["days_overdue"] > 0, "open_amount"].sum()
 ui.show_table(open_items, t, "payments", money=["amount", "paid_amount", "open_amount"])
 
 st.subheader(t("accounts.visits"))
-ui.show_table(accounts.visits(ctx.db, chosen), t, "visits", names=["method", "occasion", "deal_stage"])
+ui.show_table(account_file.visits(ctx.db, chosen), t, "visits", names=["method", "occasion", "deal_stage"])
 
 st.subheader(t("accounts.changes"))
-ui.show_table(accounts.changes(ctx.db, chosen), t, "profile_changes")
+ui.show_table(account_file.changes(ctx.db, chosen), t, "profile_changes")

@@ -1,8 +1,8 @@
 import streamlit as st
 
 from kam import formatting as fmt
-from kam import health
-from pages import ui
+from kam.risk import health
+import ui
 
 ctx = ui.context()
 t, lang, filters, today = ctx.t, ctx.lang, ctx.filters, ui.today()

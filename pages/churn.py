@@ -1,11 +1,14 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from kam import churn, retention
+from kam.risk import churn
+from kam.risk import retention
 from kam import formatting as fmt
 from kam.i18n import value_name
-from kam.records import InvalidRecords
-from pages import charts, forms, ui
+from kam.store.records import InvalidRecords
+from ui import charts
+from ui import forms
+import ui
 
 SUSPECTS_SHOWN = 20
 NAMED = {"tier": "tier", "abc_class": "abc.class"}  # breakdowns whose values have names

@@ -1,9 +1,11 @@
 import streamlit as st
 
-from kam import churn, retention
+from kam.risk import churn
+from kam.risk import retention
 from kam import formatting as fmt
 from kam.i18n import value_name
-from pages import forms, ui
+from ui import forms
+import ui
 
 ctx = ui.context()
 t, lang, today = ctx.t, ctx.lang, ui.today()

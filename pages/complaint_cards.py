@@ -1,8 +1,9 @@
 import streamlit as st
 
-from kam import complaints
+from kam.risk import complaints
 from kam.i18n import value_name
-from pages import forms, ui
+from ui import forms
+import ui
 
 ctx = ui.context()
 t = ctx.t

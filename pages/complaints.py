@@ -1,14 +1,16 @@
 import pandas as pd
 import streamlit as st
 
-from kam import complaints, revisits
+from kam.risk import complaints
+from kam.revisits import coverage
 from kam import formatting as fmt
 from kam.i18n import value_name
-from pages import charts, ui
+from ui import charts
+import ui
 
 ctx = ui.context()
 t, lang, filters = ctx.t, ctx.lang, ctx.filters
-day = revisits.as_of(filters, ui.today())
+day = coverage.as_of(filters, ui.today())
 before = filters.previous()
 
 st.title(t("complaint.title"))

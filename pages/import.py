@@ -1,10 +1,13 @@
 """Import: file, mapping, preview and check, import; then the history and undo."""
 import streamlit as st
 
-from kam import files, import_log, importer, mapping
+from kam.imports import files
+from kam.imports import import_log
+from kam.imports import importer
+from kam.imports import mapping
 from kam.export import to_csv_bytes
-from kam.schema import TABLES
-from pages import ui
+from kam.store.schema import TABLES
+import ui
 
 ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16", "big5")
 PROBLEMS_SHOWN = 200

@@ -2,8 +2,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kam import formatting as fmt
-from kam import overview
-from pages import ui
+from kam.sales import overview
+import ui
 
 ctx = ui.context()
 t, lang, filters = ctx.t, ctx.lang, ctx.filters

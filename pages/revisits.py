@@ -4,32 +4,35 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kam import formatting as fmt
-from kam import holidays, revisit_policy, revisits
-from pages import charts, ui
-from pages.revisit_view import named, policy_sentence, shown
+from kam.revisits import holidays
+from kam.revisits import revisit_policy
+from kam.revisits import coverage
+from ui import charts
+import ui
+from ui.revisit_view import named, policy_sentence, shown
 
 ctx = ui.context()
 t, lang, filters = ctx.t, ctx.lang, ctx.filters
 today = ui.today()
 policy = revisit_policy.load(ctx.db)
-day = revisits.as_of(filters, today)
-before_day = revisits.as_of(filters.previous(), today)
+day = coverage.as_of(filters, today)
+before_day = coverage.as_of(filters.previous(), today)
 
 st.title(t("revisit.dashboard_title"))
 st.caption(filters.human_clause(t) + " " + t("revisit.as_of", day=day, before=before_day))
 
-table = revisits.accounts(ctx.db, filters, day, policy)
+table = coverage.accounts(ctx.db, filters, day, policy)
 if table.empty:
     st.info(t("revisit.no_accounts"))
     st.stop()
-visits = revisits.visit_summary(ctx.db, filters)
-late = revisits.overdue(table)
-soon = revisits.due_soon(table, day, 14)
+visits = coverage.visit_summary(ctx.db, filters)
+late = coverage.overdue(table)
+soon = coverage.due_soon(table, day, 14)
 
 
 # ---- the headline numbers -------------------------------------------------
-now_share = revisits.coverage(table)
-before_share = revisits.coverage_share(ctx.db, filters, before_day, policy)  # the overview's, kept
+now_share = coverage.coverage(table)
+before_share = coverage.coverage_share(ctx.db, filters, before_day, policy)  # the overview's, kept
 cells = st.columns(5)
 cells[0].metric(t("revisit.kpi_coverage"), fmt.share(now_share),
                 fmt.change(now_share - before_share, "share") if before_share is not None else None, border=True,
@@ -49,7 +52,7 @@ with left:
     groups = ("abc_class", "tier", "account_manager", "region")
     group = st.segmented_control(t("revisit.group_by"), groups, default="abc_class", key="rv_group",
                                  format_func=lambda g: t(f"col.{g}"))
-    by = revisits.coverage_by(table, group or "abc_class")
+    by = coverage.coverage_by(table, group or "abc_class")
     by["label"] = named(by, group or "abc_class", t)
     figure = charts.bar(by, x="label", y="coverage", text=[f"{c:.0%} ({n}/{m})" for c, n, m in
                                                        zip(by["coverage"], by["covered"], by["accounts"])],
@@ -58,7 +61,7 @@ with left:
     st.plotly_chart(figure, width="stretch")
 with right:
     st.subheader(t("revisit.trend"))
-    trend = revisits.coverage_trend(ctx.db, filters, policy, today)
+    trend = coverage.coverage_trend(ctx.db, filters, policy, today)
     figure = charts.line(trend, x="month", y="coverage", markers=True, height=340,
                      labels={"month": t("overview.month"), "coverage": t("col.revisit.coverage")})
     figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10},
@@ -75,7 +78,7 @@ with left:
                "next_plan"]
     st.dataframe(shown(ui.first_rows(late, t), columns, t), hide_index=True, width="stretch", placeholder="–",
                  column_config={t("col.revisit.revenue_12m"): st.column_config.NumberColumn(format="yen")})
-    ui.csv_download(lambda: shown(late, revisits.OVERDUE_COLUMNS, t), t("common.download_csv"),
+    ui.csv_download(lambda: shown(late, coverage.OVERDUE_COLUMNS, t), t("common.download_csv"),
                     f"overdue_{day}.csv", key="rv_overdue_csv")
 with right:
     st.subheader(t("revisit.due_soon_title", count=len(soon)))
@@ -87,7 +90,7 @@ with right:
 # ---- plan adherence ---------------------------------------------------------
 st.subheader(t("revisit.adherence"))
 st.caption(t("revisit.adherence_help", grace=policy.grace_days))
-plans = revisits.adherence(ctx.db, filters, day, policy.grace_days)
+plans = coverage.adherence(ctx.db, filters, day, policy.grace_days)
 if plans.empty:
     st.info(t("revisit.no_plans"))
 else:
@@ -95,13 +98,13 @@ else:
     colours = {"on_time": "#2e7d32", "late": "#f9a825", "missed": "#c62828", "open": "#90a4ae",
                "cancelled": "#cfd8dc"}
     figure = go.Figure()
-    for result in revisits.OUTCOMES:
+    for result in coverage.OUTCOMES:
         figure.add_bar(y=plans["account_manager"], x=plans[result], name=t(f"col.revisit.{result}"),
                        orientation="h", marker_color=colours[result])
     figure.update_layout(barmode="stack", height=80 + 36 * len(plans), margin={"t": 10, "b": 10},
                          legend={"orientation": "h", "y": -0.2, "traceorder": "normal"})
     left.plotly_chart(figure, width="stretch")
-    right.dataframe(shown(plans, ["account_manager", "plans", *revisits.OUTCOMES, "on_time_share"], t),
+    right.dataframe(shown(plans, ["account_manager", "plans", *coverage.OUTCOMES, "on_time_share"], t),
                     hide_index=True, width="stretch", placeholder="–",
                     column_config={t("col.revisit.on_time_share"): st.column_config.NumberColumn(format="percent")})
 
@@ -110,18 +113,18 @@ st.subheader(t("revisit.mix"))
 st.caption(t("revisit.mix_help"))
 cells = st.columns(4)
 for cell, column in zip(cells[:2], ("method", "occasion")):
-    counts = revisits.mix(ctx.db, filters, column)
+    counts = coverage.mix(ctx.db, filters, column)
     counts["label"] = named(counts, column, t)
     cell.plotly_chart(charts.pie(counts, names="label", values="visits", hole=0.45, height=300,
                              title=t(f"col.visits.{column}")).update_layout(margin={"t": 40, "b": 10}),
                       width="stretch")
-by_class = revisits.satisfaction_by_class(ctx.db, filters, day)
+by_class = coverage.satisfaction_by_class(ctx.db, filters, day)
 by_class["label"] = named(by_class, "abc_class", t)
 cells[2].plotly_chart(charts.bar(by_class, x="label", y="satisfaction", text_auto=".2f", height=300,
                              title=t("revisit.satisfaction_by_class"),
                              labels={"label": "", "satisfaction": t("col.satisfaction")})
                       .update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10}), width="stretch")
-by_month = revisits.satisfaction_by_month(ctx.db, filters)
+by_month = coverage.satisfaction_by_month(ctx.db, filters)
 cells[3].plotly_chart(charts.line(by_month, x="month", y="satisfaction", markers=True, height=300,
                               title=t("revisit.satisfaction_by_month"),
                               labels={"month": "", "satisfaction": t("col.satisfaction")})
@@ -133,7 +136,7 @@ ahead = st.columns(4)[0].number_input(t("revisit.reminder_days"), 1, 366, 30, st
 st.caption(t("revisit.reminders_help", start=today, days=ahead))
 left, right = st.columns(2)
 with left:
-    people = revisits.birthdays(ctx.db, filters, today, ahead)
+    people = coverage.birthdays(ctx.db, filters, today, ahead)
     st.markdown(f"**{t('revisit.birthdays', count=len(people))}**")
     st.dataframe(shown(ui.first_rows(people, t), ["next_birthday", "days_left", "contact", "role", "customer_name", "account_manager",
                                 "phone"], t), hide_index=True, width="stretch", placeholder="–", height=300)
@@ -152,7 +155,7 @@ with right:
         who = joiner.join([t(f"abc.class.{c}") for c in policy.holiday_classes]
                           + [t(f"tier.{x}") for x in policy.holiday_tiers])
         window = window.assign(holiday=[holidays.name(h, lang) for _, h in window.iterrows()])
-        coming = revisits.holiday_visits(revisits.accounts(ctx.db, filters, today, policy), window, policy, today,
+        coming = coverage.holiday_visits(coverage.accounts(ctx.db, filters, today, policy), window, policy, today,
                                          ahead)
         st.markdown(f"**{t('revisit.holidays', names=names, who=who)}**")
         st.dataframe(shown(ui.first_rows(coming, t).rename(columns={"date": "holiday_date"}),
@@ -162,9 +165,9 @@ with right:
 
 # ---- the calendar file -------------------------------------------------------
 st.subheader(t("revisit.calendar"))
-planned = revisits.planned_for_calendar(ctx.db, filters, today)
+planned = coverage.planned_for_calendar(ctx.db, filters, today)
 st.caption(t("revisit.calendar_help", count=len(planned)))
 # the file is made when someone clicks: a large company's open plans take seconds to write out
-st.download_button(t("revisit.calendar_download"), lambda: revisits.calendar_file(planned, t),
+st.download_button(t("revisit.calendar_download"), lambda: coverage.calendar_file(planned, t),
                    file_name=f"revisits_{today}.ics", mime="text/calendar", key="rv_ics",
                    disabled=planned.empty)

@@ -2,12 +2,15 @@
 import pandas as pd
 import streamlit as st
 
-from kam import holidays, revisit_policy
-from kam.abc import CLASSES
-from kam.records import InvalidRecords
-from kam.schema import TIERS, VISIT_METHODS
-from pages import forms, risk_settings, ui
-from pages.revisit_view import policy_sentence
+from kam.revisits import holidays
+from kam.revisits import revisit_policy
+from kam.sales.abc import CLASSES
+from kam.store.records import InvalidRecords
+from kam.store.schema import TIERS, VISIT_METHODS
+from ui import forms
+from ui import risk_settings
+import ui
+from ui.revisit_view import policy_sentence
 
 ctx = ui.context()
 t = ctx.t

@@ -3,11 +3,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kam import revisit_policy, revisit_records, revisits
-from kam.records import InvalidRecords
-from kam.schema import VISIT_METHODS, VISIT_OCCASIONS
-from pages import forms, ui
-from pages.revisit_view import named, shown
+from kam.revisits import revisit_policy
+from kam.revisits import visit_records
+from kam.revisits import coverage
+from kam.store.records import InvalidRecords
+from kam.store.schema import VISIT_METHODS, VISIT_OCCASIONS
+from ui import forms
+import ui
+from ui.revisit_view import named, shown
 
 ctx = ui.context()
 t, filters = ctx.t, ctx.filters
@@ -52,8 +55,8 @@ with log_tab:
     chosen_occasions = occasions.multiselect(t("col.visits.occasion"), VISIT_OCCASIONS, key="vl_occasions",
                                              format_func=lambda v: t(f"occasion.{v}"), placeholder=t("sidebar.all"))
     asked = (ctx.db, filters, text, chosen_methods, chosen_occasions)
-    count = revisits.visit_log_count(*asked)
-    log = revisits.visit_log(*asked, limit=ui.ROWS_ON_SCREEN)  # the newest; the download has every one
+    count = coverage.visit_log_count(*asked)
+    log = coverage.visit_log(*asked, limit=ui.ROWS_ON_SCREEN)  # the newest; the download has every one
     st.markdown(t("revisit.log_count", count=count))
     if count > len(log):
         st.caption(t("common.first_rows", shown=len(log), total=count))
@@ -62,7 +65,7 @@ with log_tab:
     st.dataframe(shown(log, columns, t), hide_index=True, width="stretch", placeholder="–")
 
     def every_visit() -> pd.DataFrame:
-        every = revisits.visit_log(*asked)
+        every = coverage.visit_log(*asked)
         return shown(every, [c for c in every.columns if c != "recorded_by"], t)
 
     ui.csv_download(every_visit, t("common.download_csv"), f"visits_{filters.period.start}_{filters.period.end}.csv",
@@ -91,13 +94,13 @@ with log_tab:
 with visit_tab:
     st.caption(t("revisit.visit_form_help"))
     customer = forms.customer_picker(ctx, "vf")
-    mine = revisits.open_plans(ctx.db, customer_id=customer or "")
+    mine = coverage.open_plans(ctx.db, customer_id=customer or "")
     plan_id = st.selectbox(t("revisit.fulfils_plan"), [None, *mine["plan_id"]], key="vf_plan",
                            index=1 if len(mine) else 0, format_func=plan_label(mine),
                            help=t("revisit.fulfils_plan_help"))
 
     def save_visit(values):
-        return revisit_records.record_visit(ctx.store, ctx.db, {**values, "customer_id": customer, "plan_id": plan_id},
+        return visit_records.record_visit(ctx.store, ctx.db, {**values, "customer_id": customer, "plan_id": plan_id},
                                             user=ctx.user, today=ui.today())
 
     visit_id = forms.record_form(ctx, "visits", VISIT_FIELDS, save_visit, key="vf_form",
@@ -111,7 +114,7 @@ with plan_tab:
     customer = forms.customer_picker(ctx, "pf")
 
     def save_plan(values):
-        return revisit_records.add_plan(ctx.store, ctx.db, {**values, "customer_id": customer, "status": "planned"},
+        return visit_records.add_plan(ctx.store, ctx.db, {**values, "customer_id": customer, "status": "planned"},
                                         user=ctx.user, today=ui.today())
 
     plan_id = forms.record_form(ctx, "revisit_plans", PLAN_FIELDS, save_plan, key="pf_form",
@@ -123,7 +126,7 @@ with plan_tab:
 with propose_tab:
     policy = revisit_policy.load(ctx.db)
     weeks = st.columns(4)[0].number_input(t("revisit.propose_weeks"), 1, 52, 4, step=1, key="pp_weeks")
-    every_proposal = revisits.proposals(revisits.accounts(ctx.db, filters, today, policy), today, weeks)
+    every_proposal = coverage.proposals(coverage.accounts(ctx.db, filters, today, policy), today, weeks)
     st.caption(t("revisit.propose_help", count=len(every_proposal), weeks=weeks, day=today))
     proposed = ui.first_rows(every_proposal, t)  # the soonest; save them and the next ones come up
     if proposed.empty:
@@ -155,7 +158,7 @@ with propose_tab:
                      key="pp_save"):
             rows = edited[keep].assign(customer_id=proposed.loc[keep[keep].index, "customer_id"])
             try:
-                ids = revisit_records.add_plans(ctx.store, ctx.db, rows[["customer_id", "planned_date", "method",
+                ids = visit_records.add_plans(ctx.store, ctx.db, rows[["customer_id", "planned_date", "method",
                                                                          "purpose", "owner"]],
                                                 user=ctx.user, today=ui.today())
             except InvalidRecords as error:
@@ -169,7 +172,7 @@ with propose_tab:
 
 # ---- open plans, and cancelling one ----------------------------------------
 with plans_tab:
-    plans = revisits.open_plans(ctx.db, filters)
+    plans = coverage.open_plans(ctx.db, filters)
     st.caption(t("revisit.plans_help", count=len(plans), late=int((plans["planned_date"] < pd.Timestamp(today)).sum())))
     plans = ui.first_rows(plans, t)  # the earliest; cancelled or done, they make room for the next
     st.dataframe(shown(plans, ["planned_date", "customer_name", "account_manager", "method", "purpose", "owner",
@@ -182,7 +185,7 @@ with plans_tab:
             slot = st.empty()
             if st.form_submit_button(t("revisit.cancel_plan")):
                 try:
-                    revisit_records.cancel_plan(ctx.store, ctx.db, chosen, reason, user=ctx.user)
+                    visit_records.cancel_plan(ctx.store, ctx.db, chosen, reason, user=ctx.user)
                 except InvalidRecords as error:
                     slot.error("; ".join(forms.problem_text(t, p) for p in error.problems))
                 else:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
 
-from kam.db import Database
-from kam.store import Store
-from pages import ui
+from kam.readside.database import Database
+from kam.store.delta import Store
+import ui
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from kam.store import Store
+from kam.store.delta import Store
 
 TODAY = dt.date.today()
 APP = Path(__file__).resolve().parent.parent / "app.py"

@@ -1,10 +1,10 @@
-"""The ABC rule (kam/abc.py), on small frames whose classes follow from the rule by hand."""
+"""The ABC rule (kam/sales/abc.py), on small frames whose classes follow from the rule by hand."""
 import math
 
 import pandas as pd
 import pytest
 
-from kam import abc
+from kam.sales import abc
 
 
 def values(**by_customer) -> pd.DataFrame:

@@ -5,12 +5,13 @@ import datetime as dt
 
 import pytest
 
-from kam import accounts, churn
-from kam.db import Database
+from kam.accounts import account_file
+from kam.risk import churn
+from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.records import InvalidRecords
-from kam.store import Store
+from kam.store.records import InvalidRecords
+from kam.store.delta import Store
 
 D = dt.date
 TODAY = D(2025, 6, 30)
@@ -64,8 +65,8 @@ def test_recording_a_churn_computes_its_cost_and_marks_the_customer_with_the_rea
                                               "note": "competitor 8% cheaper"}, "anna", TODAY)
     stored = db.query("SELECT * FROM churns").iloc[0]
     assert (stored["churn_id"], stored["reason"], stored["lost_revenue"]) == (churn_id, "price", pytest.approx(123))
-    assert accounts.profile(db, "C1")["status"] == "churned"
-    change = accounts.changes(db, "C1").iloc[0]
+    assert account_file.profile(db, "C1")["status"] == "churned"
+    change = account_file.changes(db, "C1").iloc[0]
     assert (change["field"], change["old_value"], change["new_value"]) == ("status", "active", "churned")
     assert change["reason"] == "price: competitor 8% cheaper" and change["recorded_by"] == "anna"
     assert len(db.query("SELECT * FROM customers")) == 5  # the customer was replaced, not added
@@ -86,7 +87,7 @@ def test_a_churn_that_breaks_a_rule_is_refused_and_nothing_is_written(book, valu
     with pytest.raises(InvalidRecords) as refused:
         churn.record_churn(store, db, values, "anna", TODAY)
     assert (column, code) in {(p.column, p.code) for p in refused.value.problems}
-    assert store.count("churns") == 0 and accounts.profile(db, "C1")["status"] == "active"
+    assert store.count("churns") == 0 and account_file.profile(db, "C1")["status"] == "active"
 
 
 def test_churn_reasons_are_an_editable_list(book):
@@ -109,9 +110,9 @@ def test_a_won_back_customer_is_active_again_and_its_churn_shows_when(book):
         churn.reactivate(store, db, "C1", {"reactivated_date": D(2025, 3, 1)}, "anna", TODAY)
     assert refused.value.problems[0].code == "before_churn"
     churn.reactivate(store, db, "C1", {"reactivated_date": D(2025, 5, 2), "note": "new contract"}, "anna", TODAY)
-    assert accounts.profile(db, "C1")["status"] == "active"
+    assert account_file.profile(db, "C1")["status"] == "active"
     assert db.scalar("SELECT reactivated_date FROM churns").date() == D(2025, 5, 2)
-    assert list(accounts.changes(db, "C1")["new_value"]) == ["active", "churned"]
+    assert list(account_file.changes(db, "C1")["new_value"]) == ["active", "churned"]
     with pytest.raises(InvalidRecords) as refused:
         churn.reactivate(store, db, "C1", {"reactivated_date": D(2025, 5, 3)}, "anna", TODAY)
     assert refused.value.problems[0].code == "not_churned"
@@ -176,9 +177,10 @@ def test_reasons_are_broken_down_by_count_lost_revenue_and_region(book):
 
 
 def test_every_seeded_value_of_the_lists_and_the_score_has_a_name_in_the_catalogue():
-    from kam import complaints, health
+    from kam.risk import complaints
+    from kam.risk import health
     from kam.i18n import TEXT
-    from kam.schema import COMPLAINT_SEVERITIES, COMPLAINT_STATUSES, RETENTION_STATUSES
+    from kam.store.schema import COMPLAINT_SEVERITIES, COMPLAINT_STATUSES, RETENTION_STATUSES
 
     wanted = ([f"reason.{r}" for r in churn.DEFAULT_REASONS]
               + [f"category.{c}" for c in complaints.DEFAULT_CATEGORIES]
@@ -191,7 +193,7 @@ def test_every_seeded_value_of_the_lists_and_the_score_has_a_name_in_the_catalog
 
 
 def test_a_retention_plan_lists_overdue_actions_and_those_due_for_review(book):
-    from kam import retention
+    from kam.risk import retention
 
     store, db = book
     action = {"customer_id": "C1", "action": "visit by the general manager", "owner": "Li Na",

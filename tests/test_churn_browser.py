@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from conftest import ARTIFACTS
-from kam.db import Database
+from kam.readside.database import Database
 from live_app import launch, streamlit_server
 from risk_book import build
 

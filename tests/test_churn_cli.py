@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from kam import churn
+from kam.risk import churn
 from kam.cli import main
-from kam.db import Database
-from kam.store import Store
+from kam.readside.database import Database
+from kam.store.delta import Store
 
 D = dt.date
 

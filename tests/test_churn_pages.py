@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kam import accounts
-from kam.db import Database
+from kam.accounts import account_file
+from kam.readside.database import Database
 from kam.i18n import translator
-from kam.store import Store
+from kam.store.delta import Store
 from risk_book import TODAY, ago, app_test, texts
 
 zh = translator("zh")
 
 
 def status(risk_root, customer_id: str) -> str:
-    return accounts.profile(Database(Store(risk_root)), customer_id)["status"]
+    return account_file.profile(Database(Store(risk_root)), customer_id)["status"]
 
 
 def test_the_churn_page_counts_the_lost_and_lists_the_silent_and_the_overdue_actions(monkeypatch, risk_root):
@@ -60,7 +60,7 @@ def test_a_churn_is_recorded_with_its_computed_cost_and_a_refused_one_writes_not
     row = db.query("SELECT * FROM churns WHERE customer_id = 'R'").iloc[0]
     assert (row["reason"], row["lost_revenue"]) == ("service_level", 600_000)
     assert status(risk_root, "R") == "churned"
-    assert accounts.changes(db, "R").iloc[0]["reason"] == "service_level: 交付总是延迟"
+    assert account_file.changes(db, "R").iloc[0]["reason"] == "service_level: 交付总是延迟"
     at.selectbox(key="churn_new_customer").select("G").run()
     at.button(key="FormSubmitter:churn_new_form-保存").click().run()
     assert any(e.startswith(zh("problem.already_churned")) for e in texts(at.error))

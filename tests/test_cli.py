@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 
 from conftest import ROOT, SALES, pareto_classes
-from kam.schema import TABLES
+from kam.store.schema import TABLES
 
 
 def kam(*args) -> subprocess.CompletedProcess:

@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
-from kam.db import Database
+from kam.readside.database import Database
 from kam.i18n import translator
-from kam.store import Store
+from kam.store.delta import Store
 from risk_book import TODAY, ago, app_test, texts
 
 zh = translator("zh")

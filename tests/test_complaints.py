@@ -5,12 +5,12 @@ import datetime as dt
 
 import pytest
 
-from kam import complaints
-from kam.db import Database
+from kam.risk import complaints
+from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.records import InvalidRecords
-from kam.store import Store
+from kam.store.records import InvalidRecords
+from kam.store.delta import Store
 
 D = dt.date
 TODAY = D(2025, 6, 30)

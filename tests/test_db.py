@@ -11,11 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import ROOT, SALES
-from kam import accounts, overview
-from kam.db import Database
+from kam.accounts import account_file
+from kam.sales import overview
+from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.store import Store
+from kam.store.delta import Store
 
 YEAR_2025 = Filters(Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), preset="custom")
 COUNT = "SELECT COUNT(*) FROM sales"
@@ -33,7 +34,7 @@ def test_an_append_is_seen_at_the_next_query(book, db):
 
 def test_an_append_by_another_process_is_seen_at_the_next_query(book, db):
     revenue = overview.sales_totals(db, YEAR_2025)["revenue"]
-    code = ("import sys, datetime as dt; from kam.store import Store; Store(sys.argv[1]).append('sales', "
+    code = ("import sys, datetime as dt; from kam.store.delta import Store; Store(sys.argv[1]).append('sales', "
             "[dict(order_id='X1', customer_id='00017', date=dt.date(2025, 6, 6), amount=777)])")
     subprocess.run([sys.executable, "-c", code, str(book.root)], check=True, cwd=ROOT,
                    env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -55,7 +56,7 @@ def test_a_caller_changing_a_result_does_not_change_what_the_next_caller_gets(db
 
 def test_many_threads_query_while_a_writer_appends_and_each_sees_whole_batches(book, db):
     expected_2025 = overview.sales_totals(db, YEAR_2025)
-    expected_search = accounts.search(db)["customer_id"].tolist()
+    expected_search = account_file.search(db)["customer_id"].tolist()
     base, batches, batch_size = len(SALES), 10, 10
     done = threading.Event()
 
@@ -72,7 +73,7 @@ def test_many_threads_query_while_a_writer_appends_and_each_sees_whole_batches(b
             seen.append(int(db.scalar(COUNT)))
             assert overview.sales_totals(db, YEAR_2025) == expected_2025
             if n % 2:
-                assert accounts.search(db)["customer_id"].tolist() == expected_search
+                assert account_file.search(db)["customer_id"].tolist() == expected_search
         return seen
 
     with ThreadPoolExecutor(max_workers=9) as pool:
@@ -105,7 +106,7 @@ def test_a_shared_part_of_a_question_gives_the_answer_written_out_and_follows_ev
 
 
 def test_a_question_asked_by_two_threads_at_once_is_answered_once(db, monkeypatch):
-    from kam import db as read_side
+    from kam.readside import database as read_side
     answered = []
     real = read_side._Reader.keep
 

@@ -15,14 +15,16 @@ import duckdb
 import pandas as pd
 import pytest
 
-import kam.db
+import kam.readside.database
 from conftest import BOOK, pareto_classes
-from kam import abc, accounts, overview
-from kam.db import CACHE_FILE, Database
+from kam.sales import abc
+from kam.accounts import account_file
+from kam.sales import overview
+from kam.readside.database import CACHE_FILE, Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.schema import TABLES
-from kam.store import Store
+from kam.store.schema import TABLES
+from kam.store.delta import Store
 
 YEAR_2025 = Filters(Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), preset="custom")
 VIEWS = [YEAR_2025, Filters(YEAR_2025.period, "custom", regions=("East",)),
@@ -45,7 +47,7 @@ def floor(store: Store) -> duckdb.DuckDBPyConnection:
             listing = ", ".join(f"'{f}'" for f in files)
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}], union_by_name = true)")
         else:
-            cols = ", ".join(f"CAST(NULL AS {kam.db.DUCKDB_TYPES[c.type]}) AS {c.name}" for c in spec.all_columns)
+            cols = ", ".join(f"CAST(NULL AS {kam.readside.database.DUCKDB_TYPES[c.type]}) AS {c.name}" for c in spec.all_columns)
             con.execute(f"CREATE VIEW {name} AS SELECT {cols} WHERE false")
     return con
 
@@ -103,7 +105,7 @@ def assert_same_answers(db: Database, store: Store) -> None:
     theirs = con.execute("""SELECT c.customer_id, COALESCE(SUM(s.amount), 0) AS revenue_12m FROM customers c
                             LEFT JOIN sales s ON s.customer_id = c.customer_id
                                  AND s.date > current_date - INTERVAL 12 MONTH GROUP BY 1""").df()
-    same_rows(accounts.search(db)[["customer_id", "revenue_12m"]], theirs, ["customer_id"])
+    same_rows(account_file.search(db)[["customer_id", "revenue_12m"]], theirs, ["customer_id"])
 
 
 def sale(order_id: str, customer_id: str, day: dt.date, amount: float) -> dict:
@@ -151,7 +153,7 @@ def test_after_a_restore_the_earlier_version_is_what_is_read(book, fresh):
 
 def test_a_restart_reuses_the_file_and_catches_up_with_what_was_written_meanwhile(book, fresh):
     assert_same_answers(fresh, book)
-    kam.db._READERS.clear()  # as if the process ended: the next one finds the file left behind
+    kam.readside.database._READERS.clear()  # as if the process ended: the next one finds the file left behind
     book.append("sales", [sale("M1", "00105", dt.date(2025, 9, 9), 1234.5)])
     book.upsert("customers", [dict(BOOK["customers"][0], tier="ordinary")])
     again = Database(book)
@@ -161,7 +163,7 @@ def test_a_restart_reuses_the_file_and_catches_up_with_what_was_written_meanwhil
 
 def test_a_store_written_again_from_scratch_is_read_afresh(book, fresh, tmp_path):
     assert_same_answers(fresh, book)
-    kam.db._READERS.clear()
+    kam.readside.database._READERS.clear()
     held = (book.root / CACHE_FILE).read_bytes()
     shutil.rmtree(book.root)
     book.root.mkdir()
@@ -175,7 +177,7 @@ def test_a_store_written_again_from_scratch_is_read_afresh(book, fresh, tmp_path
 
 
 def test_compaction_keeps_the_answers(book, fresh, monkeypatch):
-    monkeypatch.setattr(kam.db, "COMPACT_MIN_ROWS", 0)
+    monkeypatch.setattr(kam.readside.database, "COMPACT_MIN_ROWS", 0)
     for tier in ("ordinary", "potential", "important"):  # each upsert rewrites the customers' file
         book.upsert("customers", [dict(BOOK["customers"][2], tier=tier)])
         assert_same_answers(fresh, book)
@@ -196,7 +198,7 @@ def test_a_second_process_reads_through_views_while_the_first_holds_the_file(boo
 
     from conftest import ROOT
     assert_same_answers(fresh, book)
-    code = ("import sys; from kam.db import Database; from kam.store import Store; "
+    code = ("import sys; from kam.readside.database import Database; from kam.store.delta import Store; "
             "db = Database(Store(sys.argv[1])); print(db.holding, db.scalar('SELECT SUM(amount) FROM sales'))")
     out = subprocess.run([sys.executable, "-c", code, str(book.root)], cwd=ROOT, capture_output=True, text=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=True).stdout.split()
@@ -229,15 +231,15 @@ def part_tables(db: Database) -> set[str]:
 
 
 def test_a_part_is_held_in_the_file_and_found_by_the_next_process_on_the_same_data(book, fresh, monkeypatch):
-    made, real = [], kam.db._Reader.part
+    made, real = [], kam.readside.database._Reader.part
 
     def part(self, key, build):
         return real(self, key, lambda cursor, table: made.append(table) or build(cursor, table))
 
-    monkeypatch.setattr(kam.db._Reader, "part", part)
+    monkeypatch.setattr(kam.readside.database._Reader, "part", part)
     first = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
     assert len(made) == 1 and made[0].removeprefix("parts.") in part_tables(fresh)
-    kam.db._READERS.clear()  # a restart: nothing kept in memory
+    kam.readside.database._READERS.clear()  # a restart: nothing kept in memory
     made.clear()
     again = Database(book)
     assert again.query(BIGGEST, using={"per_customer": PER_CUSTOMER}).equals(first)
@@ -245,7 +247,7 @@ def test_a_part_is_held_in_the_file_and_found_by_the_next_process_on_the_same_da
 
 
 def test_after_a_write_a_part_is_made_again_for_the_new_version_and_old_ones_are_let_go(book, fresh, monkeypatch):
-    monkeypatch.setattr(kam.db, "PARTS_KEPT", 2)
+    monkeypatch.setattr(kam.readside.database, "PARTS_KEPT", 2)
     fresh.query("SELECT 1")  # opens the file, with the parts other tests made on the book
     before = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
     book.append("sales", [sale("P1", "00200", dt.date(2025, 6, 1), 10_000_000)])

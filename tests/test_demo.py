@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from kam import demo
-from kam.complaints import DEFAULT_CATEGORIES
-from kam.schema import table
-from kam.store import Store
+from kam.risk.complaints import DEFAULT_CATEGORIES
+from kam.store.schema import table
+from kam.store.delta import Store
 
 TODAY = dt.date(2026, 3, 15)
 SIZE = 60

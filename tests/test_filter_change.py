@@ -9,10 +9,14 @@ import pandas as pd
 import pytest
 
 from conftest import TODAY, pareto_classes
-from kam import abc, health, overview, revisit_policy, revisits
-from kam.db import Database
+from kam.sales import abc
+from kam.risk import health
+from kam.sales import overview
+from kam.revisits import revisit_policy
+from kam.revisits import coverage
+from kam.readside.database import Database
 from kam.filters import Filters
-from kam.store import Store
+from kam.store.delta import Store
 
 
 @pytest.fixture
@@ -24,8 +28,8 @@ def every_dashboard(db: Database, chosen: Filters) -> None:
     overview.kpis(db, chosen, today=TODAY)
     abc.abc_table(db, chosen)
     abc.abc_table(db, chosen.previous())
-    revisits.accounts(db, chosen, revisits.as_of(chosen, TODAY), revisit_policy.load(db))
-    revisits.coverage_trend(db, chosen, revisit_policy.load(db), TODAY)
+    coverage.accounts(db, chosen, coverage.as_of(chosen, TODAY), revisit_policy.load(db))
+    coverage.coverage_trend(db, chosen, revisit_policy.load(db), TODAY)
     health.scores(db, chosen, TODAY)
 
 
@@ -56,17 +60,17 @@ def test_a_regions_abc_classes_rank_its_customers_among_themselves(demo):
 def test_the_filtered_figures_are_the_rows_of_everyones_that_match(demo):
     options = overview.filter_options(demo)
     everyone = Filters.from_params({"period": "this_quarter"}, TODAY)
-    day = revisits.as_of(everyone, TODAY)
+    day = coverage.as_of(everyone, TODAY)
     policy = revisit_policy.load(demo)
-    all_accounts = revisits.accounts(demo, everyone, day, policy)
+    all_accounts = coverage.accounts(demo, everyone, day, policy)
     all_figures = health.figures(demo, everyone, TODAY)
     for column, param in (("region", "region"), ("account_manager", "manager")):
         value = options[column][0]
         chosen = Filters.from_params({"period": "this_quarter", param: value}, TODAY)
-        accounts = revisits.accounts(demo, chosen, day, policy)
+        accounts = coverage.accounts(demo, chosen, day, policy)
         assert accounts["customer_id"].tolist() == all_accounts.loc[
             all_accounts[column] == value, "customer_id"].tolist()
-        assert revisits.coverage_share(demo, chosen, day, policy) == pytest.approx(accounts["covered"].mean())
+        assert coverage.coverage_share(demo, chosen, day, policy) == pytest.approx(accounts["covered"].mean())
         figures = health.figures(demo, chosen, TODAY)
         assert 0 < len(figures) < len(all_figures)
         assert figures["customer_id"].tolist() == all_figures.loc[
@@ -82,11 +86,11 @@ def test_a_sale_or_visit_recorded_today_leaves_the_answers_about_past_days_as_th
     customer = abc.abc_table(demo, year)["customer_id"].iloc[-1]  # the year's smallest customer
 
     def past():
-        return abc.abc_table(demo, quarter), revisits.coverage_trend(demo, quarter, policy, TODAY)
+        return abc.abc_table(demo, quarter), coverage.coverage_trend(demo, quarter, policy, TODAY)
 
     before = past()
     abc.abc_table(demo, year)
-    revisits.accounts(demo, year, TODAY, policy)
+    coverage.accounts(demo, year, TODAY, policy)
     made = demo.part_tables()
     demo.store.append("sales", [{"order_id": "TODAY-1", "customer_id": customer, "date": TODAY, "amount": 5e7}])
     demo.store.append("visits", [{"visit_id": "TODAY-V", "customer_id": customer, "date": TODAY,
@@ -94,7 +98,7 @@ def test_a_sale_or_visit_recorded_today_leaves_the_answers_about_past_days_as_th
     after = past()
     assert after[0].equals(before[0]) and after[1].equals(before[1])  # last quarter: the same answers...
     assert demo.part_tables() == made  # ...from the same parts
-    ranked, accounts = abc.abc_table(demo, year), revisits.accounts(demo, year, TODAY, policy)
+    ranked, accounts = abc.abc_table(demo, year), coverage.accounts(demo, year, TODAY, policy)
     assert demo.part_tables() - made  # today's answers are made again, and count what was recorded
     assert ranked.set_index("customer_id").loc[customer, "abc_class"] == "A"
     mine = accounts.set_index("customer_id").loc[customer]

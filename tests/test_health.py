@@ -8,13 +8,15 @@ import pandas as pd
 import pytest
 
 from conftest import TODAY as DEMO_TODAY
-from kam import complaints, health, revisits
-from kam.db import Database
+from kam.risk import complaints
+from kam.risk import health
+from kam.revisits import coverage
+from kam.readside.database import Database
 from kam.filters import Filters
 from kam.i18n import translator
 from kam.periods import Period
-from kam.records import InvalidRecords
-from kam.store import Store
+from kam.store.records import InvalidRecords
+from kam.store.delta import Store
 
 D = dt.date
 TODAY = D(2025, 6, 30)
@@ -153,7 +155,7 @@ def test_the_score_in_sql_is_the_score_of_every_account_and_the_overview_counts_
             chosen = Filters.from_params({"period": preset}, DEMO_TODAY)
             table = health.scores(demo, chosen, DEMO_TODAY, scoring).set_index("customer_id")
             in_sql = demo.query(f"SELECT customer_id, {health.score_sql(scoring)} AS score FROM f",
-                                using={"f": health.figures_sql(demo, chosen.period, revisits.as_of(chosen, DEMO_TODAY))}).set_index("customer_id")
+                                using={"f": health.figures_sql(demo, chosen.period, coverage.as_of(chosen, DEMO_TODAY))}).set_index("customer_id")
             assert in_sql["score"].to_dict() == pytest.approx(table["score"].to_dict())
             counted = health.at_risk_count(demo, chosen, DEMO_TODAY, scoring)
             assert counted == (table["status"] == "at_risk").sum()

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from kam import churn, complaints, health
-from kam.db import Database
+from kam.risk import churn
+from kam.risk import complaints
+from kam.risk import health
+from kam.readside.database import Database
 from kam.i18n import translator
-from kam.store import Store
+from kam.store.delta import Store
 from risk_book import app_test
 
 zh = translator("zh")

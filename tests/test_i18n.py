@@ -7,10 +7,10 @@ import string
 import pytest
 
 from conftest import ROOT
-from kam import abc
+from kam.sales import abc
 from kam.i18n import LANGUAGES, TEXT, MissingText, translator
 from kam.periods import PRESETS
-from kam.schema import CONTACT_ROLES, CUSTOMER_STATUSES, SIZES, TABLES, TIERS
+from kam.store.schema import CONTACT_ROLES, CUSTOMER_STATUSES, SIZES, TABLES, TIERS
 
 LITERAL_KEY = re.compile(r"""\bt\(\s*(["'])([^"'{}\s]+)\1""")
 KEY_PREFIX = re.compile(r"""\bt\(\s*f(["'])([^"'{}\s]+)\{""")
@@ -33,7 +33,8 @@ def test_both_languages_fill_the_same_blanks():
 
 
 def sources() -> list:
-    return [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "kam").glob("*.py"))]
+    return [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py")),
+            *sorted((ROOT / "kam").rglob("*.py"))]
 
 
 def used(pattern: re.Pattern) -> dict[str, list[str]]:
@@ -52,7 +53,7 @@ def test_the_scan_finds_the_texts_the_pages_use():
 
 def test_every_key_named_in_the_code_is_in_the_catalogue():
     missing = {key: where for key, where in (used(LITERAL_KEY) | used(KPI_KEY)).items() if key not in TEXT}
-    assert not missing, f"keys used but not in kam/i18n.py: {missing}"
+    assert not missing, f"keys used but not in kam/i18n: {missing}"
 
 
 def test_every_key_prefix_built_in_the_code_has_keys_in_the_catalogue():

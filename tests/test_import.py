@@ -9,11 +9,15 @@ import pyarrow as pa
 import pytest
 
 import import_corpus as corpus
-from kam import files, import_log, importer, mapping, values
+from kam.imports import files
+from kam.imports import import_log
+from kam.imports import importer
+from kam.imports import mapping
+from kam.imports import cell_values
 from kam.export import to_csv_bytes
 from kam.i18n import translator
-from kam.schema import TABLES
-from kam.store import Store
+from kam.store.schema import TABLES
+from kam.store.delta import Store
 
 en = translator("en")
 
@@ -279,7 +283,7 @@ def test_a_saved_mapping_is_offered_again_for_a_file_with_the_same_headers(shop)
     ("1e3", 1000.0), ("abc", None), ("12,34", None), ("1.2.3", None), ("--5", None),
 ])
 def test_amounts(text, number):
-    assert values.numbers(values.prepare(pa.array([text]))).to_pylist() == [number]
+    assert cell_values.numbers(cell_values.prepare(pa.array([text]))).to_pylist() == [number]
 
 
 @pytest.mark.parametrize("text, day", [
@@ -289,7 +293,7 @@ def test_amounts(text, number):
     ("2026/13/1", None), ("next week", None),
 ])
 def test_dates(text, day):
-    read = values.dates(values.prepare(pa.array([text])))
+    read = cell_values.dates(cell_values.prepare(pa.array([text])))
     assert [None if pd.isna(v) else str(v) for v in read.values] == [day]
 
 

@@ -6,7 +6,7 @@ from playwright.sync_api import expect, sync_playwright
 
 import import_corpus as corpus
 from conftest import ARTIFACTS
-from kam.store import Store
+from kam.store.delta import Store
 from live_app import launch, streamlit_server
 
 

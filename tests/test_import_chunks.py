@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import import_corpus as corpus
-from kam import files, importer
-from kam.store import Store
+from kam.imports import files
+from kam.imports import importer
+from kam.store.delta import Store
 from test_import_props import broken_files
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -10,7 +10,7 @@ import pytest
 import import_corpus as corpus
 from conftest import ROOT
 from kam.cli import main
-from kam.store import Store
+from kam.store.delta import Store
 
 
 @pytest.fixture

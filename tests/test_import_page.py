@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 import import_corpus as corpus
 from conftest import APP
-from kam.store import Store
+from kam.store.delta import Store
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import import_corpus as corpus
-from kam import files, importer
+from kam.imports import files
+from kam.imports import importer
 from kam.i18n import translator
-from kam.store import Store
+from kam.store.delta import Store
 
 HEADERS = ["订单号", "客户编号", "订单日期", "金额", "产品", "数量", "Customer ID", "Amount", "备注", "", "合计"]
 CELLS = ["00017", "C105", "2026-03-05", "2026/3/5", "05/03/2026", "46086", "1,234.50", "（５０）", "¥12", "12%",

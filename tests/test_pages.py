@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import APP, CUSTOMERS, PAGES, PAYMENTS, SALES, TODAY, VISITS, pareto_classes
 from kam import formatting as fmt
 from kam.i18n import LANGUAGES, TEXT, translator
-from kam.schema import TABLES
-from kam.store import Store
+from kam.store.schema import TABLES
+from kam.store.delta import Store
 
 KEY_LIKE = re.compile(r"\b[a-z_]+(?:\.[A-Za-z0-9_]+)+\b")
 

@@ -8,11 +8,14 @@ from collections import defaultdict
 import pytest
 
 from conftest import AS_OF, CHANGES, CONTACTS, CUSTOMERS, PAYMENTS, SALES, TODAY, VISITS, pareto_classes
-from kam import abc, accounts, overview, receivables
-from kam.db import Database
+from kam.sales import abc
+from kam.accounts import account_file
+from kam.sales import overview
+from kam.sales import receivables
+from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period, resolve
-from kam.store import Store
+from kam.store.delta import Store
 
 @pytest.fixture
 def db(book_db):  # the queries only read: one book serves them all
@@ -155,7 +158,7 @@ def test_data_range_is_the_first_and_last_sale_whatever_the_filters(db):
 
 
 def test_an_empty_store_has_no_data_range(store):
-    from kam.db import Database
+    from kam.readside.database import Database
 
     assert overview.data_range(Database(store)) is None
 
@@ -188,7 +191,7 @@ def test_search_lists_every_account_biggest_trade_of_the_last_twelve_months_firs
         if since < sale["date"] <= today:
             revenue[sale["customer_id"]] += sale["amount"]
     expected = sorted(((-revenue[c["customer_id"]], c["customer_id"]) for c in CUSTOMERS))
-    found = accounts.search(db)
+    found = account_file.search(db)
     assert found["customer_id"].tolist() == [cid for _, cid in expected]
     assert dict(zip(found["customer_id"], found["revenue_12m"])) == pytest.approx(
         {cid: -neg for neg, cid in expected})
@@ -198,29 +201,29 @@ def test_search_lists_every_account_biggest_trade_of_the_last_twelve_months_firs
 def test_search_finds_accounts_by_id_or_name(db, text):
     needle = text.strip()
     expected = {c["customer_id"] for c in CUSTOMERS if needle in c["customer_id"] or needle in c["name"]}
-    assert set(accounts.search(db, text)["customer_id"]) == expected
+    assert set(account_file.search(db, text)["customer_id"]) == expected
 
 
 def test_search_respects_its_limit(db):
-    assert len(accounts.search(db, "", limit=2)) == 2
+    assert len(account_file.search(db, "", limit=2)) == 2
 
 
 def test_profile_is_the_account_file_card(db):
-    card = accounts.profile(db, "00017")
+    card = account_file.profile(db, "00017")
     for column, value in CUSTOMERS[0].items():
         assert card[column] == value
     assert card["recorded_by"] == "tester"
-    assert accounts.profile(db, "99999") is None
+    assert account_file.profile(db, "99999") is None
 
 
 def test_contacts_of_one_account_only(db):
-    people = accounts.contacts(db, "00017")
+    people = account_file.contacts(db, "00017")
     assert sorted(people["name"]) == sorted(p["name"] for p in CONTACTS if p["customer_id"] == "00017")
     assert people["role"].tolist() == sorted(people["role"])
 
 
 def test_trade_by_month_of_one_account(db):
-    trade = accounts.trade_by_month(db, "00105")
+    trade = account_file.trade_by_month(db, "00105")
     expected = defaultdict(lambda: [0.0, 0])
     for sale in SALES:
         if sale["customer_id"] == "00105":
@@ -244,17 +247,17 @@ def test_receivables_are_the_open_invoices_with_days_overdue(db):
 
 
 def test_changes_newest_first_with_their_reason(db):
-    history = accounts.changes(db, "00017")
+    history = account_file.changes(db, "00017")
     assert history["reason"].tolist() == [c["reason"] for c in sorted(CHANGES, key=lambda c: c["changed_on"],
                                                                         reverse=True)]
     assert set(history["recorded_by"]) == {"tester"}
 
 
 def test_visits_newest_first(db):
-    history = accounts.visits(db, "00017")
+    history = account_file.visits(db, "00017")
     mine = sorted((v for v in VISITS if v["customer_id"] == "00017"), key=lambda v: v["date"], reverse=True)
     assert history["discussed"].tolist() == [v["discussed"] for v in mine]
-    assert accounts.visits(db, "00404").empty
+    assert account_file.visits(db, "00404").empty
 
 
 def test_the_overviews_class_a_count_and_share_are_the_abc_tables_row_a(demo_dir, tmp_path):

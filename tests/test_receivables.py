@@ -9,10 +9,11 @@ import io
 import pandas as pd
 import pytest
 
-from kam import health, receivables
-from kam.db import Database
+from kam.risk import health
+from kam.sales import receivables
+from kam.readside.database import Database
 from kam.filters import Filters
-from kam.store import Store
+from kam.store.delta import Store
 from test_cli import kam
 
 DAY = dt.date(2026, 6, 30)

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from conftest import ARTIFACTS, TODAY
-from kam.store import Store
+from kam.store.delta import Store
 from live_app import launch, streamlit_server
 
 @pytest.fixture

@@ -9,7 +9,9 @@ import json
 import pandas as pd
 from hypothesis import given, strategies as st
 
-from kam import cli, ics, revisits
+from kam import cli
+from kam.revisits import ics
+from kam.revisits import coverage
 from kam.i18n import translator
 
 STAMP = dt.datetime(2026, 6, 30, 8, 0, tzinfo=dt.timezone.utc)
@@ -59,7 +61,7 @@ def test_open_plans_become_all_day_events_named_in_the_users_language():
     plans = pd.DataFrame([{"plan_id": "P20260710-abc123", "planned_date": pd.Timestamp("2026-07-10"),
                            "customer_id": "K1", "customer_name": "华东精密机械", "account_manager": "Li Na",
                            "method": "in_person", "purpose": "签订框架合同", "content": None, "owner": "Li Na"}])
-    text = revisits.calendar_file(plans, translator("en")).decode("utf-8")
+    text = coverage.calendar_file(plans, translator("en")).decode("utf-8")
     lines = unfold(text)
     assert "SUMMARY:Revisit 华东精密机械 In person" in lines
     assert "UID:P20260710-abc123@kam.revisits" in lines

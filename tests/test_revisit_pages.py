@@ -8,12 +8,13 @@ import pytest
 
 from conftest import TODAY
 from kam import formatting as fmt
-from kam import revisit_policy, revisits
-from kam.db import Database
+from kam.revisits import revisit_policy
+from kam.revisits import coverage
+from kam.readside.database import Database
 from kam.filters import Filters
 from kam.i18n import LANGUAGES, translator
 from kam.periods import resolve
-from kam.store import Store
+from kam.store.delta import Store
 from test_pages import metric, open_app, raw_keys
 
 DAY = dt.timedelta(days=1)
@@ -48,7 +49,7 @@ def submit(at, form: str):
 def coverage_now(root) -> str:
     db = Database(Store(root))
     filters = Filters(resolve("last_12_months", TODAY), "last_12_months")
-    return fmt.share(revisits.coverage(revisits.accounts(db, filters, TODAY, revisit_policy.load(db))))
+    return fmt.share(coverage.coverage(coverage.accounts(db, filters, TODAY, revisit_policy.load(db))))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -6,12 +6,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from kam import revisit_records, revisits
-from kam.db import Database
+from kam.revisits import visit_records
+from kam.revisits import coverage
+from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.records import InvalidRecords
-from kam.revisit_policy import DEFAULT
+from kam.store.records import InvalidRecords
+from kam.revisits.revisit_policy import DEFAULT
 
 TODAY = dt.date(2026, 6, 30)
 DAY = dt.timedelta(days=1)
@@ -49,14 +50,14 @@ def problems(error) -> list[tuple]:
 
 
 def test_a_visit_is_recorded_with_a_readable_id(db):
-    visit_id = revisit_records.record_visit(db.store, db, visit(), user="Li Na", today=TODAY)
+    visit_id = visit_records.record_visit(db.store, db, visit(), user="Li Na", today=TODAY)
     assert visit_id.startswith("V20260630-")
     stored = db.query("SELECT * FROM visits").iloc[0]
     assert (stored["visit_id"], stored["recorded_by"], stored["satisfaction"]) == (visit_id, "Li Na", 4)
 
 
 def test_a_next_visit_date_becomes_a_plan(db):
-    revisit_records.record_visit(db.store, db, visit(next_visit_date=TODAY + 30 * DAY,
+    visit_records.record_visit(db.store, db, visit(next_visit_date=TODAY + 30 * DAY,
                                                      next_visit_purpose="sign the contract"),
                                  user="Li Na", today=TODAY)
     new = plans(db).query("status == 'planned' and customer_id == 'K1' and purpose == 'sign the contract'")
@@ -66,7 +67,7 @@ def test_a_next_visit_date_becomes_a_plan(db):
 
 
 def test_a_visit_that_fulfils_a_plan_marks_it_done_on_the_visits_day(db):
-    visit_id = revisit_records.record_visit(db.store, db, visit(plan_id="P-open", date=TODAY - DAY),
+    visit_id = visit_records.record_visit(db.store, db, visit(plan_id="P-open", date=TODAY - DAY),
                                             user="Li Na", today=TODAY)
     done = plans(db).loc["P-open"]
     assert (done["status"], done["done_date"], done["visit_id"]) == ("done", pd.Timestamp(TODAY - DAY), visit_id)
@@ -76,7 +77,7 @@ def test_a_visit_that_fulfils_a_plan_marks_it_done_on_the_visits_day(db):
 
 def test_a_visit_dated_in_the_future_is_refused_and_nothing_is_written(db):
     with pytest.raises(InvalidRecords) as refused:
-        revisit_records.record_visit(db.store, db, visit(date=TODAY + DAY, plan_id="P-open"), user="x", today=TODAY)
+        visit_records.record_visit(db.store, db, visit(date=TODAY + DAY, plan_id="P-open"), user="x", today=TODAY)
     assert problems(refused) == [(1, "date", "future_date")]
     assert db.store.count("visits") == 0
     assert plans(db).loc["P-open", "status"] == "planned"
@@ -93,7 +94,7 @@ def test_a_visit_dated_in_the_future_is_refused_and_nothing_is_written(db):
 ])
 def test_visit_problems_are_named_by_column(db, values, expected):
     with pytest.raises(InvalidRecords) as refused:
-        revisit_records.record_visit(db.store, db, visit(**values), user="x", today=TODAY)
+        visit_records.record_visit(db.store, db, visit(**values), user="x", today=TODAY)
     assert problems(refused) == expected
     assert db.store.count("visits") == 0
 
@@ -101,7 +102,7 @@ def test_visit_problems_are_named_by_column(db, values, expected):
 def test_a_batch_reports_every_bad_row_and_writes_none(db):
     rows = [visit(), visit(date=TODAY + DAY), visit(customer_id="K9")]
     with pytest.raises(InvalidRecords) as refused:
-        revisit_records.record_visits(db.store, db, rows, user="importer", today=TODAY)
+        visit_records.record_visits(db.store, db, rows, user="importer", today=TODAY)
     assert problems(refused) == [(2, "date", "future_date"), (3, "customer_id", "unknown_customer")]
     assert db.store.count("visits") == 0
 
@@ -110,8 +111,8 @@ def test_an_import_of_past_visits_keeps_their_passed_next_dates_without_making_p
     rows = [visit(date=TODAY - 60 * DAY, next_visit_date=TODAY - 30 * DAY),
             visit(date=TODAY - 20 * DAY, next_visit_date=TODAY + 10 * DAY)]
     with pytest.raises(InvalidRecords):
-        revisit_records.record_visits(db.store, db, rows, user="importer", today=TODAY)
-    revisit_records.record_visits(db.store, db, rows, user="importer", today=TODAY, history=True)
+        visit_records.record_visits(db.store, db, rows, user="importer", today=TODAY)
+    visit_records.record_visits(db.store, db, rows, user="importer", today=TODAY, history=True)
     assert db.store.count("visits") == 2
     made = plans(db).query("recorded_by == 'importer'")
     assert made["planned_date"].tolist() == [pd.Timestamp(TODAY + 10 * DAY)]
@@ -119,28 +120,28 @@ def test_an_import_of_past_visits_keeps_their_passed_next_dates_without_making_p
 
 def test_a_recorded_visit_shows_in_the_coverage_at_once(db):
     def k2_covered():
-        table = revisits.accounts(db, Filters(Period(TODAY, TODAY), preset="custom"), TODAY, DEFAULT)
+        table = coverage.accounts(db, Filters(Period(TODAY, TODAY), preset="custom"), TODAY, DEFAULT)
         return table.set_index("customer_id").loc["K2", "covered"]
 
     assert not k2_covered()  # filed in 2020, never visited
-    revisit_records.record_visit(db.store, db, visit(customer_id="K2", method="phone"), user="Wang Wei", today=TODAY)
+    visit_records.record_visit(db.store, db, visit(customer_id="K2", method="phone"), user="Wang Wei", today=TODAY)
     assert k2_covered()
 
 
 def test_a_plan_is_added_and_a_plan_in_the_past_refused(db):
-    plan_id = revisit_records.add_plan(db.store, db, {"customer_id": "K2", "planned_date": TODAY, "method": "phone",
+    plan_id = visit_records.add_plan(db.store, db, {"customer_id": "K2", "planned_date": TODAY, "method": "phone",
                                                       "purpose": "after-sales check"}, user="Wang Wei", today=TODAY)
     assert plan_id.startswith("P20260630-")
     assert plans(db).loc[plan_id, "status"] == "planned"
     with pytest.raises(InvalidRecords) as refused:
-        revisit_records.add_plan(db.store, db, {"customer_id": "K2", "planned_date": TODAY - DAY}, user="x",
+        visit_records.add_plan(db.store, db, {"customer_id": "K2", "planned_date": TODAY - DAY}, user="x",
                                  today=TODAY)
     assert problems(refused) == [(1, "planned_date", "past_date")]
 
 
 def test_reviewed_proposals_are_saved_in_one_commit(db):
     before = db.store.version("revisit_plans")
-    ids = revisit_records.add_plans(db.store, db, [{"customer_id": "K1", "planned_date": TODAY + DAY},
+    ids = visit_records.add_plans(db.store, db, [{"customer_id": "K1", "planned_date": TODAY + DAY},
                                                    {"customer_id": "K2", "planned_date": TODAY + 2 * DAY}],
                                     user="Li Na", today=TODAY)
     assert len(ids) == 2 and db.store.version("revisit_plans") == before + 1
@@ -148,11 +149,11 @@ def test_reviewed_proposals_are_saved_in_one_commit(db):
 
 def test_cancelling_a_plan_needs_a_reason_and_an_open_plan(db):
     with pytest.raises(InvalidRecords) as refused:
-        revisit_records.cancel_plan(db.store, db, "P-open", " ", user="Li Na")
+        visit_records.cancel_plan(db.store, db, "P-open", " ", user="Li Na")
     assert problems(refused) == [(1, "cancel_reason", "required")]
     with pytest.raises(InvalidRecords) as refused:
-        revisit_records.cancel_plan(db.store, db, "P-gone", "again", user="Li Na")
+        visit_records.cancel_plan(db.store, db, "P-gone", "again", user="Li Na")
     assert problems(refused) == [(1, "plan_id", "plan_not_open")]
-    revisit_records.cancel_plan(db.store, db, "P-open", "client asked to postpone", user="Li Na")
+    visit_records.cancel_plan(db.store, db, "P-open", "client asked to postpone", user="Li Na")
     cancelled = plans(db).loc["P-open"]
     assert (cancelled["status"], cancelled["cancel_reason"]) == ("cancelled", "client asked to postpone")

@@ -13,14 +13,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kam import abc, holidays, revisit_policy, revisits
-from kam.db import Database
+from kam.sales import abc
+from kam.revisits import holidays
+from kam.revisits import revisit_policy
+from kam.revisits import coverage
+from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.records import InvalidRecords
-from kam.revisit_policy import DEFAULT
-from kam.schema import TIERS
-from kam.store import Store
+from kam.store.records import InvalidRecords
+from kam.revisits.revisit_policy import DEFAULT
+from kam.store.schema import TIERS
+from kam.store.delta import Store
 
 D = dt.date
 AS_OF = D(2026, 6, 30)
@@ -104,7 +107,7 @@ def everyone(start=AS_OF, end=AS_OF) -> Filters:
 
 
 def accounts(db, day=AS_OF, policy=DEFAULT, filters=None) -> pd.DataFrame:
-    return revisits.accounts(db, filters or everyone(day, day), day, policy).set_index("customer_id")
+    return coverage.accounts(db, filters or everyone(day, day), day, policy).set_index("customer_id")
 
 
 def test_the_accounts_counted_are_active_and_filed_by_the_day(db):
@@ -116,7 +119,7 @@ def test_class_is_by_revenue_over_the_twelve_months_to_the_day(db):
     table = accounts(db)
     assert table["abc_class"].fillna("none").to_dict() == {
         "A1": "A", "A2": "A", "B1": "B", "C1": "C", "N1": "none", "P1": "none", "P2": "none"}
-    assert revisits.class_window(AS_OF) == Period(D(2025, 7, 1), AS_OF)
+    assert coverage.class_window(AS_OF) == Period(D(2025, 7, 1), AS_OF)
 
 
 def test_intervals_follow_class_and_tier_and_the_shorter_wins(db):
@@ -154,13 +157,13 @@ def test_an_account_never_visited_with_no_filing_date_is_overdue_by_unknown_days
 
 def test_coverage_share_and_by_group(db):
     table = accounts(db).reset_index()
-    assert revisits.coverage(table) == pytest.approx(3 / 7)  # A1, C1, P1
-    by_class = revisits.coverage_by(table, "abc_class").set_index("abc_class")
+    assert coverage.coverage(table) == pytest.approx(3 / 7)  # A1, C1, P1
+    by_class = coverage.coverage_by(table, "abc_class").set_index("abc_class")
     assert by_class.loc["A", ["accounts", "covered"]].tolist() == [2, 1]
     assert by_class.loc["none", ["accounts", "covered"]].tolist() == [3, 1]
-    by_manager = revisits.coverage_by(table, "account_manager").set_index("account_manager")
+    by_manager = coverage.coverage_by(table, "account_manager").set_index("account_manager")
     assert by_manager["coverage"].to_dict() == pytest.approx({"Li": 2 / 5, "Wang": 1 / 2})
-    assert revisits.coverage(table.iloc[0:0]) is None
+    assert coverage.coverage(table.iloc[0:0]) is None
 
 
 def test_filters_narrow_the_accounts_but_not_the_classes(db):
@@ -184,9 +187,9 @@ def test_a_policy_change_moves_accounts_in_and_out_of_coverage(book):
 
 
 def test_the_overdue_list_puts_a_accounts_first_then_the_longest_overdue(db):
-    late = revisits.overdue(accounts(db).reset_index())
+    late = coverage.overdue(accounts(db).reset_index())
     assert late["customer_id"].tolist() == ["A2", "B1", "N1", "P2"]
-    assert late.columns.tolist() == revisits.OVERDUE_COLUMNS
+    assert late.columns.tolist() == coverage.OVERDUE_COLUMNS
 
 
 def test_the_next_plan_is_the_first_open_plan_from_the_day_on(db):
@@ -196,19 +199,19 @@ def test_the_next_plan_is_the_first_open_plan_from_the_day_on(db):
 
 
 def test_due_in_the_next_days_lists_covered_accounts_soonest_first(db):
-    soon = revisits.due_soon(accounts(db).reset_index(), AS_OF, 14)
+    soon = coverage.due_soon(accounts(db).reset_index(), AS_OF, 14)
     assert soon["customer_id"].tolist() == ["A1", "P1", "C1"]
     assert soon["days_left"].tolist() == [0, 0, 4]
-    assert revisits.due_soon(accounts(db).reset_index(), AS_OF, 3)["customer_id"].tolist() == ["A1", "P1"]
+    assert coverage.due_soon(accounts(db).reset_index(), AS_OF, 3)["customer_id"].tolist() == ["A1", "P1"]
 
 
 def test_plan_adherence_counts_on_time_late_missed_open_and_cancelled(db):
-    table = revisits.adherence(db, everyone(D(2026, 6, 1), D(2026, 6, 30)), AS_OF, grace=3).set_index("account_manager")
+    table = coverage.adherence(db, everyone(D(2026, 6, 1), D(2026, 6, 30)), AS_OF, grace=3).set_index("account_manager")
     li = table.loc["Li"]
-    assert [li[k] for k in ("plans", *revisits.OUTCOMES)] == [5, 1, 1, 1, 1, 1]
+    assert [li[k] for k in ("plans", *coverage.OUTCOMES)] == [5, 1, 1, 1, 1, 1]
     assert li["on_time_share"] == pytest.approx(1 / 3)
     assert table.loc["Wang", "on_time"] == 1
-    strict = revisits.adherence(db, everyone(D(2026, 6, 1), D(2026, 6, 30)), AS_OF, grace=0).set_index("account_manager")
+    strict = coverage.adherence(db, everyone(D(2026, 6, 1), D(2026, 6, 30)), AS_OF, grace=0).set_index("account_manager")
     assert (strict.loc["Li", "on_time"], strict.loc["Li", "late"]) == (0, 2)
 
 
@@ -221,11 +224,11 @@ def test_plan_adherence_counts_on_time_late_missed_open_and_cancelled(db):
     ("cancelled", None, AS_OF, "cancelled"),
 ])
 def test_a_plans_outcome(status, done, day, expected):
-    assert revisits.outcome(status, D(2026, 6, 1), done, day, 3) == expected
+    assert coverage.outcome(status, D(2026, 6, 1), done, day, 3) == expected
 
 
 def test_coverage_month_by_month_uses_each_months_end(db):
-    trend = revisits.coverage_trend(db, everyone(D(2026, 5, 1), D(2026, 6, 30)), DEFAULT, today=AS_OF)
+    trend = coverage.coverage_trend(db, everyone(D(2026, 5, 1), D(2026, 6, 30)), DEFAULT, today=AS_OF)
     assert trend["as_of"].tolist() == [D(2026, 5, 31), AS_OF]
     # on 31 May: A1 visited that day, A2 the day before, C1 and the potential accounts within their interval
     assert trend["covered"].tolist() == [5, 3]
@@ -233,12 +236,12 @@ def test_coverage_month_by_month_uses_each_months_end(db):
 
 
 def test_month_ends_stop_at_today():
-    assert revisits.month_ends(Period(D(2026, 1, 15), D(2026, 12, 31)), D(2026, 3, 10)) == [
+    assert coverage.month_ends(Period(D(2026, 1, 15), D(2026, 12, 31)), D(2026, 3, 10)) == [
         D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 10)]
 
 
 def test_proposals_cover_every_account_due_without_a_plan(db):
-    proposed = revisits.proposals(accounts(db).reset_index(), AS_OF, weeks=1).set_index("customer_id")
+    proposed = coverage.proposals(accounts(db).reset_index(), AS_OF, weeks=1).set_index("customer_id")
     assert "A1" not in proposed.index  # has a plan on 10 July
     assert sorted(proposed.index) == ["A2", "B1", "C1", "N1", "P1", "P2"]
     assert proposed.loc["C1", "planned_date"] == pd.Timestamp(D(2026, 7, 4))  # its due day
@@ -248,10 +251,10 @@ def test_proposals_cover_every_account_due_without_a_plan(db):
 
 
 def test_birthdays_wrap_the_year_and_keep_29_february():
-    assert revisits.next_birthday(D(1980, 7, 2), AS_OF) == D(2026, 7, 2)
-    assert revisits.next_birthday(D(1980, 1, 3), D(2026, 12, 30)) == D(2027, 1, 3)
-    assert revisits.next_birthday(D(1988, 2, 29), D(2027, 1, 1)) == D(2027, 2, 28)
-    assert revisits.next_birthday(D(1988, 2, 29), D(2028, 1, 1)) == D(2028, 2, 29)
+    assert coverage.next_birthday(D(1980, 7, 2), AS_OF) == D(2026, 7, 2)
+    assert coverage.next_birthday(D(1980, 1, 3), D(2026, 12, 30)) == D(2027, 1, 3)
+    assert coverage.next_birthday(D(1988, 2, 29), D(2027, 1, 1)) == D(2027, 2, 28)
+    assert coverage.next_birthday(D(1988, 2, 29), D(2028, 1, 1)) == D(2028, 2, 29)
 
 
 def test_birthdays_of_active_accounts_contacts_in_the_next_days(book):
@@ -260,13 +263,13 @@ def test_birthdays_of_active_accounts_contacts_in_the_next_days(book):
                              dict(contact_id="K2", customer_id="A2", name="陈刚", birthday=D(1980, 8, 30)),
                              dict(contact_id="K3", customer_id="X1", name="刘洋", birthday=D(1980, 7, 1))],
                 user="tester")
-    people = revisits.birthdays(db, everyone(), AS_OF, 7)
+    people = coverage.birthdays(db, everyone(), AS_OF, 7)
     assert people["contact"].tolist() == ["周敏"]
     assert people["days_left"].tolist() == [2]
 
 
 def test_holiday_visits_pair_the_coming_holidays_with_the_policys_accounts(db):
-    coming = revisits.holiday_visits(accounts(db).reset_index(), holidays.load(db), DEFAULT, D(2026, 6, 1), 30)
+    coming = coverage.holiday_visits(accounts(db).reset_index(), holidays.load(db), DEFAULT, D(2026, 6, 1), 30)
     assert set(coming["name_en"]) == {"Dragon Boat Festival"}
     assert coming["date"].dt.date.unique().tolist() == [D(2026, 6, 19)]
     assert coming["customer_id"].tolist() == ["A1", "A2"]  # class A, or the important tier
@@ -320,7 +323,7 @@ def test_due_soon_copes_with_accounts_that_have_no_due_day_at_all():
                           "last_visit": pd.Series([pd.NaT], dtype="datetime64[s]"),
                           "due_date": pd.Series([pd.NaT], dtype="datetime64[s]"), "covered": [False],
                           "next_plan": pd.Series([pd.NaT], dtype="datetime64[s]")})
-    assert revisits.due_soon(table, AS_OF).empty
+    assert coverage.due_soon(table, AS_OF).empty
 
 
 @pytest.mark.parametrize("potential_days", [None, 20, 30, 400])
@@ -351,15 +354,15 @@ def test_every_plan_at_once_gets_the_outcome_a_plan_alone_gets():
     for day in {c[2] for c in cases}:
         plans = pd.DataFrame({"status": [c[0] for c in cases], "planned_date": pd.Timestamp(2026, 6, 1),
                               "done_date": pd.to_datetime([c[1] for c in cases])})
-        expected = [revisits.outcome(s, D(2026, 6, 1), done, day, 3) for s, done, _ in cases]
-        assert list(revisits.outcomes(plans, day, 3)) == expected
+        expected = [coverage.outcome(s, D(2026, 6, 1), done, day, 3) for s, done, _ in cases]
+        assert list(coverage.outcomes(plans, day, 3)) == expected
 
 
 def test_a_column_of_birthdays_gets_the_same_next_birthday_as_each_alone():
     days = pd.Series(pd.date_range("1988-01-01", "1988-12-31"))  # a leap year: 29 February included
     for start in (D(2026, 1, 1), D(2026, 2, 28), D(2026, 3, 1), D(2027, 12, 31), D(2028, 2, 29)):
-        expected = [revisits.next_birthday(b.date(), start) for b in days]
-        assert [d.date() for d in revisits.next_birthdays(days, start)] == expected
+        expected = [coverage.next_birthday(b.date(), start) for b in days]
+        assert [d.date() for d in coverage.next_birthdays(days, start)] == expected
 
 
 STRICT = revisit_policy.build([
@@ -381,25 +384,25 @@ def test_coverage_counted_in_one_query_matches_the_accounts_counted_day_by_day(d
     """The trend's single query and the per-day account table are two ways to the same numbers:
     month ends (whole class windows, from the monthly summary), a day mid-month, a 28 February."""
     last = dt.date.today()
-    days = revisits.month_ends(Period(D(last.year - 1, 1, 1), last), last) + [D(last.year - 1, 2, 28),
+    days = coverage.month_ends(Period(D(last.year - 1, 1, 1), last), last) + [D(last.year - 1, 2, 28),
                                                                                 last - dt.timedelta(days=40)]
     regions = sorted(demo_db.query("SELECT DISTINCT region FROM customers")["region"].dropna())
     assert demo_db.holding
     for policy in (DEFAULT, STRICT):
         for region in (None, regions[0]):
             chosen = Filters(Period(days[0], last), "custom", regions=(region,) if region else ())
-            together = revisits.coverage_on(demo_db, chosen, days, policy).set_index("as_of")
+            together = coverage.coverage_on(demo_db, chosen, days, policy).set_index("as_of")
             assert sorted(together.index) == sorted(set(days))
             for day in days:
-                table = revisits.accounts(demo_db, chosen, day, policy)
-                ranked = abc.abc_table(demo_db, Filters(revisits.class_window(day), "custom")).set_index(
+                table = coverage.accounts(demo_db, chosen, day, policy)
+                ranked = abc.abc_table(demo_db, Filters(coverage.class_window(day), "custom")).set_index(
                     "customer_id")["abc_class"]  # the ABC page's way
                 assert table.set_index("customer_id")["abc_class"].dropna().to_dict() == ranked.reindex(
                     table["customer_id"]).dropna().to_dict()
                 assert (together.loc[day, "accounts"], together.loc[day, "covered"]) == (
                     len(table), int(table["covered"].sum())), (policy, region, day)
-                assert revisits.coverage_share(demo_db, chosen, day, policy) == pytest.approx(
-                    revisits.coverage(table))
+                assert coverage.coverage_share(demo_db, chosen, day, policy) == pytest.approx(
+                    coverage.coverage(table))
     assert 0 < together["covered"].sum() < together["accounts"].sum()  # some covered, some not: a real test
 
 
@@ -408,23 +411,23 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
     region = demo_db.query("SELECT MIN(region) AS r FROM customers")["r"].iat[0]
     for chosen in (Filters(Period(D(last.year - 1, 1, 1), last), "custom"),
                    Filters(Period(last - dt.timedelta(days=365), last), "custom", regions=(region,))):
-        rows = revisits.visit_log(demo_db, chosen)  # every visit, one row each
+        rows = coverage.visit_log(demo_db, chosen)  # every visit, one row each
         scored = rows[rows["satisfaction"].notna()]
         assert len(rows) > 10 and scored["satisfaction"].nunique() > 1
-        summary = revisits.visit_summary(demo_db, chosen)
+        summary = coverage.visit_summary(demo_db, chosen)
         assert summary == {"visits": len(rows), "satisfaction": pytest.approx(scored["satisfaction"].mean())}
         for column in ("method", "occasion"):
-            counted = revisits.mix(demo_db, chosen, column).set_index(column)["visits"].to_dict()
+            counted = coverage.mix(demo_db, chosen, column).set_index(column)["visits"].to_dict()
             assert counted == rows[column].fillna("").value_counts().to_dict()
-        months = revisits.satisfaction_by_month(demo_db, chosen)
+        months = coverage.satisfaction_by_month(demo_db, chosen)
         by_hand = scored.groupby(scored["date"].dt.to_period("M").dt.start_time)["satisfaction"].agg(["size", "mean"])
         assert months["visits"].tolist() == by_hand["size"].tolist()
         assert months["satisfaction"].tolist() == pytest.approx(by_hand["mean"].tolist())
-        classes = demo_db.query("SELECT * FROM k", using={"k": revisits.classes_sql(demo_db, last)})[
+        classes = demo_db.query("SELECT * FROM k", using={"k": coverage.classes_sql(demo_db, last)})[
             ["customer_id", "abc_class"]]
-        by_class = revisits.satisfaction_by_class(demo_db, chosen, last).set_index("abc_class")
+        by_class = coverage.satisfaction_by_class(demo_db, chosen, last).set_index("abc_class")
         joined = scored.merge(classes, on="customer_id", how="left")
-        joined["abc_class"] = joined["abc_class"].fillna(revisits.NO_CLASS)
+        joined["abc_class"] = joined["abc_class"].fillna(coverage.NO_CLASS)
         expected = joined.groupby("abc_class")["satisfaction"].agg(["size", "mean"])
         assert by_class["visits"].to_dict() == expected["size"].to_dict()
         assert by_class["satisfaction"].to_dict() == pytest.approx(expected["mean"].to_dict())
@@ -433,18 +436,18 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
 def test_the_visit_log_finds_a_word_in_any_case_and_narrows_by_method_and_occasion(demo_db):
     last = dt.date.today()
     chosen = Filters(Period(D(last.year - 1, 1, 1), last), "custom")
-    every = revisits.visit_log(demo_db, chosen)
+    every = coverage.visit_log(demo_db, chosen)
     name = every["customer_name"].dropna().iat[0]
     word = every["discussed"].dropna().iat[0].split()[0][:2]
     for text, methods, occasions in [("", (), ()), (name, (), ()), (word.upper(), (), ()), (word, ("phone",), ()),
                                      ("", ("in_person", "video"), ("periodic",)), ("no such words", (), ())]:
-        hay = every[list(revisits.VISIT_LOG_SEARCHED)].astype("string").fillna("")
+        hay = every[list(coverage.VISIT_LOG_SEARCHED)].astype("string").fillna("")
         keep = hay.apply(lambda c: c.str.lower().str.contains(text.lower(), regex=False)).any(axis=1)
         keep &= every["method"].isin(methods) if methods else True
         keep &= every["occasion"].isin(occasions) if occasions else True
         expected = every.loc[keep, "visit_id"].tolist()
-        assert revisits.visit_log(demo_db, chosen, text, methods, occasions)["visit_id"].tolist() == expected
-        assert revisits.visit_log_count(demo_db, chosen, text, methods, occasions) == len(expected)
-        assert revisits.visit_log(demo_db, chosen, text, methods, occasions, limit=3)["visit_id"].tolist() == \
+        assert coverage.visit_log(demo_db, chosen, text, methods, occasions)["visit_id"].tolist() == expected
+        assert coverage.visit_log_count(demo_db, chosen, text, methods, occasions) == len(expected)
+        assert coverage.visit_log(demo_db, chosen, text, methods, occasions, limit=3)["visit_id"].tolist() == \
             expected[:3]
-    assert 0 < len(revisits.visit_log(demo_db, chosen, name)) < len(every)
+    assert 0 < len(coverage.visit_log(demo_db, chosen, name)) < len(every)

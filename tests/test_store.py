@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 
 from conftest import CUSTOMERS, ROOT, SALES
-from kam.db import Database
-from kam.records import InvalidRecords
-from kam.store import Store
+from kam.readside.database import Database
+from kam.store.records import InvalidRecords
+from kam.store.delta import Store
 
 WRITER = """
 import sys, time
 from pathlib import Path
-from kam.store import Store
+from kam.store.delta import Store
 root, writer, gate = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
 rows = [dict(order_id=f"W{writer}-{i:03d}", customer_id="00017", date="2026-01-05", amount=i + 1)
         for i in range(50)]
@@ -34,7 +34,7 @@ store.append("sales", rows, user=f"writer-{writer}")
 BIG_WRITER = """
 import sys
 import numpy as np, pandas as pd
-from kam.store import Store
+from kam.store.delta import Store
 n = int(sys.argv[2])
 frame = pd.DataFrame({"order_id": [f"K{i:08d}" for i in range(n)], "customer_id": "00017",
                       "date": pd.Timestamp("2026-01-05"), "amount": np.arange(n, dtype="float64") + 1})

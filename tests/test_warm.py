@@ -8,11 +8,14 @@ import time
 import pytest
 
 from conftest import TODAY
-from kam import db as read_side
-from kam import overview, revisit_policy, revisits, warm
-from kam.db import Database
+from kam.readside import database as read_side
+from kam.sales import overview
+from kam.revisits import revisit_policy
+from kam.revisits import coverage
+from kam.cli import warm
+from kam.readside.database import Database
 from kam.filters import Filters
-from kam.store import Store
+from kam.store.delta import Store
 
 
 def test_after_the_warm_up_the_overview_and_the_coverage_trend_are_answered_without_asking_duckdb(
@@ -23,7 +26,7 @@ def test_after_the_warm_up_the_overview_and_the_coverage_trend_are_answered_with
     db, filters = Database(store), Filters.from_params({}, TODAY)
     figures = overview.kpis(db, filters, today=TODAY)
     now, _ = overview.monthly_trend(db, filters)
-    trend = revisits.coverage_trend(db, filters, revisit_policy.load(db), TODAY)
+    trend = coverage.coverage_trend(db, filters, revisit_policy.load(db), TODAY)
     assert len(figures) >= 5 and now["revenue"].sum() > 0 and len(trend) == 12
 
 

@@ -1,0 +1,238 @@
+"""python -m kam: the command line. Scheduled jobs depend on it: keep it stable.
+
+Reports go to stdout; errors go to stderr with a non-zero exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+import pandas as pd
+
+from kam.export import FORMATS, emit
+from kam.sales import abc
+from kam.cli import import_commands
+from kam.store import inventory
+from kam.readside.database import Database
+from kam.filters import Filters
+from kam.i18n import LANGUAGES, translator
+from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
+from kam.store.delta import Store
+
+
+
+class UsageError(Exception):
+    pass
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _cuts(text: str) -> tuple[float, float]:
+    try:
+        a, b = (float(x) / 100 for x in text.split(","))
+        return abc.check_cuts((a, b))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"cuts are two percentages like 80,95: {error}") from None
+
+
+def cmd_demo(store: Store, args) -> int:
+    from kam import demo
+
+    if not store.is_empty():
+        if args.if_empty:
+            print(f"{store.root} already holds data; demo data not added.")
+            return 0
+        raise UsageError(f"{store.root} already holds data; demo data go only into an empty store "
+                         f"(use --data DIR for another folder)")
+    started = dt.datetime.now()
+
+    def progress(stage: str, fraction: float) -> None:
+        print(f"\r{stage:<14} {fraction:6.1%}", end="", file=sys.stderr, flush=True)
+
+    written = demo.generate(store, customers=args.customers, sales_lines=args.sales_lines, seed=args.seed,
+                            progress=progress)
+    print(file=sys.stderr)
+    seconds = (dt.datetime.now() - started).total_seconds()
+    for name, rows in written.items():
+        print(f"{name:<16}{rows:>12,}")
+    print(f"demo data written to {store.root} in {seconds:.1f} s")
+    started = dt.datetime.now()
+    # the read side's copy made now, not by the first person to open the app
+    db = Database(store)
+    db.refresh()
+    if db.holding:
+        seconds = (dt.datetime.now() - started).total_seconds()
+        print(f"read side ready (.cache/read.duckdb) in {seconds:.1f} s")
+    return 0
+
+
+def cmd_abc(store: Store, args) -> int:
+    db = Database(store)
+    table = abc.abc_table(db, _all_or_between(args), args.measure, args.cuts)
+    out = table[["customer_id", "customer_name", "value", "share", "cumulative_share", "abc_class"]].copy()
+    out["value"] = out["value"].round(2)
+    out[["share", "cumulative_share"]] = out[["share", "cumulative_share"]].round(6)
+    emit(out, args.format)
+    return 0
+
+
+def _all_or_between(args) -> Filters:
+    """Filters for --start/--end: every date when neither is given."""
+    start = args.start or dt.date(1900, 1, 1)
+    end = args.end or dt.date(9999, 12, 31)
+    if end < start:
+        raise UsageError(f"--end {end} is before --start {start}")
+    return Filters(Period(start, end), preset="custom")
+
+
+def cmd_churn_reasons(store: Store, args) -> int:
+    from kam.risk import churn
+
+    out = churn.reasons_breakdown(Database(store), _all_or_between(args))
+    out["lost_revenue"] = out["lost_revenue"].round(2)
+    emit(out[["reason", "customers", "lost_revenue"]], args.format)
+    return 0
+
+
+def cmd_at_risk(store: Store, args) -> int:
+    from kam.risk import health
+
+    today = args.as_of or dt.date.today()
+    filters = Filters(resolve(args.period, today), preset=args.period)
+    out = health.at_risk(Database(store), filters, today, translator(args.lang), args.lang)
+    out["score"] = out["score"].round(1)
+    emit(out[["customer_id", "score", "reasons"]], args.format)
+    return 0
+
+
+def cmd_receivables(store: Store, args) -> int:
+    from kam.sales import receivables
+
+    out = receivables.aging(Database(store), args.as_of or dt.date.today())
+    money = ["open_amount", "overdue_amount", *receivables.BUCKETS, "credit_limit"]
+    out[money] = out[money].round(2)
+    emit(out, args.format)
+    return 0
+
+
+def cmd_tables(store: Store, args) -> int:
+    emit(inventory.status(store), args.format)
+    return 0
+
+
+def cmd_coverage(store: Store, args) -> int:
+    from kam.revisits import revisit_policy
+    from kam.revisits import coverage
+
+    db = Database(store)
+    day = args.as_of or dt.date.today()
+    everyone = Filters(Period(day, day), preset="custom")
+    table = coverage.accounts(db, everyone, day, revisit_policy.load(db))
+    out = table[["customer_id", "abc_class", "last_visit", "interval_days", "days_overdue", "covered"]].copy()
+    out["last_visit"] = out["last_visit"].dt.strftime("%Y-%m-%d")
+    emit(out, args.format)
+    return 0
+
+
+def cmd_serve(store: Store, args) -> int:
+    """`streamlit run app.py` in this process, its options passed on, after starting the warm-up
+    (kam.warm) in a thread: the first page opens on tables already held and questions answered."""
+    import os
+    import runpy
+    from pathlib import Path
+
+    from kam.cli import warm
+
+    os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
+    warm.start(store)
+    # the app navigates with st.navigation: told now, the first request needs no second run to
+    # leave old-style pages mode (see pages/ui.context); the app stays free of this module
+    from importlib import import_module
+    import_module("streamlit.runtime.pages_manager").PagesManager.uses_pages_directory = False
+    app = Path(__file__).resolve().parents[2] / "app.py"
+    sys.argv = ["streamlit", "run", str(app), *args.options]
+    runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m kam", description="Key account management: data and reports.")
+    top.add_argument("--data", metavar="DIR", help="data folder (default: $KAM_DATA_DIR or ./data)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="fill an empty store with deterministic demo data")
+    p.add_argument("--customers", type=int, default=300)
+    p.add_argument("--sales-lines", type=int, default=None, help="default: about 60 per customer per year")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if the store holds data")
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("abc", help="the ABC table: one row per customer with sales")
+    p.add_argument("--measure", choices=abc.MEASURES, default="revenue")
+    p.add_argument("--start", type=_date, help="first day (default: all dates)")
+    p.add_argument("--end", type=_date, help="last day, inclusive (default: all dates)")
+    p.add_argument("--cuts", type=_cuts, default=abc.DEFAULT_CUTS, metavar="A,B",
+                   help="cumulative-share cuts in percent (default 80,95)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_abc)
+
+    p = sub.add_parser("churn-reasons", help="why customers left: churns per reason and the revenue lost")
+    p.add_argument("--start", type=_date, help="first churn day (default: all dates)")
+    p.add_argument("--end", type=_date, help="last churn day, inclusive (default: all dates)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_churn_reasons)
+
+    p = sub.add_parser("at-risk", help="accounts at risk, biggest revenue at stake first, each with why")
+    p.add_argument("--period", choices=[x for x in PRESETS if x != "custom"], default=DEFAULT_PRESET,
+                   help=f"compare this period's sales with the one before (default: {DEFAULT_PRESET})")
+    p.add_argument("--as-of", type=_date, help="the day the period is counted back from (default: today)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the reasons (default: en)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_at_risk)
+
+    p = sub.add_parser("receivables", help="open invoices per customer: overdue money and for how long (aging)")
+    p.add_argument("--as-of", type=_date, help="the day to count on (default: today)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_receivables)
+
+    p = sub.add_parser("tables", help="each table's rows and version")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(run=cmd_tables)
+
+    import_commands.add_commands(sub)  # import, imports, undo-import, export
+
+    p = sub.add_parser("serve", help="start the app, its first page warmed while the server starts",
+                       description="Start the app (streamlit run app.py) with the store's tables brought into "
+                                   "DuckDB and the first page's questions answered while the server starts. "
+                                   "Options after `serve` go to Streamlit, e.g. --server.port 8600.")
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("coverage", help="revisit coverage: one row per active account, as of a day")
+    p.add_argument("--as-of", type=_date, help="the day to judge coverage on (default: today)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_coverage)
+    return top
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = []
+    if "serve" in argv:  # what follows `serve` is Streamlit's, e.g. --server.port 8600
+        cut = argv.index("serve") + 1
+        argv, options = argv[:cut], argv[cut:]
+    args = parser().parse_args(argv)
+    args.options = options
+    store = Store(args.data)
+    try:
+        return args.run(store, args)
+    except (UsageError, ValueError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into head
+        return 0

@@ -1,0 +1,69 @@
+"""Warming the read side while the server starts.
+
+`python -m kam serve` starts the app in this process after starting warm_up() in a thread:
+the store's tables are brought into DuckDB and the questions of the first page (the
+overview, default filters) and the revisit page's coverage trend are answered and kept,
+so the first person to open the app does not wait for them; the thread warms again after
+every write and at midnight. A page asking a question the warm-up is still answering
+waits for that answer (kam.readside) rather than asking it again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import threading
+import time
+
+from kam.sales import overview
+from kam.revisits import revisit_policy
+from kam.revisits import coverage
+from kam.readside.database import Database
+from kam.filters import Filters
+from kam.store.delta import Store
+
+
+def warm_up(store: Store, today: dt.date | None = None) -> float:
+    """Answer the first page's questions; returns the seconds it took."""
+    started = time.perf_counter()
+    today = today or dt.date.today()
+    db = Database(store)
+    db.refresh()
+    filters = Filters.from_params({}, today)
+    if overview.period_has_data(db, filters):
+        overview.kpis(db, filters, today=today)
+        overview.monthly_trend(db, filters)
+        # the revisit page's coverage trend: a part per month end, the costliest first render there
+        coverage.coverage_trend(db, filters, revisit_policy.load(db), today)
+    else:
+        overview.data_range(db)
+    return time.perf_counter() - started
+
+
+POLL_SECONDS = 10.0
+
+
+def start(store: Store, *, keep_warm: bool = True) -> threading.Thread:
+    """warm_up() in a daemon thread, and again whenever the day or a table's version changes
+    (an import, a form saved, midnight), so the first page stays warm for whoever comes next.
+    A failure is printed, never fatal: the pages ask again."""
+    def once() -> None:
+        try:
+            seconds = warm_up(store)
+            print(f"kam: read side warm in {seconds:.1f} s", file=sys.stderr)
+        except Exception as error:  # noqa: BLE001 - a cold start is slower, not broken
+            print(f"kam: warm-up skipped: {error}", file=sys.stderr)
+
+    def run() -> None:
+        seen = None
+        while True:
+            now = (dt.date.today(), store.versions())
+            if now != seen:
+                once()
+                seen = now
+            if not keep_warm:
+                return
+            time.sleep(POLL_SECONDS)
+
+    thread = threading.Thread(target=run, name="kam-warm-up", daemon=True)
+    thread.start()
+    return thread

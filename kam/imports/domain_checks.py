@@ -1,0 +1,62 @@
+"""The domain's rules beyond the schema, for records that arrive in bulk.
+
+The forms apply these same functions one record at a time; the importer applies
+them to every typed row and reports each problem at its file line, so a file
+can never store what a form would refuse. Unknown customers are left to the
+importer, which can create them on request.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+
+from kam.risk import complaints
+from kam.risk import retention
+from kam.revisits import visit_records
+from kam.readside.database import Database
+from kam.store.records import Problem
+
+# Recording these changes more than one table (a churn sets the customer's
+# status and keeps the change with its reason), so they are recorded one by one
+# in the app; the others are settings and working lists.
+RECORDED_IN_APP = ("churns", "churn_dismissals", "settings", "profile_changes")
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return None
+    return value.date() if isinstance(value, pd.Timestamp) else value
+
+
+def _row_by_row(check):
+    def run(db: Database, rows: pd.DataFrame, today: dt.date) -> list[Problem]:
+        found = []
+        for number, values in enumerate(rows.to_dict("records"), start=1):
+            values = {k: _plain(v) for k, v in values.items()}
+            found += [dataclasses.replace(p, row=number) for p in check(db, values, today)]
+        return found
+    return run
+
+
+# A value that may appear once in a file, and the problem of each row sharing it: a visit fulfils
+# its plan, so two visits of a file fulfilling the same plan are refused (visit_problems says so
+# within the rows it is given; the importer across a file read a chunk at a time).
+ONCE_IN_FILE = {"visits": (("plan_id", "plan_not_open"),)}
+
+CHECKS = {
+    # an import of past visits keeps a next-visit day that has already passed
+    "visits": lambda db, rows, today: visit_records.visit_problems(db, rows, today, history=True),
+    "revisit_plans": visit_records.plan_problems,
+    "complaints": _row_by_row(complaints.rule_problems),
+    "retention_actions": _row_by_row(retention.rule_problems),
+}
+
+
+def problems(db: Database, table: str, rows: pd.DataFrame, today: dt.date) -> list[Problem]:
+    """Every domain problem of the typed rows (numbered from 1), unknown customers aside."""
+    check = CHECKS.get(table)
+    if check is None:
+        return []
+    return [p for p in check(db, rows, today) if p.code != "unknown_customer"]

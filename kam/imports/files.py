@@ -1,0 +1,601 @@
+"""An analyst's file in: CSV in any common encoding, or an Excel sheet, as a grid of text.
+
+Every record keeps the file's own line number (for Excel, the sheet's row
+number), so a problem can be shown where the analyst will look for it. Title
+rows and blank rows above the header are skipped, trailing empty columns
+dropped, and a record with too few or too many values is kept and flagged
+rather than lost.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from kam.imports.mapping import KNOWN_HEADERS, header_key
+
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SEARCH_ROWS = 30
+CHUNK_ROWS = 100_000  # records a file read from disk is imported by at a time
+READ_BYTES = 1 << 20
+GUESS_BYTES = 1 << 20  # what the encoding detector reads of a file on disk
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "UTF-8 (BOM)"), (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+        (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
+STRICT_TRIES = (("utf-8", "UTF-8"), ("gb18030", "GB18030"))
+
+
+class ReadError(ValueError):
+    """The file cannot be read at all; code names the catalogue message."""
+
+    def __init__(self, code: str, detail: str = "", line: int | None = None):
+        self.code, self.detail, self.line = code, detail, line
+        super().__init__(f"{code}: {detail}" + (f" (line {line})" if line else ""))
+
+
+@dataclass
+class Ragged:
+    line: int
+    fields: int
+    extra: str = ""  # the values past the last column, if any
+
+
+@dataclass
+class Source:
+    name: str
+    kind: str  # csv | xlsx | xls
+    sha256: str
+    headers: list[str]
+    cells: pa.Table  # one string column per header, "" for an empty cell
+    lines: np.ndarray  # the file line (sheet row) each record starts on
+    header_line: int
+    encoding: str | None = None
+    encoding_guessed: bool = False
+    delimiter: str | None = None
+    sheet: str | None = None
+    ragged: list[Ragged] = field(default_factory=list)
+    first_row: int = 0  # the file's record this one (a chunk of a Reading) starts with
+
+    @property
+    def rows(self) -> int:
+        return self.cells.num_rows
+
+    def describe(self, t, rows: int | None = None) -> str:
+        """How the file (of `rows` records, if this is a chunk of it) was read, in one sentence of the catalogue."""
+        rows = self.rows if rows is None else rows
+        if self.kind == "csv":
+            return t("import.read_as", kind="CSV", encoding=self.encoding, line=self.header_line, rows=rows,
+                     delimiter={"\t": "Tab"}.get(self.delimiter, self.delimiter))
+        return t("import.read_sheet", kind=self.kind.upper(), sheet=self.sheet, line=self.header_line, rows=rows)
+
+
+FILE_FACTS = ("name", "kind", "sha256", "headers", "header_line", "encoding", "encoding_guessed", "delimiter",
+              "sheet")
+
+
+@dataclass
+class Reading:
+    """A file as chunks of records, each a Source of its own with the file's line numbers, read
+    again from the start whenever asked: an import holds one chunk in memory, never the file."""
+    head: Source  # the first chunk; its name, headers, encoding... are the file's
+    rows: int  # records in the whole file
+    again: Callable[[], Iterator[Source]]
+
+    @classmethod
+    def whole(cls, source: Source) -> "Reading":
+        return cls(source, source.rows, lambda: iter([source]))
+
+    def chunks(self) -> Iterator[Source]:
+        return self.again()
+
+    def __getattr__(self, name: str):
+        """The file's own facts (name, kind, sha256, headers, header_line, encoding...) are its head's."""
+        if name in FILE_FACTS:
+            return getattr(self.head, name)
+        raise AttributeError(name)
+
+    def describe(self, t) -> str:
+        return self.head.describe(t, self.rows)
+
+
+def read(name: str, data: bytes, *, encoding: str = "auto", header_line: int | None = None,
+         sheet: str | None = None) -> Source:
+    digest = hashlib.sha256(data).hexdigest()
+    if data.startswith(b"PK\x03\x04"):
+        return _from_grid(name, "xlsx", digest, *_xlsx_rows(data, sheet), header_line)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return _from_grid(name, "xls", digest, *_xls_rows(data, sheet), header_line)
+    return _from_text(name, digest, *decode(data, encoding), header_line)
+
+
+# ---- encodings --------------------------------------------------------------
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _candidates(head: bytes, encoding: str) -> list[tuple[str, str, bool]]:
+    """The codecs to try on a file starting with these bytes, in order: (codec, label, whether a
+    failure is the answer). With none left, a detector guesses."""
+    if encoding != "auto":
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise ReadError("unknown_encoding", encoding) from None
+        return [("utf-8-sig" if codec == "utf-8" else codec, encoding.upper(), True)]
+    for bom, codec, label in BOMS:
+        if head.startswith(bom):
+            return [(codec, label, True)]
+    sample = head[:4096]
+    utf16 = [("utf-16-le", "UTF-16", False), ("utf-16-be", "UTF-16", False)]
+    return (utf16 if sample.count(0) > len(sample) // 4 else []) + [(c, label, False) for c, label in STRICT_TRIES]
+
+
+def _guess(data: bytes):
+    from charset_normalizer import from_bytes  # last resort: slow, and only a guess
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ReadError("undecodable")
+    return best
+
+
+def decode(data: bytes, encoding: str = "auto") -> tuple[str, str, bool]:
+    """The text, the encoding's name, and whether it was only guessed by a detector."""
+    for codec, label, final in _candidates(data[:4096], encoding):
+        try:
+            return data.decode(codec), label, False
+        except UnicodeDecodeError as error:
+            if final:
+                raise ReadError("not_encoding", label, _line_of(data, error.start)) from None
+    best = _guess(data)
+    return str(best), best.encoding.upper(), True
+
+
+class _NotDecoded(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _text_blocks(path: Path, codec: str, hasher=None) -> Iterator[str]:
+    """The file's text a block at a time; _NotDecoded (with the line) where the codec fails."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    lines = 0
+    with open(path, "rb") as f:
+        while True:
+            data = f.read(READ_BYTES)
+            if hasher is not None:
+                hasher.update(data)
+            try:
+                text = decoder.decode(data, final=not data)
+            except UnicodeDecodeError as error:
+                raise _NotDecoded(lines + data.count(b"\n", 0, max(error.start, 0)) + 1) from None
+            lines += data.count(b"\n")
+            if text:
+                yield text
+            if not data:
+                return
+
+
+def _head_and_rest(blocks: Iterator[str], size: int) -> tuple[str, Iterator[str]]:
+    """At least `size` characters from the start (fewer if the text is shorter), and the blocks after them."""
+    head = []
+    while sum(map(len, head)) < size:
+        block = next(blocks, None)
+        if block is None:
+            break
+        head.append(block)
+    return "".join(head), blocks
+
+
+def open_file(path, *, encoding: str = "auto", header_line: int | None = None, sheet: str | None = None,
+              chunk_rows: int = CHUNK_ROWS) -> Reading:
+    """A file on disk as a Reading: a CSV is read a chunk of records at a time (its encoding
+    chosen as read() chooses it, every byte decoded before it is accepted), a spreadsheet whole."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        head = f.read(GUESS_BYTES)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return Reading.whole(read(path.name, path.read_bytes(), encoding=encoding, header_line=header_line,
+                                  sheet=sheet))
+
+    def attempt(codec: str, label: str, guessed: bool, final: bool) -> Reading | None:
+        try:
+            return _open_text(path, codec, label, guessed, header_line, chunk_rows)
+        except _NotDecoded as failed:
+            if final:
+                raise ReadError("not_encoding", label, failed.line) from None
+            return None
+
+    for codec, label, final in _candidates(head, encoding):
+        reading = attempt(codec, label, False, final)
+        if reading is not None:
+            return reading
+    best = _guess(head)
+    return attempt(best.encoding, best.encoding.upper(), True, True)
+
+
+def _open_text(path: Path, codec: str, label: str, guessed: bool, header_line: int | None,
+               chunk_rows: int) -> Reading:
+    """One pass decodes the whole file, hashes it and finds its columns with a value; each
+    chunks() reads it again."""
+    hasher = hashlib.sha256()
+    text, rest = _head_and_rest(_text_blocks(path, codec, hasher), 1 << 16)
+    delimiter, start, header, offset, header_end = _layout(text[:1 << 16], header_line)
+    width = len(header)
+
+    def raw(text: str, rest: Iterator[str]):
+        return _records_of(itertools.chain([text[offset:]], rest), width, delimiter, header_end, chunk_rows)
+
+    filled, rows = np.zeros(width, dtype=bool), 0
+    for table, lines, ragged in raw(text, rest):
+        filled |= _filled(table)
+        rows += _finish(path.name, "csv", "", header, table, lines, start, ragged, filled=filled).rows
+    info = {"encoding": label, "encoding_guessed": guessed, "delimiter": delimiter, "filled": filled}
+    digest = hasher.hexdigest()
+
+    def chunks() -> Iterator[Source]:
+        first_row = 0
+        for table, lines, ragged in raw(*_head_and_rest(_text_blocks(path, codec), 1 << 16)):
+            chunk = _finish(path.name, "csv", digest, header, table, lines, start, ragged, first_row=first_row,
+                            **info)
+            first_row += chunk.rows
+            yield chunk
+
+    nothing, no_lines, _ = _concat([], width)
+    return Reading(_finish(path.name, "csv", digest, header, nothing, no_lines, start, [], **info), rows, chunks)
+
+
+# ---- CSV --------------------------------------------------------------------
+
+def _records(head: str, delimiter: str, limit: int):
+    """The first records of the text: (first line, fields, chars up to the record's end)."""
+    lines = io.StringIO(head, newline="")
+    consumed = [0, 0]  # characters and lines read so far
+
+    def feed():
+        for line in lines:
+            consumed[0] += len(line)
+            consumed[1] += 1
+            yield line
+
+    reader = csv.reader(feed(), delimiter=delimiter)
+    out = []
+    try:
+        while len(out) < limit:
+            start = consumed[1] + 1
+            row = next(reader)
+            out.append((start, row, consumed[0], consumed[1]))
+    except (StopIteration, csv.Error):
+        pass
+    return out
+
+
+def sniff_delimiter(head: str) -> str:
+    def score(d):
+        counts = [len(r) for _, r, *_ in _records(head, d, 50) if any(c.strip() for c in r)]
+        wide = [c for c in counts if c > 1]
+        if not wide:
+            return (0, 0)
+        mode = max(set(wide), key=wide.count)
+        return (counts.count(mode), mode)
+    return max(DELIMITERS, key=lambda d: (score(d), -DELIMITERS.index(d)))
+
+
+def _header_index(rows: list[list[str]], starts: list[int], header_line: int | None) -> int:
+    if header_line is not None:
+        for i, start in enumerate(starts):
+            if start >= header_line:
+                return i
+        raise ReadError("no_header", str(header_line))
+    known = [sum(header_key(c) in KNOWN_HEADERS for c in r if c.strip()) for r in rows]
+    if max(known, default=0) > 0:
+        return known.index(max(known))
+    filled = [len({c.strip() for c in r if c.strip()}) for r in rows]
+    if max(filled, default=0) == 0:
+        raise ReadError("empty")
+    return filled.index(max(filled))
+
+
+def _layout(head: str, header_line: int | None) -> tuple[str, int, list[str], int, int]:
+    """From the file's first characters: the delimiter, the header's first line, the header,
+    the characters up to the header's end and the lines they take."""
+    delimiter = sniff_delimiter(head)
+    found = [r for r in _records(head, delimiter, HEADER_SEARCH_ROWS * 3) if any(c.strip() for c in r[1])]
+    found = found[:HEADER_SEARCH_ROWS]
+    if not found:
+        raise ReadError("empty")
+    i = _header_index([r for _, r, *_ in found], [s for s, *_ in found], header_line)
+    start, header, offset, header_end = found[i]
+    return delimiter, start, header, offset, header_end
+
+
+def _from_text(name, digest, text, label, guessed, header_line) -> Source:
+    delimiter, start, header, offset, header_end = _layout(text[:1 << 16], header_line)
+    body = [text[offset:]]
+    del text  # the file is held once as text and once as UTF-8: let the text go
+    table, lines, ragged = _concat(list(_records_of(body, len(header), delimiter, header_end)), len(header))
+    return _finish(name, "csv", digest, header, table, lines, start, ragged,
+                   encoding=label, encoding_guessed=guessed, delimiter=delimiter)
+
+
+class _Utf8(io.RawIOBase):
+    """Blocks of text as a stream of UTF-8 bytes, encoded as they are read; notes whether a quote
+    has passed (only then can a record span several lines)."""
+
+    def __init__(self, blocks):
+        self.blocks, self.pending, self.quoted = iter(blocks), memoryview(b""), False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not len(self.pending):
+            block = next(self.blocks, None)
+            if block is None:
+                return 0
+            self.quoted = self.quoted or '"' in block
+            self.pending = memoryview(block.encode("utf-8"))
+        n = min(len(target), len(self.pending))
+        target[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
+def _records_of(blocks, width: int, delimiter: str, header_end: int, chunk_rows: int | None = None):
+    """The records after the header, (cells, lines, ragged) a chunk of about chunk_rows at a time
+    (all at once if None). A record with too few or too many values is put back in its place."""
+    names = [f"f{k}" for k in range(width)]
+    stream, bad = _Utf8(blocks), []
+
+    def invalid(row):
+        bad.append((row.number, row.text))
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            io.BufferedReader(stream, 1 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                             ignore_empty_lines=False, invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        batches = iter(reader)
+    except pa.ArrowInvalid as error:
+        if "Empty CSV file" not in str(error):
+            raise ReadError("not_csv", str(error).removeprefix("CSV parse error: ")) from None
+        batches = iter(())
+    empty = _concat([], width)[0]
+    placed, line, gathered, count = 0, header_end + 1, [], 0
+    while True:
+        try:
+            batch = next(batches, None)
+        except pa.ArrowInvalid as error:  # e.g. a quote left open at the end of the file
+            raise ReadError("not_csv", str(error).removeprefix("CSV parse error: ")) from None
+        table = empty if batch is None else pa.Table.from_batches([batch])
+        mine = 0  # the bad records among this batch's: before its last good one (all that remain at the end)
+        while mine < len(bad) and (batch is None or bad[mine][0] <= placed + table.num_rows + mine):
+            mine += 1
+        spans = _spans(table) if stream.quoted else np.ones(table.num_rows, dtype=np.int64)
+        table, spans, ragged = _rescue(table, spans, [(n - 1 - placed, text) for n, text in bad[:mine]],
+                                       delimiter, width)
+        del bad[:mine]
+        placed += table.num_rows
+        lines = line + np.cumsum(spans) - spans
+        line += int(spans.sum())
+        gathered.append((table, lines, [Ragged(int(lines[i]), n, extra) for i, n, extra in ragged]))
+        count += table.num_rows
+        while chunk_rows is not None and count >= chunk_rows:
+            first, rest = _split(_concat(gathered, width), chunk_rows)
+            yield first
+            gathered, count = [rest], rest[0].num_rows
+        if batch is None:
+            if count or placed == 0 or chunk_rows is None:
+                yield _concat(gathered, width)
+            return
+
+
+def _spans(table: pa.Table) -> np.ndarray:
+    """Lines each record takes: a quoted value may hold line breaks."""
+    spans = np.ones(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        if pc.any(pc.match_substring_regex(column, r"[\r\n]")).as_py():
+            breaks = [pc.count_substring(column, s).to_numpy(zero_copy_only=False) for s in ("\n", "\r", "\r\n")]
+            spans += breaks[0] + breaks[1] - breaks[2]
+    return spans
+
+
+def _split(part, rows: int):
+    """The first `rows` records of (cells, lines, ragged), and the rest."""
+    table, lines, ragged = part
+    cut = lines[rows] if rows < len(lines) else None
+    return ((table.slice(0, rows), lines[:rows], [r for r in ragged if cut is None or r.line < cut]),
+            (table.slice(rows), lines[rows:], [r for r in ragged if cut is not None and r.line >= cut]))
+
+
+def _concat(parts, width: int):
+    names = [f"f{k}" for k in range(width)]
+    if not parts:
+        return pa.table({n: pa.array([], pa.string()) for n in names}), np.zeros(0, dtype=np.int64), []
+    return (pa.concat_tables([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            [r for p in parts for r in p[2]])
+
+
+def _rescue(table: pa.Table, spans: np.ndarray, bad, delimiter: str, width: int):
+    """Put the records with too few or too many values (position among the records, text) back
+    in their place, padded or cut."""
+    if not bad:
+        return table, spans, []
+    total = table.num_rows + len(bad)
+    is_bad = np.zeros(total, dtype=bool)
+    is_bad[[position for position, _ in bad]] = True
+    rows, ragged, bad_spans = [], [], []
+    for (_, text), position in zip(bad, np.flatnonzero(is_bad)):
+        fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        extra = [f for f in fields[width:] if f.strip()]
+        if len(fields) < width or extra:
+            ragged.append((int(position), len(fields), delimiter.join(extra)))
+        rows.append((fields + [""] * width)[:width])
+        bad_spans.append(1 + len(re.findall(r"\r\n|\r|\n", text)))
+    rescued = pa.table([pa.array(col, pa.string()) for col in zip(*rows)], names=table.column_names)
+    order = np.empty(total, dtype=np.int64)
+    order[~is_bad] = np.arange(table.num_rows)
+    order[is_bad] = table.num_rows + np.arange(len(rows))
+    all_spans = np.empty(total, dtype=np.int64)
+    all_spans[~is_bad] = spans
+    all_spans[is_bad] = bad_spans
+    return pa.concat_tables([table, rescued]).take(order), all_spans, ragged
+
+
+# ---- Excel ------------------------------------------------------------------
+
+def excel_text(value, number_format: str = "") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        if float(value).is_integer():
+            text = str(int(value))
+            if re.fullmatch(r"0+", number_format or ""):  # 17 shown as 00017 by its format
+                text = text.zfill(len(number_format))
+            return text
+        return repr(float(value))
+    return str(value)
+
+
+def _xlsx_rows(data: bytes, sheet: str | None):
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)  # not read-only: merges are needed
+    except Exception as error:  # a damaged or encrypted file
+        raise ReadError("not_excel", str(error)) from None
+    ws = _pick_sheet(book.worksheets, sheet, lambda s: s.title, lambda s: s.max_row > 1)
+    below = {}  # a vertically merged cell's value belongs to every row it spans
+    for merged in ws.merged_cells.ranges:
+        top = ws.cell(merged.min_row, merged.min_col)
+        for row in range(merged.min_row + 1, merged.max_row + 1):
+            below[(row, merged.min_col)] = top
+    rows = []
+    for number, cells in enumerate(ws.iter_rows(min_row=1, max_row=ws.max_row), start=1):
+        texts = []
+        for col, cell in enumerate(cells, start=1):
+            cell = below.get((number, col), cell)
+            texts.append(excel_text(cell.value, getattr(cell, "number_format", "")))
+        rows.append((number, texts))
+    return ws.title, rows
+
+
+def _xls_rows(data: bytes, sheet: str | None):
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True)
+    except Exception as error:
+        raise ReadError("not_excel", str(error)) from None
+    ws = _pick_sheet(book.sheets(), sheet, lambda s: s.name, lambda s: s.nrows > 1)
+    below = {}
+    for rlo, rhi, clo, _ in ws.merged_cells:
+        for row in range(rlo + 1, rhi):
+            below[(row, clo)] = (rlo, clo)
+    rows = []
+    for r in range(ws.nrows):
+        texts = []
+        for c in range(ws.ncols):
+            cell = ws.cell(*below.get((r, c), (r, c)))
+            value = cell.value
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(value)
+            elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                value = None
+            fmt = book.format_map[book.xf_list[cell.xf_index].format_key].format_str
+            texts.append(excel_text(value, fmt))
+        rows.append((r + 1, texts))
+    return ws.name, rows
+
+
+def _pick_sheet(sheets, wanted, name_of, has_data):
+    if wanted:
+        for s in sheets:
+            if name_of(s) == wanted:
+                return s
+        raise ReadError("no_sheet", f"{wanted} ({', '.join(name_of(s) for s in sheets)})")
+    return next((s for s in sheets if has_data(s)), sheets[0])
+
+
+def _from_grid(name, kind, digest, sheet, rows, header_line) -> Source:
+    filled = [(n, r) for n, r in rows if any(c.strip() for c in r)]
+    if not filled:
+        raise ReadError("empty")
+    head = filled[:HEADER_SEARCH_ROWS]
+    i = _header_index([r for _, r in head], [n for n, _ in head], header_line)
+    start, header = head[i]
+    width = len(header)
+    body = [(n, r) for n, r in rows if n > start]
+    ragged = [Ragged(n, len(r), "\t".join(c for c in r[width:] if c.strip()))
+              for n, r in body if any(c.strip() for c in r[width:])]
+    columns = list(zip(*[(r + [""] * width)[:width] for _, r in body])) or [()] * width
+    table = pa.table([pa.array(c, pa.string()) for c in columns], names=[f"f{k}" for k in range(width)])
+    lines = np.array([n for n, _ in body], dtype=np.int64)
+    return _finish(name, kind, digest, header, table, lines, start, ragged, sheet=sheet)
+
+
+# ---- both -------------------------------------------------------------------
+
+def _unique(headers: list[tuple[int, str]]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for position, header in headers:
+        header = header.strip() or f"#{position + 1}"
+        seen[header] = seen.get(header, 0) + 1
+        out.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
+    return out
+
+
+def _empty_cells(table: pa.Table) -> list[pa.Array]:
+    return [pc.equal(pc.utf8_trim_whitespace(c), "") for c in table.columns]
+
+
+def _filled(table: pa.Table) -> np.ndarray:
+    """For each column, whether any of its cells holds a value."""
+    return np.array([not pc.all(e).as_py() for e in _empty_cells(table)], dtype=bool)
+
+
+def _finish(name, kind, digest, header, table, lines, header_line, ragged, *, filled=None, first_row=0,
+            **info) -> Source:
+    """The records as a Source: blank records dropped, and the unnamed columns with no value in the
+    file (`filled`: each column's, when this is a chunk of it) dropped as spreadsheet debris."""
+    empty = _empty_cells(table)
+    filled = _filled(table) if filled is None else filled
+    keep = [k for k, h in enumerate(header) if h.strip() or filled[k]]
+    if len(table.column_names):
+        blank_row = empty[0]
+        for e in empty[1:]:
+            blank_row = pc.and_(blank_row, e)
+        rows = pc.invert(blank_row)
+        table, lines = table.filter(rows), lines[rows.to_numpy(zero_copy_only=False)]
+    headers = _unique([(k, header[k]) for k in keep])
+    if ragged:  # a record of empty values is debris even when it is short
+        kept = set(lines.tolist())
+        ragged = [r for r in ragged if r.line in kept]
+    table = pa.table([table.column(k) for k in keep], names=headers)
+    return Source(name, kind, digest, headers, table, lines, header_line, ragged=ragged, first_row=first_row,
+                  **info)

@@ -1,0 +1,598 @@
+"""An analyst's file into a table: map, read the values, check, then write once.
+
+`check` finds every problem before anything is written and says which rows
+would be written; `commit` writes them as one import (one Delta commit, plus
+one for the customers it creates). Each problem has the file's line number, the
+file's header and the table's column, the value as written and a catalogue code.
+
+A file read from disk (kam.imports.files.open_file) is checked and written a chunk of
+records at a time: how its numbers and dates are read is decided over the whole
+file first, and what must be seen across chunks (keys, repeated records) waits
+in a DuckDB database on disk, so the memory an import needs does not grow with
+the file. A file given whole (an upload) is the one-chunk case.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kam.imports import domain_checks
+from kam.imports import files
+from kam.imports import import_log
+from kam.imports import cell_values
+from kam.readside.database import Database
+from kam.imports.files import Source
+from kam.i18n import TEXT
+from kam.imports.mapping import CUSTOMER_NAME, PROBLEM_HEADER, auto_map, targets
+from kam.store.records import failures
+from kam.store.schema import Column, Table, table as table_def
+from kam.store.delta import Store, default_user, new_batch_id
+
+ON_DUPLICATE = ("error", "skip", "update")
+DATE_ORDERS = ("dmy", "mdy")
+TOTAL_WORDS = ("合计", "总计", "小计", "total", "sum", "grand total")
+NEW_CUSTOMER_TIER = {"sales": "ordinary", "payments": "ordinary"}  # others: potential
+ACROSS_MEMORY = "128MB"  # what a check holds in memory of a file across its chunks; the rest waits on disk
+PROBLEM_COLUMNS = ["row", "line", "header", "column", "value", "code", "detail", "severity"]
+
+
+@dataclass
+class Options:
+    mapping: dict[str, str | None] | None = None  # file header -> column; None: recognise the headers
+    date_order: str | None = None  # dmy | mdy, for dates like 05/03/2026
+    decimal: str | None = None  # "." or ","; None: read it from each column's values
+    on_duplicate: str = "error"  # a row whose key is stored: error | skip | update
+    create_customers: bool = False
+    drop_repeats: bool = False
+    good_rows_only: bool = False
+    force: bool = False  # import a file that was imported before
+
+
+@dataclass(frozen=True)
+class ColumnReading:
+    """How a column's values are read, decided over the whole file: its decimal mark, and the
+    order of day and month with what the column says of it (kam.imports.cell_values.dates)."""
+    decimal: str = "."
+    date_order: str | None = None
+    date_evidence: tuple[bool, bool] | None = None
+
+
+@dataclass
+class Plan:
+    table: Table
+    source: files.Reading  # the file, read again a chunk at a time to be written
+    options: Options
+    mapping: dict[str, str | None]
+    readings: dict[str, ColumnReading]  # column -> how its values were read
+    records: pd.DataFrame  # the table's columns, typed: the first chunk's records (the file's, if it is one)
+    lines: np.ndarray  # the file line each of those records starts on
+    problems: pd.DataFrame  # PROBLEM_COLUMNS; row -1 is the whole file
+    write: np.ndarray  # the rows that would be written
+    rejected: np.ndarray  # the rows with an error
+    updates: int  # written rows that replace a stored record
+    new_customers: pd.DataFrame
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # catalogue key, values
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def file_errors(self) -> pd.DataFrame:
+        return self.errors[self.errors["row"] < 0]
+
+    @property
+    def ready(self) -> bool:
+        """Nothing blocks the import: no problem with the file, and bad rows only if they may stay behind."""
+        return self.file_errors.empty and (self.options.good_rows_only or self.errors.empty)
+
+
+@dataclass
+class Result:
+    import_id: str
+    table: str
+    rows: int
+    updated: int
+    customers_created: int
+
+
+class _Problems:
+    """The problems found so far; rows() are the chunk's being read (numbered in the file)."""
+
+    def __init__(self):
+        self.parts: list[pd.DataFrame] = []
+        self.chunk: Source | None = None
+        self.pending: dict[str, tuple[str, str, int]] = {}  # date column -> its first value pending an order
+
+    def rows(self, mask, header: str, column: str, code: str, detail="", severity="error"):
+        where = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not len(where):
+            return
+        value = (pc.take(self.chunk.cells.column(header), pa.array(where)).to_numpy(zero_copy_only=False)
+                 if header else "")
+        self.at(self.chunk.first_row + where, self.chunk.lines[where], value, header, column, code,
+                detail if np.isscalar(detail) else np.asarray(detail)[where], severity)
+
+    def at(self, rows, lines, value, header: str, column: str, code: str, detail="", severity="error"):
+        """Problems of rows anywhere in the file (their numbers and lines)."""
+        if len(rows):
+            self.parts.append(pd.DataFrame({"row": rows, "line": lines, "header": header, "column": column,
+                                            "value": value, "code": code, "detail": detail,
+                                            "severity": severity}))
+
+    def file(self, code: str, header: str = "", column: str = "", value="", detail="", severity="error"):
+        self.parts.append(pd.DataFrame([{"row": -1, "line": pd.NA, "header": header, "column": column,
+                                         "value": str(value), "code": code, "detail": str(detail),
+                                         "severity": severity}]))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "object") for c in PROBLEM_COLUMNS})
+        out = pd.concat(self.parts, ignore_index=True)
+        out["line"] = out["line"].astype("Int64")
+        out = out.drop_duplicates(["row", "column", "code"])  # a rule checked within a chunk and across the file
+        return out.sort_values(["row", "line"], kind="stable").reset_index(drop=True)
+
+
+def _mapping(table: Table, source: Source, options: Options, found: _Problems) -> dict[str, str | None]:
+    mapping = dict(options.mapping) if options.mapping is not None else auto_map(table, source.headers)
+    known = {c.name for c in targets(table)}
+    for header, target in list(mapping.items()):
+        if header not in source.headers:
+            found.file("unknown_header", header=header)
+            del mapping[header]
+        elif target and target not in known:
+            found.file("unknown_target", header=header, column=target)
+            mapping[header] = None
+    chosen = [t for t in mapping.values() if t]
+    for target in sorted({t for t in chosen if chosen.count(t) > 1}):
+        found.file("mapped_twice", column=target, detail=", ".join(h for h, t in mapping.items() if t == target))
+    for col in table.columns:
+        made_here = col.name == table.key and table.id_prefix
+        if col.required and col.name not in chosen and not made_here:
+            found.file("required_unmapped", column=col.name)
+    return {h: mapping.get(h) for h in source.headers if h != PROBLEM_HEADER}
+
+
+def _choice_names(col: Column) -> dict[str, str]:
+    """Every way an allowed value may be written: its code, and its labels in the catalogue."""
+    names = {}
+    for code in col.allowed:
+        for label in (code, code.replace("_", " "), *TEXT.get(f"{col.name}.{code}", ())):
+            names[cell_values.choice_key(pa.array([label])).to_pylist()[0]] = code
+    return names
+
+
+def _parse(col: Column, header: str, text: cell_values.Distinct, how: ColumnReading, found: _Problems) -> pd.Series:
+    """The column in its type; the values that cannot be read are problems."""
+    present = text.present()
+    if col.type == "text":
+        out = cell_values.choices(text.values, _choice_names(col)) if col.allowed else text.values
+        return text.rows(out).to_pandas()
+    if col.type in ("int", "float"):
+        read = cell_values.numbers(text.values, how.decimal).to_numpy(zero_copy_only=False)
+        number = pd.Series(text.rows(read), dtype="float64")
+        bad = present & number.isna().to_numpy()
+        found.rows(bad, header, col.name, "not_number")
+        if col.type == "int":
+            fraction = (number.notna() & (number != np.floor(number))).to_numpy()
+            found.rows(fraction, header, col.name, "not_whole")
+            return number.where(~fraction).astype("Int64")
+        return number
+    if col.type == "date":
+        read = cell_values.dates(text.values, how.date_order, how.date_evidence)
+        day, pending = text.rows(read.values), text.rows(read.pending)
+        if pending.any() and col.name not in found.pending:
+            first = int(np.flatnonzero(pending)[0])
+            found.pending[col.name] = (header, text.values[text.index[first]].as_py(), int(found.chunk.lines[first]))
+        found.rows(present & np.isnat(day) & ~pending, header, col.name, "not_date")
+        return pd.Series(day)
+    if col.type == "bool":
+        flag = text.rows(cell_values.bools(text.values))
+        bad = present & flag.is_null().to_numpy(zero_copy_only=False)
+        found.rows(bad, header, col.name, "not_bool")
+        return flag.to_pandas().astype("boolean")
+    raise ValueError(f"cannot import {col.type} values")
+
+
+def _survey(table: Table, reading: files.Reading, header_of: dict[str, str],
+            options: Options) -> tuple[dict[str, ColumnReading], list[tuple[str, dict]]]:
+    """How each number and date column is read, from what the whole file says (a pass over its
+    chunks when it has more than one), and the notes that tell the analyst so."""
+    wanted = [c for c in targets(table) if c.name in header_of and (
+        (c.type in ("int", "float") and not options.decimal) or (c.type == "date" and not options.date_order))]
+    evidence: dict[str, list] = {c.name: [False, False, None] for c in wanted}
+    for chunk in (reading.chunks() if wanted else ()):
+        for col in wanted:
+            text = cell_values.Distinct.of(chunk.cells.column(header_of[col.name])).map(cell_values.prepare).values
+            seen = evidence[col.name]
+            if col.type == "date":
+                dmy, mdy, first = cell_values.date_evidence(text)
+                if seen[2] is None and first is not None:
+                    seen[2] = text[first].as_py()
+            else:
+                dmy, mdy = cell_values.decimal_evidence(text)
+            seen[0], seen[1] = seen[0] or dmy, seen[1] or mdy
+    readings, notes = {}, []
+    for col in targets(table):
+        if col.name not in header_of or col.type not in ("int", "float", "date"):
+            continue
+        header, seen = header_of[col.name], evidence.get(col.name)
+        if col.type != "date":
+            comma = seen is not None and cell_values.decimal_comma_likely((seen[0], seen[1]))
+            readings[col.name] = ColumnReading(decimal=options.decimal or ("," if comma else "."))
+            if comma:
+                notes.append(("import.note.decimal_comma", {"header": header}))
+        elif seen is None:
+            readings[col.name] = ColumnReading(date_order=options.date_order)
+        else:
+            inferred = ("dmy" if seen[0] else "mdy") if seen[0] != seen[1] else None
+            readings[col.name] = ColumnReading(date_order=inferred, date_evidence=(seen[0], seen[1]))
+            if inferred:
+                notes.append(("import.note.date_order", {"header": header, "order": inferred, "example": seen[2]}))
+    return readings, notes
+
+
+def _typed(table: Table, chunk: Source, header_of: dict[str, str], readings: dict[str, ColumnReading],
+           found: _Problems) -> tuple[pd.DataFrame, dict[str, pd.Series], dict[str, cell_values.Distinct]]:
+    """The chunk's records in the table's types (ids made where the file has none), the typed
+    columns, and each header's cells prepared; what cannot be read or breaks a rule is a problem."""
+    found.chunk = chunk
+    n = chunk.rows
+    prepared = {h: cell_values.Distinct.of(chunk.cells.column(h)).map(cell_values.prepare) for h in chunk.headers}
+    typed = {}
+    for col in targets(table):
+        if col.name in header_of:
+            h = header_of[col.name]
+            typed[col.name] = _parse(col, h, prepared[h], readings.get(col.name, ColumnReading()), found)
+            present = prepared[h].present()
+            for mask, code, detail in failures(col, typed[col.name], pd.Series(~present)):
+                if code != "type":
+                    found.rows(mask.to_numpy(dtype=bool, na_value=False), h, col.name, code,
+                               detail.removeprefix("expected one of ").removeprefix("below ").removeprefix("above "))
+    records = pd.DataFrame({c.name: typed[c.name] if c.name in typed else _empty(c, n) for c in table.columns})
+    if table.id_prefix and table.key not in header_of:
+        records[table.key] = new_ids(table.id_prefix, n)
+    return records, typed, prepared
+
+
+def _empty(col: Column, n: int) -> pd.Series:
+    dtype = {"text": "str", "float": "float64", "int": "Int64", "date": "datetime64[s]",
+             "bool": "boolean"}[col.type]
+    return pd.Series(index=range(n), dtype=dtype)
+
+
+def _isin(column: pd.Series, value_set: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.is_in(pa.array(column, type=value_set.type), value_set=value_set), False).to_numpy(
+        zero_copy_only=False)
+
+
+class _Across:
+    """What a check must see across the whole file, in a DuckDB database of its own on disk (a
+    temporary folder) that keeps at most ACROSS_MEMORY in memory: the values that may occur once
+    (the key; a visit's plan), whether the key is stored, and a hash of each record without a key,
+    with their rows and lines."""
+
+    def __init__(self):
+        self.spill = tempfile.TemporaryDirectory(prefix="kam-import-")
+        self.con = duckdb.connect(f"{self.spill.name}/across.duckdb", config={
+            "memory_limit": ACROSS_MEMORY, "threads": 1, "preserve_insertion_order": False})
+        self.con.execute("SET enable_progress_bar = false")
+        self.con.execute("""CREATE TABLE seen (what VARCHAR, value VARCHAR, raw VARCHAR, row BIGINT, line BIGINT,
+                                               stored BOOLEAN)""")
+        self.con.execute("CREATE TABLE hashes (hash UBIGINT, row BIGINT, line BIGINT)")
+
+    def close(self) -> None:
+        self.con.close()
+        self.spill.cleanup()
+
+    def _insert(self, table: str, data: pa.Table) -> None:
+        self.con.register("_given", data)
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM _given")
+        finally:
+            self.con.unregister("_given")
+
+    def values(self, what: str, chunk: Source, header: str, typed: pd.Series, stored=None) -> None:
+        n = chunk.rows
+        self._insert("seen", pa.table({
+            "what": pa.array([what] * n, pa.string()), "value": pa.array(typed, pa.string()),
+            "raw": chunk.cells.column(header), "row": pa.array(chunk.first_row + np.arange(n)),
+            "line": pa.array(chunk.lines), "stored": pa.array(np.zeros(n, bool) if stored is None else stored)}))
+
+    def hashes(self, chunk: Source, rows: np.ndarray, hashes: np.ndarray) -> None:
+        self._insert("hashes", pa.table({"hash": pa.array(hashes, pa.uint64()),
+                                         "row": pa.array(chunk.first_row + rows), "line": pa.array(chunk.lines[rows])}))
+
+    def twice(self, what: str) -> pd.DataFrame:
+        """row, line, raw and detail ("a, b, c" of the first lines) of the rows whose value another row has."""
+        return self.con.execute(f"""
+            WITH r AS (SELECT row, line, raw, value FROM seen WHERE what = $what AND value IN ({self._TWICE})),
+            g AS (SELECT value, list(line ORDER BY row) AS lines FROM r GROUP BY value)
+            SELECT r.row, r.line, r.raw, array_to_string(g.lines[1:3], ', ')
+                   || CASE WHEN len(g.lines) > 3 THEN ', …' ELSE '' END AS detail
+            FROM r JOIN g USING (value) ORDER BY r.row""", {"what": what}).df()
+
+    # the values of `what` that more than one row has: counted first (an aggregate that spills), so
+    # only those rows are gathered
+    _TWICE = "SELECT value FROM seen WHERE what = $what AND value IS NOT NULL GROUP BY value HAVING COUNT(*) > 1"
+
+    def stored_once(self) -> pd.DataFrame:
+        """row, line and raw of the rows whose key is stored, and in the file only once."""
+        return self.con.execute(f"""
+            SELECT row, line, raw FROM seen WHERE what = $what AND stored AND value NOT IN ({self._TWICE})
+            ORDER BY row""", {"what": "key"}).df()
+
+    def repeats(self) -> pd.DataFrame:
+        """row, line and first_line of the records without a key that repeat an earlier one."""
+        return self.con.execute("""
+            WITH d AS (SELECT hash, MIN(row) AS first_row, MIN(line) AS first_line FROM hashes
+                       GROUP BY hash HAVING COUNT(*) > 1)
+            SELECT h.row, h.line, d.first_line FROM hashes h JOIN d USING (hash)
+            WHERE h.row > d.first_row ORDER BY h.row""").df()
+
+
+def _mask(n: int, rows) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[np.asarray(rows, dtype=np.int64)] = True
+    return out
+
+
+def check(store: Store, table_name: str, source: Source | files.Reading, options: Options | None = None,
+          progress=None) -> Plan:
+    """Every problem of the file (a Source, or a Reading of a file on disk, checked a chunk at a
+    time) and the rows an import would write; nothing is written."""
+    options = options or Options()
+    table = table_def(table_name)
+    reading = source if isinstance(source, files.Reading) else files.Reading.whole(source)
+    found, n = _Problems(), reading.rows
+    mapping = _mapping(table, reading.head, options, found)
+    header_of = {t: h for h, t in mapping.items() if t}
+    readings, notes = _survey(table, reading, header_of, options)
+    key = table.key if table.key in header_of else None
+    once = [(column, code) for column, code in domain_checks.ONCE_IN_FILE.get(table.name, ()) if column in header_of]
+    totals = np.zeros(n, dtype=bool)
+    unknown: list[pd.DataFrame] = []
+    first, first_lines = None, np.zeros(0, dtype=np.int64)
+    across, db = _Across(), Database(store)
+    try:
+        for chunk in reading.chunks():
+            if progress:
+                progress("checking", chunk.first_row / max(n, 1))
+            records, typed, prepared = _typed(table, chunk, header_of, readings, found)
+            if first is None:
+                first, first_lines = records, chunk.lines
+            here = slice(chunk.first_row, chunk.first_row + chunk.rows)
+            totals[here] = _check_rows(chunk, prepared, found)
+            if key:
+                across.values("key", chunk, header_of[key], records[key],
+                              db.stored(table.name, key, pa.array(records[key], pa.string())))
+            for column, _ in once:
+                across.values(column, chunk, header_of[column], records[column])
+            _remember_repeats(across, chunk, records, typed, key, totals[here])
+            unknown.append(_unknown_customers(db, table, chunk, records, typed, header_of, options, found,
+                                              totals[here]))
+            for problem in domain_checks.problems(db, table.name, records, dt.date.today()):
+                found.rows(_mask(chunk.rows, [problem.row - 1]), header_of.get(problem.column, ""), problem.column,
+                           problem.code, problem.detail)
+        stored, skipped = _problems_across(across, n, key, once, header_of, options, found)
+    finally:
+        across.close()
+    skipped |= totals
+    _file_problems(store, table, reading, options, found, totals)
+    problems = found.frame()
+    problems = problems[~(np.isin(problems["row"], np.flatnonzero(totals)) & (problems["code"] != "total_row"))]
+    errors = problems[(problems["severity"] == "error") & (problems["row"] >= 0)]
+    rejected = _mask(n, errors["row"])
+    write = ~rejected & ~skipped
+    new_customers = _customers_used(table, unknown, write, options)
+    if options.create_customers and len(new_customers):
+        notes.append(("import.note.new_customers", {"count": len(new_customers)}))
+    if progress:
+        progress("checking", 1.0)
+    return Plan(table, reading, options, mapping, readings, first if first is not None else pd.DataFrame(),
+                first_lines, problems.reset_index(drop=True), write, rejected,
+                int((stored & write).sum()) if options.on_duplicate == "update" else 0, new_customers, notes)
+
+
+def _problems_across(across: _Across, n: int, key: str | None, once, header_of: dict, options: Options,
+                     found: _Problems) -> tuple[np.ndarray, np.ndarray]:
+    """The problems only the whole file shows: keys twice in it or already stored, values that may
+    occur once, records repeated. Returns the rows whose key is stored and the rows to skip."""
+    stored, skipped = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if key:
+        key_header = header_of[key]
+        twice = across.twice("key")
+        found.at(twice["row"], twice["line"], twice["raw"], key_header, key, "duplicate_key", twice["detail"])
+        again = across.stored_once()
+        stored = _mask(n, again["row"])
+        code = {"error": "already_stored", "skip": "skipped_stored", "update": "updates_stored"}[options.on_duplicate]
+        found.at(again["row"], again["line"], again["raw"], key_header, key, code,
+                 severity="error" if options.on_duplicate == "error" else "warning")
+        if options.on_duplicate == "skip":
+            skipped |= stored
+    for column, code in once:
+        twice = across.twice(column)
+        found.at(twice["row"], twice["line"], twice["raw"], header_of[column], column, code)
+    repeated = across.repeats()
+    found.at(repeated["row"], repeated["line"], "", "", "",
+             "repeated_dropped" if options.drop_repeats else "repeated_row", repeated["first_line"].astype(str),
+             severity="warning")
+    if options.drop_repeats:
+        skipped |= _mask(n, repeated["row"])
+    return stored, skipped
+
+
+def _check_rows(chunk: Source, prepared: dict[str, cell_values.Distinct], found: _Problems) -> np.ndarray:
+    """The chunk's records too short or too long, and its total rows (returned): a row whose
+    first filled cell says 合计 is the file's total."""
+    n = chunk.rows
+    for ragged in chunk.ragged:
+        mask = _mask(n, [int(np.searchsorted(chunk.lines, ragged.line))])
+        if ragged.extra:
+            found.rows(mask, "", "", "long_row", ragged.extra)
+        else:
+            found.rows(mask, "", "", "short_row", str(ragged.fields))
+    totals, decided = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for cells in prepared.values():
+        present = cells.present()
+        said = cells.rows(_isin(pd.Series(pc.utf8_lower(cells.values)), pa.array(TOTAL_WORDS)))
+        totals |= ~decided & present & said
+        decided |= present
+    found.rows(totals, "", "", "total_row", severity="warning")
+    return totals
+
+
+def _remember_repeats(across: _Across, chunk: Source, records: pd.DataFrame, typed: dict, key: str | None,
+                      totals: np.ndarray) -> None:
+    """The hash of each record without a key (a till export's lines), to find the ones repeated."""
+    keys = records[key] if key else pd.Series([None] * chunk.rows, dtype="str")
+    no_key = keys.isna().to_numpy() & ~totals
+    shown = [c for c in records.columns if c in typed]
+    if shown and no_key.any():
+        hashes = pd.util.hash_pandas_object(records.loc[no_key, shown], index=False)
+        across.hashes(chunk, np.flatnonzero(no_key), hashes.to_numpy())
+
+
+def _unknown_customers(db: Database, table: Table, chunk: Source, records: pd.DataFrame, typed: dict,
+                       header_of: dict, options: Options, found: _Problems, totals: np.ndarray) -> pd.DataFrame:
+    """The chunk's rows naming a customer not on file: problems, or (when asked) customers to
+    create, as customer_id, name and row."""
+    if "customer_id" not in header_of or table.name == "customers":
+        return pd.DataFrame()
+    cid = records["customer_id"]
+    known = db.stored("customers", "customer_id", pa.array(cid, pa.string()))
+    unknown = cid.notna().to_numpy() & ~known & ~totals
+    if not options.create_customers:
+        found.rows(unknown, header_of["customer_id"], "customer_id", "unknown_customer")
+        return pd.DataFrame()
+    names = typed.get(CUSTOMER_NAME, cid)
+    return pd.DataFrame({"customer_id": cid[unknown].to_numpy(), "name": names[unknown].to_numpy(),
+                         "row": chunk.first_row + np.flatnonzero(unknown)})
+
+
+def _customers_used(table: Table, unknown: list[pd.DataFrame], write: np.ndarray, options: Options) -> pd.DataFrame:
+    """The customers to create for the rows written (each named as where it first appears)."""
+    unknown = [u for u in unknown if len(u)]
+    if not options.create_customers or not unknown:
+        return pd.DataFrame()
+    rows = pd.concat(unknown, ignore_index=True)
+    made = _customers_to_create(table, rows["customer_id"], rows["name"])
+    used = _isin(made["customer_id"], pc.unique(pa.array(rows.loc[write[rows["row"]], "customer_id"], pa.string())))
+    return made[used].reset_index(drop=True)
+
+
+def _file_problems(store: Store, table: Table, reading: files.Reading, options: Options, found: _Problems,
+                   totals: np.ndarray) -> None:
+    if reading.rows == 0 or totals.all():
+        found.file("no_rows")
+    for column, (header, value, line) in found.pending.items():
+        found.file("date_order", header=header, column=column, value=value, detail=str(line))
+    if table.name in domain_checks.RECORDED_IN_APP:
+        found.file("recorded_in_app", detail=table.name)
+    previous = None if options.force else import_log.same_file(store, table.name, reading.head.sha256)
+    if previous:
+        found.file("already_imported", value=previous["file"],
+                   detail=f"{previous['import_id']}, {previous['when']:%Y-%m-%d %H:%M}")
+
+
+def new_ids(prefix: str, n: int) -> pd.Series:
+    """Ids for records that came without one: prefix, the day, a random part."""
+    day = dt.date.today().strftime("%Y%m%d")
+    return pd.Series([f"{prefix}{day}-{uuid.uuid4().hex[:10]}" for _ in range(n)], dtype="string")
+
+
+def _customers_to_create(table: Table, ids: pd.Series, names: pd.Series) -> pd.DataFrame:
+    pairs = pa.table({"customer_id": pa.array(ids), "name": pa.array(names)})
+    first = pairs.group_by("customer_id", use_threads=False).aggregate([("name", "first")])
+    out = first.rename_columns(["customer_id", "name"]).to_pandas()
+    out["name"] = out["name"].fillna(out["customer_id"])
+    out["tier"] = NEW_CUSTOMER_TIER.get(table.name, "potential")
+    out["status"] = "active"
+    out["created"] = pd.Timestamp(dt.date.today())
+    return out
+
+
+def commit(store: Store, plan: Plan, *, user: str | None = None, progress=None) -> Result:
+    """Write the plan's rows as one import; raises ValueError, writing nothing, if it is not ready."""
+    if not plan.ready:
+        raise ValueError(f"{len(plan.errors)} problem(s) block the import")
+    user = user or default_user()
+    import_id = new_batch_id()
+    name = plan.table.name
+    meta = {"kam.file": plan.source.name, "kam.file_sha256": plan.source.sha256}
+    rows = int(plan.write.sum())
+    created = len(plan.new_customers)
+    if progress:
+        progress("writing", 0.1)
+    before = store.version("customers")
+    if created:
+        store.append("customers", plan.new_customers, user=user, batch_id=import_id, operation="import",
+                     metadata={**meta, "kam.created_for": name})
+    try:
+        store.write_parts(name, lambda: _rows_to_write(plan), rows, upsert=bool(plan.updates), user=user,
+                          batch_id=import_id, operation="import", metadata=meta)
+    except Exception:
+        if created:  # the customers were for these rows only
+            store.restore("customers", before, user=user)
+        raise
+    if progress:
+        progress("writing", 1.0)
+    return Result(import_id, name, rows, plan.updates, created)
+
+
+def _rows_to_write(plan: Plan):
+    """The plan's rows to write, a chunk of the file at a time: typed again as the check read them
+    (unless the file was read at once, and the check's records are all of it)."""
+    if len(plan.records) == plan.source.rows:
+        typed = iter([(0, plan.records)])
+    else:
+        header_of = {t: h for h, t in plan.mapping.items() if t}
+        typed = ((c.first_row, _typed(plan.table, c, header_of, plan.readings, _Problems())[0])
+                 for c in plan.source.chunks())
+    for first_row, records in typed:
+        yield records[plan.write[first_row:first_row + len(records)]].reset_index(drop=True)
+
+
+def message(t, code: str, detail: str = "") -> str:
+    """The importer's own wording, or else the one the forms use for the same rule."""
+    key = f"import.problem.{code}"
+    return t(key, detail=detail) if key in TEXT else t(f"problem.{code}")
+
+
+def report(plan: Plan, t) -> pd.DataFrame:
+    """The problem list as people read it: line, file column, table column, value, message."""
+    p = plan.problems
+    labels = {c.name: t(f"col.{c.name}") for c in targets(plan.table)}
+    return pd.DataFrame({
+        "line": p["line"], "header": p["header"], "column": p["column"].map(lambda c: labels.get(c, c)),
+        "value": p["value"], "message": [message(t, c, d) for c, d in zip(p["code"], p["detail"])],
+        "severity": p["severity"].map(lambda s: t(f"import.severity.{s}"))})
+
+
+def rejected_rows(plan: Plan, t) -> pd.DataFrame:
+    """The rejected records as written in the file, with their problems in one more column, to fix and re-import."""
+    rows = np.flatnonzero(plan.rejected)
+    frame = pa.concat_tables([
+        c.cells.take(pa.array(np.flatnonzero(plan.rejected[c.first_row:c.first_row + c.rows]), pa.int64()))
+        for c in (plan.source.chunks() if len(rows) else [plan.source.head])]).to_pandas()
+    errors = plan.errors[plan.errors["row"] >= 0]
+    said = errors.assign(text=[f"{h or ''}{': ' if h else ''}{message(t, c, d)}"
+                               for h, c, d in zip(errors["header"], errors["code"], errors["detail"])])
+    joined = said.groupby("row")["text"].agg("; ".join)
+    frame[PROBLEM_HEADER] = joined.reindex(rows).to_numpy()
+    return frame
+
+
+def preview(plan: Plan, rows: int = 20) -> pd.DataFrame:
+    """The first rows as they will be stored, with their file line."""
+    shown = plan.records[plan.write[:len(plan.records)]].head(rows)
+    return shown.assign(line=plan.lines[shown.index]).loc[:, ["line", *plan.records.columns]]

@@ -1,0 +1,200 @@
+"""The complaint card (抱怨管理卡): each complaint from arrival to resolution.
+
+Categories and their sub-categories are an editable list, seeded from the
+textbook's product and service complaints; a complaint is checked against the
+list as it is stored when it is saved.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pandas as pd
+
+from kam.accounts import account_file
+from kam.store import settings
+from kam.readside.database import Database
+from kam.filters import Filters
+from kam.store.records import InvalidRecords, Problem
+from kam.store.records import refuse_unless_valid
+from kam.store.delta import Store
+
+CATEGORIES_KEY = "complaint.categories"
+# The textbook names the product and service sub-categories; the others are common practice.
+DEFAULT_CATEGORIES = {
+    "product": ["quality_defect", "spec_mismatch", "out_of_tolerance", "product_failure"],
+    "service": ["not_punctual", "poor_attitude", "insufficient_skill"],
+    "delivery": ["late_delivery", "damaged_packaging", "wrong_shipment"],
+    "billing": ["invoice_error", "price_dispute", "statement_mismatch"],
+    "other": ["other"],
+}
+OPEN_STATUSES = ("open", "in_progress")
+DONE_STATUSES = ("resolved", "closed")
+AGE_BANDS = ((7, "0-7"), (30, "8-30"), (90, "31-90"), (None, "90+"))
+
+# Open on a day: received by then and not resolved by then. A resolved or closed
+# complaint without a resolved date (older data) counts as resolved.
+OPEN_ON = """(k.received <= $day AND CASE WHEN k.resolved_date IS NULL
+                  THEN k.status IN ('open', 'in_progress') ELSE k.resolved_date > $day END)"""
+
+
+def categories(db: Database) -> dict[str, list[str]]:
+    return settings.load(db, CATEGORIES_KEY, DEFAULT_CATEGORIES)
+
+
+def save_categories(store: Store, value: dict[str, list[str]], *, user: str | None = None) -> str:
+    problems = [Problem(None, CATEGORIES_KEY, name, "required") for name in value if not str(name).strip()]
+    if not value:
+        problems.append(Problem(None, CATEGORIES_KEY, None, "empty_list"))
+    if problems:
+        raise InvalidRecords("settings", problems)
+    clean = {str(k).strip(): list(dict.fromkeys(str(s).strip() for s in subs if str(s).strip()))
+             for k, subs in value.items()}
+    return settings.save(store, CATEGORIES_KEY, clean, user=user)
+
+
+def _listed(db: Database, complaint_id: str | None) -> dict[str, list[str]]:
+    """The categories a complaint may take: the stored list, plus what the complaint already has,
+    so that an old complaint can still be closed after its category left the list."""
+    listed = categories(db)
+    kept = db.query("SELECT category, subcategory FROM complaints WHERE complaint_id = $id", {"id": complaint_id})
+    for category, sub in kept.itertuples(index=False):
+        listed = {**listed, category: [*listed.get(category, []), sub]}
+    return listed
+
+
+def rule_problems(db: Database, values: dict, today: dt.date) -> list[Problem]:
+    found = []
+    listed = _listed(db, values.get("complaint_id"))
+    customer, category, sub = values.get("customer_id"), values.get("category"), values.get("subcategory")
+    if customer and customer not in account_file.known_customers(db, [customer]):
+        found.append(Problem(1, "customer_id", customer, "unknown_customer"))
+    if category and category not in listed:
+        found.append(Problem(1, "category", category, "allowed", "expected one of " + ", ".join(listed)))
+    elif category and sub and sub not in listed[category]:
+        found.append(Problem(1, "subcategory", sub, "subcategory_mismatch", f"not listed under {category}"))
+    received, resolved = values.get("received"), values.get("resolved_date")
+    for column, day in (("received", received), ("resolved_date", resolved)):
+        if isinstance(day, dt.date) and day > today:
+            found.append(Problem(1, column, day, "future_date"))
+    if isinstance(received, dt.date) and isinstance(resolved, dt.date) and resolved < received:
+        found.append(Problem(1, "resolved_date", resolved, "before_received"))
+    if values.get("status") in DONE_STATUSES and not resolved:
+        found.append(Problem(1, "resolved_date", None, "resolved_needs_date"))
+    if values.get("status") in OPEN_STATUSES and resolved:
+        found.append(Problem(1, "status", values["status"], "open_with_resolved_date"))
+    return found
+
+
+def record_complaint(store: Store, db: Database, values: dict, user: str, today: dt.date) -> str:
+    """Check the domain rules, then store a new complaint (or a new state of a known one)."""
+    values = dict(values)
+    new = not values.get("complaint_id")
+    values["status"] = values.get("status") or "open"
+    if new:
+        values["complaint_id"] = "K-" + uuid.uuid4().hex[:8].upper()
+    refuse_unless_valid("complaints", values, rule_problems(db, values, today))
+    write = store.append if new else store.upsert
+    write("complaints", [values], user=user, operation="complaint")
+    return values["complaint_id"]
+
+
+def complaint(db: Database, complaint_id: str, today: dt.date) -> dict | None:
+    """The full card of one complaint, with the customer's name and how long it took (or has taken)."""
+    frame = db.query("""
+        SELECT k.* EXCLUDE (batch_id), c.name AS customer_name, c.account_manager,
+               date_diff('day', k.received, COALESCE(k.resolved_date, $today)) AS days_open
+        FROM complaints k LEFT JOIN customers c USING (customer_id)
+        WHERE k.complaint_id = $id""", {"id": complaint_id, "today": today})
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def editable(db: Database, text: str = "", limit: int = 200) -> pd.DataFrame:
+    """Complaints not yet closed whose id or customer matches the text, newest first."""
+    return db.query("""
+        SELECT k.complaint_id, k.received, k.customer_id, c.name AS customer_name, k.category, k.status
+        FROM complaints k LEFT JOIN customers c USING (customer_id)
+        WHERE k.status <> 'closed' AND ($text = '' OR k.complaint_id ILIKE '%' || $text || '%'
+              OR k.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%')
+        ORDER BY k.received DESC, k.complaint_id LIMIT $limit""", {"text": text.strip(), "limit": limit})
+
+
+def listing(db: Database, filters: Filters) -> pd.DataFrame:
+    """Complaints received in the period, newest first."""
+    where, params = filters.condition("k.received")
+    return db.query(f"""
+        SELECT k.complaint_id, k.received, k.customer_id, c.name AS customer_name, k.category,
+               k.subcategory, k.severity, k.status, k.owner, k.resolved_date, k.satisfied
+        FROM complaints k LEFT JOIN customers c USING (customer_id)
+        WHERE {where} ORDER BY k.received DESC, k.complaint_id""", params)
+
+
+def open_by_age(db: Database, filters: Filters, day: dt.date) -> pd.DataFrame:
+    """Complaints open on the day, oldest first, with their age in days and age band."""
+    where, params = filters.customer_condition()
+    frame = db.query(f"""
+        SELECT k.complaint_id, k.customer_id, c.name AS customer_name, k.received, k.category,
+               k.subcategory, k.severity, k.status, k.owner, date_diff('day', k.received, $day) AS age_days
+        FROM complaints k LEFT JOIN customers c USING (customer_id)
+        WHERE {OPEN_ON} AND {where} ORDER BY k.received, k.complaint_id""", {**params, "day": day})
+    frame["age_band"] = [age_band(a) for a in frame["age_days"]]
+    return frame
+
+
+def age_band(days: int) -> str:
+    return next(name for limit, name in AGE_BANDS if limit is None or days <= limit)
+
+
+def open_count(db: Database, filters: Filters, day: dt.date) -> int:
+    where, params = filters.customer_condition()
+    return int(db.scalar(f"""SELECT COUNT(*) FROM complaints k LEFT JOIN customers c USING (customer_id)
+                             WHERE {OPEN_ON} AND {where}""", {**params, "day": day}))
+
+
+def summary(db: Database, filters: Filters, day: dt.date) -> dict[str, float | None]:
+    """Complaints received in the period, open on the day, resolved in the period with their
+    mean days to resolve and the share of those asked who were satisfied."""
+    where, params = filters.condition("k.resolved_date")
+    row = db.query(f"""
+        SELECT COUNT(*) AS resolved, avg(date_diff('day', k.received, k.resolved_date)) AS mean_days,
+               avg(CASE WHEN k.satisfied THEN 1.0 WHEN NOT k.satisfied THEN 0.0 END) AS satisfied_share
+        FROM complaints k LEFT JOIN customers c USING (customer_id) WHERE {where}""", params).iloc[0]
+    return {"received": float(len(listing(db, filters))), "open": float(open_count(db, filters, day)),
+            "resolved": float(row["resolved"]),
+            "mean_days": None if pd.isna(row["mean_days"]) else float(row["mean_days"]),
+            "satisfied_share": None if pd.isna(row["satisfied_share"]) else float(row["satisfied_share"])}
+
+
+def time_to_resolve(db: Database, filters: Filters, by: str) -> pd.DataFrame:
+    """Complaints resolved in the period, per category or owner: how many, median and mean days."""
+    if by not in ("category", "owner"):
+        raise ValueError(f"time to resolve is grouped by category or owner, not {by!r}")
+    where, params = filters.condition("k.resolved_date")
+    return db.query(f"""
+        SELECT COALESCE(k.{by}, '') AS {by}, COUNT(*) AS resolved,
+               median(date_diff('day', k.received, k.resolved_date)) AS median_days,
+               avg(date_diff('day', k.received, k.resolved_date)) AS mean_days,
+               avg(CASE WHEN k.satisfied THEN 1.0 WHEN NOT k.satisfied THEN 0.0 END) AS satisfied_share
+        FROM complaints k LEFT JOIN customers c USING (customer_id)
+        WHERE {where} GROUP BY 1 ORDER BY median_days DESC""", params)
+
+
+def trend(db: Database, filters: Filters) -> pd.DataFrame:
+    """Complaints received per month and category."""
+    where, params = filters.condition("k.received")
+    return db.query(f"""
+        SELECT date_trunc('month', k.received)::DATE AS month, k.category, COUNT(*) AS complaints
+        FROM complaints k LEFT JOIN customers c USING (customer_id)
+        WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2""", params)
+
+
+def top_accounts(db: Database, filters: Filters, limit: int = 10) -> pd.DataFrame:
+    """The accounts with the most complaints received in the period."""
+    where, params = filters.condition("k.received")
+    return db.query(f"""
+        SELECT k.customer_id, any_value(c.name) AS customer_name, COUNT(*) AS complaints,
+               COUNT(*) FILTER (WHERE k.status IN ('open', 'in_progress')) AS still_open,
+               COUNT(*) FILTER (WHERE k.severity IN ('high', 'critical')) AS serious
+        FROM complaints k LEFT JOIN customers c USING (customer_id)
+        WHERE {where} GROUP BY 1 ORDER BY complaints DESC, serious DESC, k.customer_id LIMIT $limit""",
+                    {**params, "limit": limit})

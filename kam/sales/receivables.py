@@ -1,0 +1,67 @@
+"""Receivables (应收账款): what each invoice still owes on a day, and per customer how much is
+overdue and for how long. One rule for the account file, the health score and the report, so
+that sales and collections are checked the same way everywhere (检查销售、收款是否平衡).
+
+The rule: an invoice counts from its invoice date. A payment counts from its paid date (a paid
+date without an amount pays the invoice in full); an amount paid without a date counts as paid
+all along. What is left, beyond half a cent, is open; it is overdue from the day after its due
+date, by the days since then.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from kam.readside.database import Database
+
+# days overdue that end each aging bucket (the last has no end); "not_due" is not overdue yet
+AGING = (("d1_30", 30), ("d31_60", 60), ("d61_90", 90), ("d90_plus", None))
+BUCKETS = ("not_due", *(name for name, _ in AGING))
+
+OPEN_ON = """
+    SELECT invoice_id, customer_id, invoice_date, due_date, amount, paid_amount, amount - paid_amount AS open_amount,
+           GREATEST(date_diff('day', due_date, $day), 0) AS days_overdue
+    FROM (SELECT invoice_id, customer_id, invoice_date, due_date, amount,
+                 CASE WHEN paid_date IS NULL THEN COALESCE(paid_amount, 0)
+                      WHEN paid_date <= $day THEN COALESCE(paid_amount, amount) ELSE 0 END AS paid_amount
+          FROM payments WHERE invoice_date <= $day)
+    WHERE amount - paid_amount > 0.005"""
+
+
+def open_invoices(db: Database, customer_id: str, day: dt.date) -> pd.DataFrame:
+    """One customer's invoices open on the day, the first due first."""
+    return db.query(f"""SELECT * EXCLUDE (customer_id) FROM ({OPEN_ON}) WHERE customer_id = $id
+                        ORDER BY due_date, invoice_id""", {"id": customer_id, "day": day})
+
+
+def overdue_sql(day: dt.date) -> tuple[str, dict]:
+    """customer_id, overdue_amount and overdue_days (of the oldest) on the day, for every customer
+    with an overdue invoice: a part of the health figures (Database.query's `using`)."""
+    return (f"""SELECT customer_id, SUM(open_amount) AS overdue_amount, MAX(days_overdue) AS overdue_days
+                FROM ({OPEN_ON}) WHERE days_overdue > 0 GROUP BY 1""", {"day": day})
+
+
+def _bucket(name: str, end: int | None, start: int) -> str:
+    upper = f" AND days_overdue <= {end}" if end is not None else ""
+    return f"COALESCE(SUM(open_amount) FILTER (WHERE days_overdue >= {start}{upper}), 0) AS {name}"
+
+
+def aging(db: Database, day: dt.date) -> pd.DataFrame:
+    """Per customer with an open invoice on the day: what is open, what is overdue and by how long
+    (aging buckets of 30 days), the oldest overdue invoice's days, the credit limit and whether the
+    open amount is beyond it; the most overdue money first."""
+    buckets, start = ["COALESCE(SUM(open_amount) FILTER (WHERE days_overdue = 0), 0) AS not_due"], 1
+    for name, end in AGING:
+        buckets.append(_bucket(name, end, start))
+        start = (end or 0) + 1
+    return db.query(f"""
+        WITH o AS ({OPEN_ON})
+        SELECT o.customer_id, c.name AS customer_name, c.account_manager, c.region,
+               COUNT(*) AS invoices, SUM(o.open_amount) AS open_amount,
+               COALESCE(SUM(o.open_amount) FILTER (WHERE o.days_overdue > 0), 0) AS overdue_amount,
+               {", ".join(buckets)}, MAX(o.days_overdue) AS max_days_overdue,
+               c.credit_limit, COALESCE(SUM(o.open_amount) > c.credit_limit, FALSE) AS over_credit_limit
+        FROM o LEFT JOIN customers c ON c.customer_id = o.customer_id
+        GROUP BY o.customer_id, c.name, c.account_manager, c.region, c.credit_limit
+        ORDER BY overdue_amount DESC, open_amount DESC, o.customer_id""", {"day": day})

@@ -1,0 +1,22 @@
+"""Settings people edit in the app (revisit policy, editable lists, weights).
+
+Stored as JSON values in the `settings` table, so each change is a commit with
+who and when, and an earlier setting can be read back from the history.
+"""
+from __future__ import annotations
+
+import json
+
+from kam.readside.database import Database
+from kam.store.delta import Store
+
+
+def load(db: Database, key: str, default):
+    """The stored value for key, or the default when it was never saved."""
+    frame = db.query("SELECT value FROM settings WHERE key = $key", {"key": key})
+    return default if frame.empty else json.loads(frame.iat[0, 0])
+
+
+def save(store: Store, key: str, value, *, user: str | None = None) -> str:
+    return store.upsert("settings", [{"key": key, "value": json.dumps(value, ensure_ascii=False, default=str)}],
+                        user=user, operation="settings")

@@ -1,0 +1,95 @@
+"""Forms built from the schema: one widget per declared column, problems shown beside the field.
+
+A page names the table, the fields (a tuple puts fields side by side) and a
+`save` function from kam that validates and writes; `save` raises
+InvalidRecords with problems keyed by column, and each problem is shown under
+its own field. Nothing is written unless `save` succeeds.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from kam.accounts import account_file
+from kam.store.records import InvalidRecords, Problem
+from kam.store.schema import Column, table as table_def
+
+# Free-text columns that deserve several lines.
+LONG_TEXT = {"discussed", "progress", "content", "description", "resolution", "cause", "note", "profile",
+             "purpose", "next_visit_purpose", "reason"}
+
+
+def problem_text(t, problem: Problem) -> str:
+    text = t(f"problem.{problem.code}")
+    if problem.value not in (None, ""):
+        text += f" ({problem.value})"
+    return text
+
+
+def customer_picker(ctx, key: str) -> str | None:
+    """Search by id or name, then choose; returns the customer id (None when nothing matches)."""
+    t = ctx.t
+    text = st.text_input(t("form.customer_search"), key=f"{key}_search")
+    found = account_file.search(ctx.db, text)
+    if found.empty:
+        st.warning(t("accounts.none"))
+        return None
+    names = dict(zip(found["customer_id"], found["name"]))
+    return st.selectbox(t("col.customer_id") + " *", list(names), key=f"{key}_customer",
+                        format_func=lambda i: f"{names[i]} ({i})")
+
+
+def _label(t, table: str, col: Column) -> str:
+    return t(f"col.{table}.{col.name}") + (" *" if col.required else "")
+
+
+def widget(t, table: str, col: Column, key: str, default=None, choices: dict | None = None):
+    """choices ({value: label}) replace the schema's allowed values, e.g. for an editable list."""
+    label, key = _label(t, table, col), f"{key}_{col.name}"
+    names = choices if choices is not None else {v: t(f"{col.name}.{v}") for v in col.allowed}
+    if names:
+        # a required choice starts empty, so nobody saves the first option without choosing it
+        options = list(names) if col.required else [None, *names]
+        index = options.index(default) if default in options else (None if col.required else 0)
+        return st.selectbox(label, options, index=index, key=key, placeholder=t("form.choose"),
+                            format_func=lambda v: "–" if v is None else names.get(v, str(v)))
+    if col.type == "date":
+        return st.date_input(label, value=default, key=key)
+    if col.type == "bool":
+        return st.selectbox(label, [None, True, False], index=[None, True, False].index(default), key=key,
+                            format_func=lambda v: "–" if v is None else t(f"common.{str(v).lower()}"))
+    if col.type == "int" and col.minimum is not None and col.maximum is not None:
+        options = [None, *range(int(col.minimum), int(col.maximum) + 1)]
+        return st.selectbox(label, options, index=options.index(default), key=key,
+                            format_func=lambda v: "–" if v is None else str(v))
+    if col.type in ("int", "float"):
+        return st.number_input(label, value=default, min_value=col.minimum, max_value=col.maximum,
+                               step=1 if col.type == "int" else None, key=key)
+    if col.name in LONG_TEXT:
+        return st.text_area(label, value=default or "", key=key, height=90)
+    return st.text_input(label, value=default or "", key=key)
+
+
+def record_form(ctx, table: str, fields, save, *, key: str, defaults: dict | None = None,
+                submit: str = "form.save", choices: dict[str, dict] | None = None):
+    """Render the form; on submit call save(values). Returns save's result, or None."""
+    t, spec, defaults = ctx.t, table_def(table), defaults or {}
+    values, slots = {}, {}
+    with st.form(key):
+        for row in fields:
+            names = row if isinstance(row, tuple) else (row,)
+            places = st.columns(len(names)) if len(names) > 1 else [st.container()]
+            for name, place in zip(names, places):
+                with place:
+                    values[name] = widget(t, table, spec.column(name), key, defaults.get(name),
+                                          (choices or {}).get(name))
+                    slots[name] = st.empty()
+        submitted = st.form_submit_button(t(submit), type="primary")
+    if not submitted:
+        return None
+    try:
+        return save({k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()})
+    except InvalidRecords as error:
+        st.error(t("form.not_saved", count=len(error.problems)))
+        for problem in error.problems:
+            (slots.get(problem.column) or st).error(problem_text(t, problem))
+        return None
