@@ -45,6 +45,8 @@ else:
     ctx.filters = ui.sidebar_filters(ctx)
     ui.bind_url(ctx)
     overview = page("overview", "monitoring")
+    accounts = page("accounts", "contact_page")
+    ui.account_search(ctx, accounts)
 
     def home() -> None:
         # Streamlit serves the default page at / only; the overview keeps its own
@@ -60,9 +62,11 @@ else:
             page("complaints", "report"),
             page("churn", "person_remove"),
             page("at_risk", "warning"),
+            page("receivables", "account_balance"),
+            page("marked_changes", "rule"),
         ],
         t("nav.records"): [
-            page("accounts", "contact_page"),
+            accounts,
             page("visits", "edit_calendar"),
             page("complaint_cards", "feedback"),
             page("churn_records", "handshake"),

@@ -69,6 +69,11 @@ class Filters:
         return (f"{date_column} BETWEEN $start AND $end AND {chosen}",
                 {**params, "start": self.period.start, "end": self.period.end})
 
+    @classmethod
+    def everyone(cls, day: dt.date) -> "Filters":
+        """No customer filter, the period of one day (for questions asked as of a day)."""
+        return cls(Period(day, day), preset="custom")
+
     def previous(self) -> "Filters":
         return replace(self, period=self.period.previous())
 

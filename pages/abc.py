@@ -79,8 +79,10 @@ if query:
 columns = ["rank", "customer_id", "customer_name", "value", "share", "cumulative_share", "abc_class",
            "account_manager", "region"]
 labels = {c: t(f"col.{c}") for c in columns} | {"customer_name": t("col.customer"), "value": measure_name}
-st.dataframe(shown[columns].rename(columns=labels), hide_index=True, width="stretch", height=420,
-             column_config={labels["share"]: st.column_config.NumberColumn(format="percent"),
+linked, links = ui.customer_links(shown[columns], t)
+st.dataframe(linked.rename(columns=labels), hide_index=True, width="stretch", height=420,
+             column_config={labels["customer_name"]: links["customer_name"],
+                            labels["share"]: st.column_config.NumberColumn(format="percent"),
                             labels["cumulative_share"]: st.column_config.NumberColumn(format="percent"),
                             labels["value"]: st.column_config.NumberColumn(format="yen")})
 ui.csv_download(shown[columns].rename(columns=labels), t("abc.download"),
@@ -109,7 +111,9 @@ else:
                    "account_manager": t("col.account_manager"), "region": t("col.region"),
                    "value_before": t("col.value_before"), "value_now": t("col.value_now"),
                    "change": t("col.change"), "abc_class_now": t("col.class_now")}
+    fell, links = ui.customer_links(fell, t)
     st.dataframe(fell.rename(columns=fell_labels), hide_index=True, width="stretch",
-                 column_config={t("col.change"): st.column_config.NumberColumn(format="percent"),
+                 column_config={t("col.customer"): links["customer_name"],
+                                t("col.change"): st.column_config.NumberColumn(format="percent"),
                                 t("col.value_before"): st.column_config.NumberColumn(format="yen"),
                                 t("col.value_now"): st.column_config.NumberColumn(format="yen")})

@@ -76,16 +76,19 @@ with left:
     st.caption(t("revisit.overdue_help"))
     columns = ["customer_name", "abc_class", "account_manager", "last_visit", "days_overdue", "revenue_12m",
                "next_plan"]
-    st.dataframe(shown(ui.first_rows(late, t), columns, t), hide_index=True, width="stretch", placeholder="–",
-                 column_config={t("col.revisit.revenue_12m"): st.column_config.NumberColumn(format="yen")})
+    linked, links = ui.customer_links(ui.first_rows(late, t), t)
+    named_link = {ui.label(t, "revisit", "customer_name"): links.get("customer_name")}
+    st.dataframe(shown(linked, columns, t), hide_index=True, width="stretch", placeholder="–",
+                 column_config={t("col.revisit.revenue_12m"): st.column_config.NumberColumn(format="yen"),
+                                **named_link})
     ui.csv_download(lambda: shown(late, coverage.OVERDUE_COLUMNS, t), t("common.download_csv"),
                     f"overdue_{day}.csv", key="rv_overdue_csv")
 with right:
     st.subheader(t("revisit.due_soon_title", count=len(soon)))
     st.caption(t("revisit.due_soon_help"))
-    st.dataframe(shown(ui.first_rows(soon, t), ["customer_name", "abc_class", "account_manager", "due_date",
-                                                 "days_left"], t),
-                 hide_index=True, width="stretch", placeholder="–")
+    linked, _ = ui.customer_links(ui.first_rows(soon, t), t)
+    st.dataframe(shown(linked, ["customer_name", "abc_class", "account_manager", "due_date", "days_left"], t),
+                 hide_index=True, width="stretch", placeholder="–", column_config=named_link)
 
 # ---- plan adherence ---------------------------------------------------------
 st.subheader(t("revisit.adherence"))

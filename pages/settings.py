@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from kam.accounts import marked_changes
 from kam.revisits import holidays
 from kam.revisits import revisit_policy
 from kam.sales.abc import CLASSES
@@ -93,6 +94,17 @@ def holidays_section() -> None:
             saved(t("settings.holidays_saved", count=len(kept)), "set_holidays")
 
 
+def marked_changes_section() -> None:
+    st.header(t("marked.setting"))
+    st.caption(t("marked.setting_help"))
+    now = marked_changes.threshold(ctx.db)
+    percent = st.number_input(t("marked.setting_share"), 1, 500, int(round(now * 100)), step=5, key="set_marked")
+    if st.button(t("marked.setting_save"), type="primary", key="set_marked_save"):
+        marked_changes.save_threshold(ctx.store, percent / 100, user=ctx.user)
+        saved(t("marked.setting_saved", share=percent / 100))
+
+
 revisit_policy_section()
 holidays_section()
+marked_changes_section()
 risk_settings.show(ctx, saved, show_problems)

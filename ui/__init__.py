@@ -96,6 +96,27 @@ def sidebar_filters(ctx: Context) -> Filters:
     return filters
 
 
+def plain_label(text: str) -> str:
+    """Stored text as a widget's label, its markdown characters escaped: shown as written."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~$:" else c for c in str(text))
+
+
+def account_search(ctx: Context, accounts_page) -> None:
+    """The sidebar's search: an account found by name, id or contact, one click to its file."""
+    from kam.accounts import account_file
+
+    t = ctx.t
+    text = st.sidebar.text_input(t("sidebar.find_account"), key="find_account", placeholder=t("sidebar.find_hint"))
+    if not text.strip():
+        return
+    found = account_file.find(ctx.db, text, limit=8)
+    if found.empty:
+        st.sidebar.caption(t("accounts.none"))
+    for row in found.itertuples():
+        st.sidebar.page_link(accounts_page, label=plain_label(f"{row.name} ({row.customer_id})"),
+                             query_params={"customer": row.customer_id, "lang": ctx.lang})
+
+
 def bind_url(ctx: Context) -> None:
     """Write the view's state back to the address bar, keeping what a page put there (e.g. ?customer=)."""
     owned = {"lang", *FILTER_KEYS}
@@ -206,11 +227,29 @@ def form_defaults(record: dict) -> dict:
     return {k: plain(v) for k, v in record.items()}
 
 
+def account_link(customer_id: str, name, lang: str) -> str:
+    """The address of a customer's account file, its name after the # for the link's text."""
+    from urllib.parse import quote
+    shown_name = name if isinstance(name, str) and name else customer_id
+    return f"accounts?customer={quote(str(customer_id), safe='')}&lang={lang}#{shown_name}"
+
+
+def customer_links(frame: pd.DataFrame, t, column: str = "customer_name") -> tuple[pd.DataFrame, dict]:
+    """The frame with its customer name (or id) column made a link to the account file, and the
+    column's config: every table that names a customer leads to its file."""
+    if "customer_id" not in frame.columns:
+        return frame, {}
+    column = column if column in frame.columns else "customer_id"
+    out = frame.copy()
+    out[column] = [account_link(i, n, t.lang) for i, n in zip(out["customer_id"], out[column])]
+    return out, {column: st.column_config.LinkColumn(display_text=r"#(.*)$")}
+
+
 def show_table(frame: pd.DataFrame, t, table: str | None = None, *, names=(), money=(), shares=(),
                **options) -> None:
     """A frame as a table: values named (see named_values), days without a time, money in yuan,
-    shares as percentages, columns labelled."""
-    out = named_values(frame, t, names) if names else frame.copy()
+    shares as percentages, columns labelled, the customer leading to its account file."""
+    out, links = customer_links(named_values(frame, t, names) if names else frame, t)
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.date
@@ -219,5 +258,6 @@ def show_table(frame: pd.DataFrame, t, table: str | None = None, *, names=(), mo
     out = labelled(out, t, table)
     formats = {**{c: "yen" for c in money}, **{c: "percent" for c in shares}}
     config = {label(t, table, c): st.column_config.NumberColumn(format=f) for c, f in formats.items()}
+    config |= {label(t, table, c): link for c, link in links.items()}
     options["column_config"] = {**config, **options.get("column_config", {})}
     st.dataframe(out, hide_index=True, width="stretch", **options)

@@ -62,17 +62,20 @@ def widget(t, table: str, col: Column, key: str, default=None, choices: dict | N
         return st.selectbox(label, options, index=options.index(default), key=key,
                             format_func=lambda v: "–" if v is None else str(v))
     if col.type in ("int", "float"):
-        return st.number_input(label, value=default, min_value=col.minimum, max_value=col.maximum,
-                               step=1 if col.type == "int" else None, key=key)
+        kind = int if col.type == "int" else float  # streamlit wants one numeric type throughout
+        number = lambda v: None if v is None else kind(v)  # noqa: E731
+        return st.number_input(label, value=number(default), min_value=number(col.minimum),
+                               max_value=number(col.maximum), step=1 if col.type == "int" else None, key=key)
     if col.name in LONG_TEXT:
         return st.text_area(label, value=default or "", key=key, height=90)
     return st.text_input(label, value=default or "", key=key)
 
 
 def record_form(ctx, table: str, fields, save, *, key: str, defaults: dict | None = None,
-                submit: str = "form.save", choices: dict[str, dict] | None = None):
-    """Render the form; on submit call save(values). Returns save's result, or None."""
-    t, spec, defaults = ctx.t, table_def(table), defaults or {}
+                submit: str = "form.save", choices: dict[str, dict] | None = None, borrowed: dict | None = None):
+    """Render the form; on submit call save(values). Returns save's result, or None. `borrowed`
+    names fields of another table the form also asks, {field: table} (e.g. a change's reason)."""
+    t, defaults, borrowed = ctx.t, defaults or {}, borrowed or {}
     values, slots = {}, {}
     with st.form(key):
         for row in fields:
@@ -80,7 +83,8 @@ def record_form(ctx, table: str, fields, save, *, key: str, defaults: dict | Non
             places = st.columns(len(names)) if len(names) > 1 else [st.container()]
             for name, place in zip(names, places):
                 with place:
-                    values[name] = widget(t, table, spec.column(name), key, defaults.get(name),
+                    home = borrowed.get(name, table)
+                    values[name] = widget(t, home, table_def(home).column(name), key, defaults.get(name),
                                           (choices or {}).get(name))
                     slots[name] = st.empty()
         submitted = st.form_submit_button(t(submit), type="primary")

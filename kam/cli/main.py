@@ -114,9 +114,27 @@ def cmd_at_risk(store: Store, args) -> int:
 def cmd_receivables(store: Store, args) -> int:
     from kam.sales import receivables
 
-    out = receivables.aging(Database(store), args.as_of or dt.date.today())
+    out = receivables.aging(Database(store), args.as_of or dt.date.today())[receivables.REPORT_COLUMNS].copy()
     money = ["open_amount", "overdue_amount", *receivables.BUCKETS, "credit_limit"]
     out[money] = out[money].round(2)
+    emit(out, args.format)
+    return 0
+
+
+def cmd_marked_changes(store: Store, args) -> int:
+    from kam.accounts import marked_changes
+
+    today = dt.date.today()
+    if args.start or args.end:
+        start, end = args.start or dt.date(1900, 1, 1), args.end or today
+        if end < start:
+            raise UsageError(f"--end {end} is before --start {start}")
+        filters = Filters(Period(start, end), preset="custom")
+    else:
+        filters = Filters(resolve(DEFAULT_PRESET, today), preset=DEFAULT_PRESET)
+    out = marked_changes.marked(Database(store), filters)
+    out[["value_before", "value_now"]] = out[["value_before", "value_now"]].round(2)
+    out["change_share"] = out["change_share"].round(6)
     emit(out, args.format)
     return 0
 
@@ -200,6 +218,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, help="the day to count on (default: today)")
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.set_defaults(run=cmd_receivables)
+
+    p = sub.add_parser("marked-changes", help="accounts whose sales or ABC class moved markedly, and the reason "
+                                              "recorded for it (empty when none yet)")
+    p.add_argument("--start", type=_date, help=f"first day of the period (default: the {DEFAULT_PRESET} period)")
+    p.add_argument("--end", type=_date, help="last day, inclusive (default: today when --start is given)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.set_defaults(run=cmd_marked_changes)
 
     p = sub.add_parser("tables", help="each table's rows and version")
     p.add_argument("--format", choices=FORMATS, default="table")

@@ -21,7 +21,7 @@ from kam.store.records import Problem
 # Recording these changes more than one table (a churn sets the customer's
 # status and keeps the change with its reason), so they are recorded one by one
 # in the app; the others are settings and working lists.
-RECORDED_IN_APP = ("churns", "churn_dismissals", "settings", "profile_changes")
+RECORDED_IN_APP = ("churns", "churn_dismissals", "settings", "profile_changes", "change_reasons")
 
 
 def _plain(value):

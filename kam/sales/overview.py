@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kam.sales import abc
+from kam.accounts import marked_changes
+from kam.sales import abc, receivables
 from kam.risk import churn
 from kam.risk import complaints
 from kam.risk import health
@@ -61,6 +62,10 @@ def risk_kpis(db: Database, filters: Filters, today: dt.date) -> list[Kpi]:
             complaints.open_count(db, before, coverage.as_of(before, today)), "count", lower_is_better=True),
         Kpi("kpi.at_risk_accounts", health.at_risk_count(db, filters, today),
             health.at_risk_count(db, before, today), "count", lower_is_better=True),
+        Kpi("kpi.overdue_receivables", receivables.balance(db, filters, coverage.as_of(filters, today))["overdue"],
+            receivables.balance(db, before, coverage.as_of(before, today))["overdue"], "money", lower_is_better=True),
+        Kpi("kpi.marked_changes", len(marked_changes.needing_reason(db, filters)),
+            len(marked_changes.needing_reason(db, before)), "count", lower_is_better=True),
     ]
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 
 import pandas as pd
 
+from kam.filters import Filters
 from kam.readside.database import Database
 
 # days overdue that end each aging bucket (the last has no end); "not_due" is not overdue yet
@@ -47,21 +48,49 @@ def _bucket(name: str, end: int | None, start: int) -> str:
     return f"COALESCE(SUM(open_amount) FILTER (WHERE days_overdue >= {start}{upper}), 0) AS {name}"
 
 
-def aging(db: Database, day: dt.date) -> pd.DataFrame:
-    """Per customer with an open invoice on the day: what is open, what is overdue and by how long
-    (aging buckets of 30 days), the oldest overdue invoice's days, the credit limit and whether the
-    open amount is beyond it; the most overdue money first."""
+def aging(db: Database, day: dt.date, filters: Filters | None = None) -> pd.DataFrame:
+    """Per customer with an open invoice on the day (the filters' customers, all when None): what
+    is open, what is overdue and by how long (aging buckets of 30 days), the oldest overdue
+    invoice's due date and days, the credit limit and whether the open amount is beyond it; the
+    most overdue money first."""
     buckets, start = ["COALESCE(SUM(open_amount) FILTER (WHERE days_overdue = 0), 0) AS not_due"], 1
     for name, end in AGING:
         buckets.append(_bucket(name, end, start))
         start = (end or 0) + 1
+    chosen, params = (filters or Filters.everyone(day)).customers_in("o.customer_id")
     return db.query(f"""
         WITH o AS ({OPEN_ON})
         SELECT o.customer_id, c.name AS customer_name, c.account_manager, c.region,
                COUNT(*) AS invoices, SUM(o.open_amount) AS open_amount,
                COALESCE(SUM(o.open_amount) FILTER (WHERE o.days_overdue > 0), 0) AS overdue_amount,
                {", ".join(buckets)}, MAX(o.days_overdue) AS max_days_overdue,
+               MIN(o.due_date) FILTER (WHERE o.days_overdue > 0) AS oldest_due_date,
                c.credit_limit, COALESCE(SUM(o.open_amount) > c.credit_limit, FALSE) AS over_credit_limit
         FROM o LEFT JOIN customers c ON c.customer_id = o.customer_id
+        WHERE {chosen}
         GROUP BY o.customer_id, c.name, c.account_manager, c.region, c.credit_limit
-        ORDER BY overdue_amount DESC, open_amount DESC, o.customer_id""", {"day": day})
+        ORDER BY overdue_amount DESC, open_amount DESC, o.customer_id""", {**params, "day": day})
+
+
+REPORT_COLUMNS = ["customer_id", "customer_name", "account_manager", "region", "invoices", "open_amount",
+                  "overdue_amount", *BUCKETS, "max_days_overdue", "credit_limit", "over_credit_limit"]
+
+
+def balance(db: Database, filters: Filters, day: dt.date) -> dict[str, float]:
+    """Whether sales and collections balance (检查销售、收款是否平衡) for the filters' customers:
+    invoiced and collected in the period, and on the day what is open and what of it is overdue."""
+    chosen, params = filters.customers_in("customer_id")
+    row = db.query(f"""
+        SELECT (SELECT COALESCE(SUM(amount), 0) FROM payments
+                WHERE invoice_date BETWEEN $start AND $end AND {chosen}) AS invoiced,
+               (SELECT COALESCE(SUM(CASE WHEN paid_date IS NULL THEN 0 ELSE COALESCE(paid_amount, amount) END), 0)
+                FROM payments WHERE paid_date BETWEEN $start AND $end AND {chosen}) AS collected,
+               (SELECT COALESCE(SUM(open_amount), 0) FROM ({OPEN_ON}) WHERE {chosen}) AS open,
+               (SELECT COALESCE(SUM(open_amount), 0) FROM ({OPEN_ON}) WHERE days_overdue > 0 AND {chosen}) AS overdue
+        """, {**params, "start": filters.period.start, "end": filters.period.end, "day": day}).iloc[0]
+    return {k: float(row[k]) for k in ("invoiced", "collected", "open", "overdue")}
+
+
+def bucket_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """The aging table summed per bucket: bucket, amount (the chart and the table under it)."""
+    return pd.DataFrame({"bucket": list(BUCKETS), "amount": [float(table[b].sum()) for b in BUCKETS]})

@@ -233,8 +233,23 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("field", "text", "字段", "Field", required=True),
         _c("old_value", "text", "原值", "Old value"),
         _c("new_value", "text", "新值", "New value"),
-        _c("reason", "text", "原因", "Reason", required=True),
+        # required by the domain for the fields that need one (kam.accounts.profile.NEEDS_REASON)
+        _c("reason", "text", "原因", "Reason"),
     ), key="change_id", date_column="changed_on"),
+    # Why an account's results moved markedly in a period (kam.accounts.marked_changes), kept with
+    # the figures that marked it: the textbook's 必须记录其原因.
+    Table("change_reasons", "变动原因", "Reasons for marked changes", (
+        _c("reason_id", "text", "编号", "Reason ID", required=True),
+        CUSTOMER,
+        _c("period_start", "date", "期间开始", "Period start", required=True),
+        _c("period_end", "date", "期间结束", "Period end", required=True),
+        _c("value_before", "float", "上期销售额", "Sales before"),
+        _c("value_now", "float", "本期销售额", "Sales now"),
+        _c("class_before", "text", "上期分类", "Class before"),
+        _c("class_now", "text", "本期分类", "Class now"),
+        _c("reason", "text", "原因", "Reason", required=True),
+        _c("recorded_on", "date", "记录日期", "Recorded on", required=True),
+    ), key="reason_id", date_column="recorded_on"),
     # Editable settings (revisit policy, editable lists, score weights), one JSON value per key.
     Table("settings", "设置", "Settings", (
         _c("key", "text", "设置项", "Setting", required=True),
