@@ -76,8 +76,8 @@ if query:
     hit = (table["customer_id"].str.contains(query, case=False, regex=False)
            | table["customer_name"].fillna("").str.contains(query, case=False, regex=False))
     shown = table[hit]
-columns = ["rank", "customer_id", "customer_name", "value", "share", "cumulative_share", "abc_class",
-           "account_manager", "region"]
+columns = ["customer_name", "rank", "customer_id", "value", "share", "cumulative_share", "abc_class",
+           "account_manager", "region"]  # the name first: a click on it opens the account file
 labels = {c: t(f"col.{c}") for c in columns} | {"customer_name": t("col.customer"), "value": measure_name}
 linked, links = ui.customer_links(shown[columns], t)
 st.dataframe(linked.rename(columns=labels), hide_index=True, width="stretch", height=420,

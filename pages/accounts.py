@@ -11,6 +11,7 @@ import ui
 
 ctx = ui.context()
 t, lang, filters, today = ctx.t, ctx.lang, ctx.filters, ui.today()
+CHANGES_SHOWN = 20  # the newest; the timeline below has every one
 CONTACT_FIELDS = [("name", "role"), ("title", "phone"), ("email", "birthday"), "interests"]
 PROFILE_FIELDS = [("name", "industry"), ("region", "size"), ("tier", "account_manager"),
                   ("credit_limit", "payment_terms_days"), "profile"]
@@ -134,6 +135,16 @@ open_items = receivables.open_invoices(ctx.db, chosen, today)
 overdue = open_items.loc[open_items["days_overdue"] > 0, "open_amount"].sum()
 (st.error if overdue > 0 else st.success)(t("accounts.overdue", amount=fmt.money(overdue, lang)))
 ui.show_table(open_items, t, "payments", money=["amount", "paid_amount", "open_amount"])
+
+st.subheader(t("accounts.changes"))
+history = account_file.changes(ctx.db, chosen)
+if history.empty:
+    st.caption(t("accounts.no_changes"))
+else:  # a short list read line by line: a plain table, each change with its reason
+    st.table(ui.labelled(history.head(CHANGES_SHOWN).assign(changed_on=history["changed_on"].dt.date,
+                                                            field=[ui.label(t, "customers", f) for f in
+                                                                   history["field"].head(CHANGES_SHOWN)]),
+                         t, "profile_changes").fillna(""))
 
 st.subheader(t("accounts.timeline"))
 events = account_file.timeline(ctx.db, chosen)

@@ -38,6 +38,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "accounts.edit_contact": ("修改联系人", "Edit a contact"),
     "accounts.pick_contact": ("联系人", "Contact"),
     "accounts.contact_saved": ("联系人已保存。", "Contact saved."),
+    "accounts.no_changes": ("尚无档案变更。", "No change recorded yet."),
     "accounts.timeline": ("往来记录 (最新在前)", "Timeline (newest first)"),
     "accounts.event.visit": ("拜访", "Visit"),
     "accounts.event.plan": ("回访计划", "Revisit plan"),
