@@ -32,7 +32,7 @@ with st.expander(t("accounts.new_customer")):
 text = st.text_input(t("accounts.search"), key="acct_search")
 found = account_file.search(ctx.db, text)
 wanted = st.query_params.get("customer")
-if wanted and wanted not in set(found["customer_id"]) and account_file.profile(ctx.db, wanted) is not None:
+if not text.strip() and wanted and wanted not in set(found["customer_id"]):
     found = account_file.search(ctx.db, wanted)  # the address names an account beyond the first matches
 if found.empty:
     st.info(t("accounts.none"))
@@ -67,7 +67,7 @@ scored = health.scores(ctx.db, filters, today)
 mine = scored[scored["customer_id"] == chosen]
 if len(mine):
     row = mine.iloc[0]
-    right.metric(t("accounts.health"), f"{row['score']:.0f} · {t('health.status.' + row['status'])}")
+    right.metric(t("accounts.health"), f"{row['score']:.0f} · {t(f'health.status.{row.status}')}")
     right.caption(health.why(row, t, lang) or t("accounts.health_fine"))
 if info.get("profile"):
     st.text(info["profile"])  # stored text shown as text, never as markdown

@@ -111,6 +111,11 @@ BOOK = {"customers": CUSTOMERS, "sales": SALES, "contacts": CONTACTS, "payments"
         "visits": VISITS, "profile_changes": CHANGES}
 
 
+def link_text(link: str) -> str:
+    """What a link to an account file (ui.account_link) shows: the text after its #."""
+    return link.split("#", 1)[1]
+
+
 def pareto_classes(by_customer: dict[str, float], cuts=(0.8, 0.95)) -> dict[str, str]:
     """The ABC rule in exact fractions: rank, share so far before each customer, cut."""
     ranked = sorted(by_customer.items(), key=lambda kv: (-kv[1], kv[0]))

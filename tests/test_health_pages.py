@@ -9,6 +9,7 @@ from kam.risk import health
 from kam.readside.database import Database
 from kam.i18n import translator
 from kam.store.delta import Store
+from conftest import link_text
 from risk_book import app_test
 
 zh = translator("zh")
@@ -18,14 +19,14 @@ def test_each_account_at_risk_says_why_and_its_score_can_be_checked_part_by_part
     at = app_test(monkeypatch, risk_root, "pages/at_risk.py")
     assert not at.exception
     listed = at.dataframe[1].value
-    assert list(listed[zh("col.customer_name")]) == ["华东精密"]
+    assert [link_text(v) for v in listed[zh("col.customer_name")]] == ["华东精密"]
     assert listed[zh("col.reasons")].iat[0] == "97 天未拜访 (应每 30 天)；2 个未解决的抱怨；逾期未收 ¥2.0万, 最长 45 天"
     parts = at.dataframe[2].value
     assert list(parts[zh("col.points")]) == [100, 0, 0, 0]
     assert parts[zh("col.contribution")].sum() == pytest.approx(40)
     assert zh("health.total", score=40, status=zh("health.status.at_risk")) in [m.value for m in at.markdown]
     at.toggle(key="health_watch").set_value(True).run()
-    assert set(at.dataframe[1].value[zh("col.customer_name")]) == {"华东精密", "申江物流", "蜀都食品"}
+    assert {link_text(v) for v in at.dataframe[1].value[zh("col.customer_name")]} == {"华东精密", "申江物流", "蜀都食品"}
 
 
 def test_the_overview_shows_churn_complaints_and_risk_against_the_period_before(monkeypatch, risk_root):

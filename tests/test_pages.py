@@ -226,10 +226,11 @@ def test_an_account_opened_from_its_address_shows_its_file_card(book, monkeypatc
 def test_the_visit_history_names_methods_and_stages_in_the_users_language(book, monkeypatch):
     t = translator("zh")
     at = open_app(book.root, monkeypatch, "accounts", lang="zh", customer="00017")
-    visits = next(d.value for d in at.dataframe if t("col.visits.method") in d.value.columns)
+    events = next(d.value for d in at.dataframe if t("col.timeline.kind") in d.value.columns)
+    visits = events[events[t("col.timeline.kind")] == t("accounts.event.visit")]
     mine = sorted((v for v in VISITS if v["customer_id"] == "00017"), key=lambda v: v["date"], reverse=True)
-    assert visits[t("col.visits.method")].tolist() == [t(f"method.{v['method']}") for v in mine]
-    assert visits[t("col.visits.deal_stage")].tolist() == [t(f"deal_stage.{v['deal_stage']}") for v in mine]
+    assert visits[t("col.timeline.what")].tolist() == [t(f"method.{v['method']}") for v in mine]
+    assert visits[t("col.timeline.state")].tolist() == [t(f"deal_stage.{v['deal_stage']}") for v in mine]
 
 
 def test_searching_accounts_narrows_the_choice(book, monkeypatch):
