@@ -250,6 +250,12 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("reason", "text", "原因", "Reason", required=True),
         _c("recorded_on", "date", "记录日期", "Recorded on", required=True),
     ), key="reason_id", date_column="recorded_on"),
+    # Explore questions saved under a name and listed for everyone (kam.explore.saved): the question
+    # and its filters as the query string of its address; saved again under the same name, replaced.
+    Table("saved_questions", "保存的问题", "Saved questions", (
+        _c("name", "text", "名称", "Name", required=True),
+        _c("question", "text", "问题(网址参数)", "Question (address)", required=True),
+    ), key="name"),
     # Editable settings (revisit policy, editable lists, score weights), one JSON value per key.
     Table("settings", "设置", "Settings", (
         _c("key", "text", "设置项", "Setting", required=True),
