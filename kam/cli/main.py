@@ -12,7 +12,7 @@ import pandas as pd
 
 from kam.export import FORMATS, emit
 from kam.sales import abc
-from kam.cli import import_commands
+from kam.cli import explore_commands, import_commands
 from kam.store import inventory
 from kam.readside.database import Database
 from kam.filters import Filters
@@ -231,6 +231,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_tables)
 
     import_commands.add_commands(sub)  # import, imports, undo-import, export
+    explore_commands.add_commands(sub)  # explore, sql
 
     p = sub.add_parser("serve", help="start the app, its first page warmed while the server starts",
                        description="Start the app (streamlit run app.py) with the store's tables brought into "

@@ -28,6 +28,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from kam.i18n import translator
 from kam.store.delta import Store
 from kam.store.schema import TABLES
 
@@ -70,21 +71,9 @@ class Refused(ValueError):
 
     def __init__(self, reason: str, detail: str = ""):
         self.reason, self.detail = reason, detail
-        super().__init__(f"{MESSAGES[reason]}{': ' + detail if detail else ''}")
+        super().__init__(translator("en")(f"sql.refused.{reason}") + (f": {detail}" if detail else ""))
 
 
-MESSAGES = {
-    "unreadable": "the query could not be read as SQL",
-    "one_statement": "give exactly one statement",
-    "select_only": "only a SELECT (or WITH ... SELECT) is run; nothing is changed, copied, attached, "
-                   "installed, loaded or set",
-    "unknown_table": "only the product's tables can be read",
-    "function": "this function reads files, other queries or settings and is not available",
-    "access": "files, the network and extensions are out of reach",
-    "time": "the query ran too long and was stopped",
-    "memory": "the query needed too much memory and was stopped",
-    "error": "DuckDB could not run the query",
-}
 
 
 @dataclass(frozen=True)
