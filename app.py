@@ -71,6 +71,7 @@ else:
             page("complaint_cards", "feedback"),
             page("churn_records", "handshake"),
         ],
+        t("nav.reporting"): [page("explore", "query_stats"), page("sql", "terminal")],
         t("nav.data"): [
             page("data", "database"),
             import_page,

@@ -219,7 +219,7 @@ class Question:
     def sentence(self, t) -> str:
         """What the table shows, in the language of the catalogue function t, e.g.
         "Sales: sum of amount and share of amount by region and month; industry is Food; top 10"."""
-        measures = t("explore.and").join(self._measure_words(t, m) for m in self.measures)
+        measures = t("explore.and").join(self.measure_label(t, m) for m in self.measures)
         parts = [t(f"explore.subject.{self.subject}") + ": " + measures]
         if self.by:
             parts[0] += t("explore.by", fields=t("explore.and").join(t(f"explore.field.{f}") for f in self.by))
@@ -231,7 +231,7 @@ class Question:
         return t("filter.joiner").join(parts)
 
     @staticmethod
-    def _measure_words(t, measure: Measure) -> str:
+    def measure_label(t, measure: Measure) -> str:
         number = t(f"explore.number.{measure.number}") if measure.number else t("explore.rows")
         return t(f"explore.kind.{measure.kind}", number=number)
 

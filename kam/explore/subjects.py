@@ -115,3 +115,12 @@ def subject(name: str) -> Subject:
         return SUBJECTS[name]
     except KeyError:
         raise ValueError(f"unknown subject {name!r}; subjects are: {', '.join(SUBJECTS)}") from None
+
+
+def field_values(db: Database, about: Subject, field: str, filters: Filters, today: dt.date) -> list[str]:
+    """The values a field takes in the subject's rows of the period (as text, the first thousand):
+    what a filter on it offers."""
+    rows, params, using = about.rows(db, filters, today, "now_")
+    values = db.query(f"SELECT DISTINCT CAST({about.fields[field]} AS VARCHAR) AS v FROM ({rows}) r "
+                      f"WHERE v IS NOT NULL ORDER BY 1 LIMIT 1000", params, using=using)
+    return values["v"].tolist()
