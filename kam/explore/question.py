@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kam.explore.subjects import Subject, subject
+from kam.explore.subjects import SUBJECTS, Subject, subject
 from kam.filters import Filters
 from kam.readside.database import Database
 
@@ -83,9 +83,9 @@ class Question:
 
     # ---- checking: only names from the whitelist get near the SQL ----------------
     def _check(self) -> None:
-        about = subject(self.subject) if self.subject else None
-        if about is None:
-            raise QuestionError("no subject chosen")
+        if self.subject not in SUBJECTS:
+            raise QuestionError(f"unknown subject {self.subject!r}; subjects are: {', '.join(SUBJECTS)}")
+        about = SUBJECTS[self.subject]
         if len(self.by) > MAX_BY or len(set(self.by)) != len(self.by):
             raise QuestionError(f"group by at most {MAX_BY} different fields, got {', '.join(self.by)}")
         for name in self.by:
