@@ -23,7 +23,8 @@ APP = ROOT / "app.py"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TODAY = dt.date.today()
 # the pages under test: file in pages/ and URL path, and the catalogue key of their title
-PAGES = {"overview": "overview.title", "abc": "abc.title", "accounts": "accounts.title", "data": "data.title"}
+PAGES = {"overview": "overview.title", "abc": "abc.title", "accounts": "accounts.title", "data": "data.title",
+         "explore": "explore.title", "sql": "sql.title"}
 
 CUSTOMERS = [
     dict(customer_id="00017", name="华东精密机械", region="East", account_manager="Li Na", tier="important",
