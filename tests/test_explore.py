@@ -141,8 +141,8 @@ def test_a_question_reads_as_a_sentence_in_both_languages():
     from kam.i18n import translator
     question = QUESTIONS[0]
     assert question.sentence(translator("en")) == ("Sales: sum of amount and change in amount on the period before "
-                                                    "by region and quarter; tier is important or ordinary; top 5")
-    assert question.sentence(translator("zh")).startswith("销售: 金额合计、金额较上期变化, 按区域、季度")
+                                                    "by region and quarter; tier is Important or Ordinary; top 5")
+    assert question.sentence(translator("zh")) == "销售: 金额合计、金额较上期变化, 按区域、季度; 客户等级为 重要客户 或 普通客户; 前 5 个"
 
 
 def test_a_saved_question_is_listed_for_everyone_and_replaced_under_its_name(book):

@@ -9,6 +9,7 @@ import streamlit as st
 from kam.explore import question as q
 from kam.explore import subjects
 from kam.export import to_xlsx_bytes
+from kam.i18n import value_name
 from ui import charts
 import ui
 
@@ -121,7 +122,8 @@ def _filter_widgets(ctx, about: subjects.Subject, field_name) -> None:
         else:
             values = subjects.field_values(ctx.db, about, option, ctx.filters, ui.today())
             _keep_known(f"ex_in_{option}", values)
-            st.multiselect(t("explore.values_of", field=field_name(option)), values, key=f"ex_in_{option}")
+            st.multiselect(t("explore.values_of", field=field_name(option)), values, key=f"ex_in_{option}",
+                           format_func=lambda v, f=option: value_name(t, f, v))
 
 
 def bind(question: q.Question) -> None:
@@ -142,6 +144,8 @@ def open_saved(params: dict[str, str]) -> None:
 
 
 def labelled(frame: pd.DataFrame, question: q.Question, t) -> pd.DataFrame:
+    """The answer as people read it: coded values (tier, method, category...) and columns named."""
+    frame = ui.named_values(frame, t, list(question.by))
     names = {f: t(f"explore.field.{f}") for f in question.by}
     names |= {m.name: q.Question.measure_label(t, m) for m in question.measures}
     return frame.rename(columns=names)
@@ -170,12 +174,12 @@ def chart(frame: pd.DataFrame, question: q.Question, t) -> go.Figure | None:
         return None
     y = question.measures[0].name
     keys = list(question.by) or ["_all"]
-    data = frame.assign(_all=q.Question.measure_label(t, question.measures[0]))
-    data[keys] = data[keys].astype("string").fillna("–")
+    data = ui.named_values(frame, t, list(question.by)).assign(_all=q.Question.measure_label(t, question.measures[0]))
+    data[keys] = data[keys].replace("", "–")
     labels = {f: t(f"explore.field.{f}") for f in question.by} | {y: q.Question.measure_label(t, question.measures[0])}
     x, color = keys[0], (keys[1] if len(keys) > 1 else None)
     if question.chart == "heat_map":
-        grid = data.pivot_table(index=color or x, columns=x, values=y, aggfunc="sum", sort=False)
+        grid = data.pivot_table(index=color or "_all", columns=x, values=y, aggfunc="sum", sort=False)
         return go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=list(grid.index), colorbar_title=labels[y]))
     if question.chart == "line":
         return charts.line(data.sort_values(keys), x, y, color=color, markers=True, labels=labels)

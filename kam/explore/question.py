@@ -17,6 +17,7 @@ import pandas as pd
 
 from kam.explore.subjects import SUBJECTS, Subject, subject
 from kam.filters import Filters
+from kam.i18n import value_name
 from kam.readside.database import Database
 
 KINDS = ("sum", "count", "customers", "avg", "share", "change")
@@ -225,7 +226,8 @@ class Question:
             parts[0] += t("explore.by", fields=t("explore.and").join(t(f"explore.field.{f}") for f in self.by))
         for condition in self.where:
             name = t(f"explore.field.{condition.field}") if condition.op == "in" else t(f"explore.number.{condition.field}")
-            parts.append(t(f"explore.op.{condition.op}", field=name, values=t("explore.or").join(condition.values)))
+            values = (value_name(t, condition.field, v) for v in condition.values)
+            parts.append(t(f"explore.op.{condition.op}", field=name, values=t("explore.or").join(values)))
         if self.top:
             parts.append(t("explore.top", n=self.top))
         return t("filter.joiner").join(parts)
