@@ -2,7 +2,6 @@
 command line, the same code and the same rules as the pages."""
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 

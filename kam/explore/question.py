@@ -91,8 +91,8 @@ class Question:
             raise QuestionError(f"group by at most {MAX_BY} different fields, got {', '.join(self.by)}")
         for name in self.by:
             self._field(about, name, "group by")
-        if not 1 <= len(self.measures) <= MAX_MEASURES:
-            raise QuestionError(f"ask for one or two measures, got {len(self.measures)}")
+        if not 1 <= len(self.measures) <= MAX_MEASURES or len(set(self.measures)) != len(self.measures):
+            raise QuestionError(f"ask for one or two different measures, got {', '.join(map(str, self.measures))}")
         for measure in self.measures:
             self._check_measure(about, measure)
         for condition in self.where:
@@ -104,11 +104,10 @@ class Question:
             raise QuestionError(f"top must be a whole number above 0, got {self.top!r}")
 
     @staticmethod
-    def _field(about: Subject, name: str, where: str) -> str:
+    def _field(about: Subject, name: str, where: str) -> None:
         if name not in about.fields:
             raise QuestionError(f"{where}: {about.name} has no field {name!r}; "
                                 f"fields are: {', '.join(about.fields)}")
-        return about.fields[name]
 
     @staticmethod
     def _check_measure(about: Subject, measure: Measure) -> None:
@@ -122,9 +121,10 @@ class Question:
             raise QuestionError(f"measure {str(measure)!r}: {about.name} has no number {measure.number!r}; "
                                 f"numbers are: {', '.join(about.numbers)}")
 
-    def _check_condition(self, about: Subject, condition: Condition) -> None:
+    @staticmethod
+    def _check_condition(about: Subject, condition: Condition) -> None:
         if condition.op == "in":
-            self._field(about, condition.field, "filter")
+            Question._field(about, condition.field, "filter")
             if not condition.values:
                 raise QuestionError(f"filter on {condition.field!r} names no value")
             return
@@ -133,12 +133,8 @@ class Question:
         if condition.field not in about.numbers:
             raise QuestionError(f"filter {str(condition)!r}: {about.name} has no number {condition.field!r}; "
                                 f"numbers are: {', '.join(about.numbers)}")
-        try:
-            if len(condition.values) != 1:
-                raise ValueError
-            float(condition.values[0])
-        except ValueError:
-            raise QuestionError(f"filter {str(condition)!r}: give one number") from None
+        if len(condition.values) != 1 or not _is_number(condition.values[0]):
+            raise QuestionError(f"filter {str(condition)!r}: give one number")
 
     # ---- the SQL -------------------------------------------------------------------
     @property
@@ -264,6 +260,14 @@ class Question:
             measures=tuple(Measure.parse(m) for m in params.get("measure", "count").split(",") if m.strip()),
             where=tuple(Condition.parse(c) for c in params.get("where", "").split(";") if c.strip()),
             chart=params.get("chart", "bar"), sort=params.get("sort", "desc"), top=top)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _dated_as_now(rows: str, filters: Filters) -> str:
