@@ -140,7 +140,7 @@ def open_saved(params: dict[str, str]) -> None:
     """Button callback: the saved address becomes this page's, its question and filters seeded afresh."""
     for key in [k for k in st.session_state if k.startswith(("ex_", "f_"))]:
         del st.session_state[key]
-    st.query_params.from_dict({"lang": st.query_params.get("lang", "zh"), **params})
+    st.query_params.from_dict(params)  # the frame adds the language back (ui.bind_url)
 
 
 def labelled(frame: pd.DataFrame, question: q.Question, t) -> pd.DataFrame:
