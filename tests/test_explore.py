@@ -156,3 +156,14 @@ def test_a_saved_question_is_listed_for_everyone_and_replaced_under_its_name(boo
     with pytest.raises(QuestionError):
         saved.save(book, "broken", {"subject": "sales", "by": "nope"})
     assert len(saved.listing(Database(book))) == 1
+
+
+def test_every_subject_field_number_and_measure_has_a_name_in_both_languages():
+    from kam.explore.question import CHARTS, KINDS, OPS, SORTS
+    from kam.explore.subjects import SUBJECTS
+    from kam.i18n import TEXT
+    keys = {f"explore.subject.{s}" for s in SUBJECTS} | {f"explore.kind.{k}" for k in KINDS}
+    keys |= {f"explore.chart.{c}" for c in CHARTS} | {f"explore.sort.{s}" for s in SORTS} | {f"explore.op.{o}" for o in OPS}
+    for about in SUBJECTS.values():
+        keys |= {f"explore.field.{f}" for f in about.fields} | {f"explore.number.{n}" for n in about.numbers}
+    assert sorted(keys - set(TEXT)) == []
