@@ -101,15 +101,14 @@ else:
                                   placeholder=t("churn.choose_reason"), label_visibility="collapsed")
         if confirm.button(t("churn.confirm"), key=f"suspect_confirm_{row.customer_id}", type="primary"):
             try:
-                churn.record_churn(ctx.store, ctx.db, {"customer_id": row.customer_id, "churn_date": today,
-                                                       "reason": chosen}, ctx.user, today)
+                churn.record_churn(ctx.work, {"customer_id": row.customer_id, "churn_date": today, "reason": chosen})
             except InvalidRecords as error:
                 reason.error("; ".join(forms.problem_text(t, p) for p in error.problems))
             else:
                 st.session_state["churn_flash"] = t("churn.confirmed", name=row.customer_name)
                 st.rerun()
         if dismiss.button(t("churn.dismiss"), key=f"suspect_dismiss_{row.customer_id}"):
-            churn.dismiss(ctx.store, ctx.db, row.customer_id, ctx.user, today)
+            churn.dismiss(ctx.work, row.customer_id)
             st.session_state["churn_flash"] = t("churn.dismissed", name=row.customer_name)
             st.rerun()
     ui.csv_download(suspects, t("common.download_csv"), "churn_suspected.csv", key="dl_suspected")

@@ -24,7 +24,7 @@ with record:
         reasons = {r: value_name(t, "reason", r) for r in churn.reasons(ctx.db)}
         saved = forms.record_form(
             ctx, "churns", [("churn_date", "reason"), "note"],
-            lambda v: churn.record_churn(ctx.store, ctx.db, {**v, "customer_id": customer}, ctx.user, today),
+            lambda v: churn.record_churn(ctx.work, {**v, "customer_id": customer}),
             key="churn_new_form", defaults={"churn_date": today}, choices={"reason": reasons})
         if saved:
             st.success(t("churn.saved", id=saved))
@@ -38,7 +38,7 @@ with win_back:
         chosen = st.selectbox(t("churn.pick_churned"), list(names), format_func=names.get, key="winback_pick")
         done = forms.record_form(
             ctx, "churns", ["reactivated_date", "note"],
-            lambda v: churn.reactivate(ctx.store, ctx.db, chosen, v, ctx.user, today),
+            lambda v: churn.reactivate(ctx.work, chosen, v),
             key=f"winback_{chosen}", defaults={"reactivated_date": today}, submit="churn.win_back_save")
         if done:
             st.success(t("churn.won_back", name=names[chosen]))
@@ -52,9 +52,7 @@ with plan:
 
         def save(action_id=None):
             def run(values):
-                return retention.record_action(ctx.store, ctx.db,
-                                               {**values, "customer_id": customer, "action_id": action_id},
-                                               ctx.user, today)
+                return retention.record_action(ctx.work, {**values, "customer_id": customer, "action_id": action_id})
             return run
 
         st.markdown(f"**{t('churn.new_action')}**")

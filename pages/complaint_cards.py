@@ -21,7 +21,7 @@ choices = {
 def save(customer_id: str, complaint_id: str | None = None):
     def run(values: dict) -> str:
         values = {**values, "customer_id": customer_id, "complaint_id": complaint_id}
-        return complaints.record_complaint(ctx.store, ctx.db, values, ctx.user, ui.today())
+        return complaints.record_complaint(ctx.work, values)
     return run
 
 

@@ -36,14 +36,12 @@ def history() -> None:
     name = state.get("imp_table", "sales")
     if st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
         try:
-            undone = import_log.undo_last(store, name, user=ctx.user)
+            undone = import_log.undo_last(ctx.work, name)
         except import_log.UndoRefused as refused:
             st.warning(t(f"import.undo_refused.{refused.code}", **refused.detail))
         else:
             state.pop("imp_done", None)
             st.success(t("import.undone", import_id=undone.import_id, rows=undone.rows))
-            if undone.customers_kept:
-                st.info(t("import.customers_kept", count=undone.customers_kept))
 
 
 def read_file(upload, encoding: str, header_line: int) -> files.Source | None:
@@ -151,8 +149,13 @@ def run_import(plan: importer.Plan) -> None:
     rows = int(plan.write.sum())
     if st.button(t("import.go", rows=f"{rows:,}"), type="primary", key="imp_go"):
         bar = st.progress(0.0, text=t("import.stage.writing"))
-        done = importer.commit(store, plan, user=ctx.user,
-                               progress=lambda stage, part: bar.progress(part, text=t(f"import.stage.{stage}")))
+        try:
+            done = importer.commit(ctx.work, plan,
+                                   progress=lambda stage, part: bar.progress(part, text=t(f"import.stage.{stage}")))
+        except importer.Conflict as conflict:
+            bar.empty()
+            st.error(t(f"import.conflict.{conflict.code}", **conflict.detail))
+            return
         bar.empty()
         state["imp_done"] = done
         state["imp_force"] = False

@@ -69,7 +69,7 @@ def revisit_policy_section() -> None:
         except InvalidRecords as error:
             show_problems(error, labels | {"name": labels["applies_to"], "grace_days": t("settings.grace_days")})
         else:
-            revisit_policy.save(ctx.store, new, user=ctx.user)
+            revisit_policy.save(ctx.work, new)
             saved(t("settings.policy_saved"), "set_policy_rules")
 
 
@@ -87,7 +87,7 @@ def holidays_section() -> None:
     if st.button(t("settings.save_holidays"), type="primary", key="set_holidays_save"):
         rows = edited.astype(object).where(pd.notna(edited), None).to_dict("records")
         try:
-            kept = holidays.save(ctx.store, rows, user=ctx.user)
+            kept = holidays.save(ctx.work, rows)
         except InvalidRecords as error:
             show_problems(error, labels)
         else:

@@ -100,8 +100,7 @@ with visit_tab:
                            help=t("revisit.fulfils_plan_help"))
 
     def save_visit(values):
-        return visit_records.record_visit(ctx.store, ctx.db, {**values, "customer_id": customer, "plan_id": plan_id},
-                                            user=ctx.user, today=ui.today())
+        return visit_records.record_visit(ctx.work, {**values, "customer_id": customer, "plan_id": plan_id})
 
     visit_id = forms.record_form(ctx, "visits", VISIT_FIELDS, save_visit, key="vf_form",
                                  defaults={"date": today, "visited_by": ctx.user})
@@ -114,8 +113,7 @@ with plan_tab:
     customer = forms.customer_picker(ctx, "pf")
 
     def save_plan(values):
-        return visit_records.add_plan(ctx.store, ctx.db, {**values, "customer_id": customer, "status": "planned"},
-                                        user=ctx.user, today=ui.today())
+        return visit_records.add_plan(ctx.work, {**values, "customer_id": customer, "status": "planned"})
 
     plan_id = forms.record_form(ctx, "revisit_plans", PLAN_FIELDS, save_plan, key="pf_form",
                                 defaults={"planned_date": today + dt.timedelta(days=7), "owner": ctx.user})
@@ -158,9 +156,8 @@ with propose_tab:
                      key="pp_save"):
             rows = edited[keep].assign(customer_id=proposed.loc[keep[keep].index, "customer_id"])
             try:
-                ids = visit_records.add_plans(ctx.store, ctx.db, rows[["customer_id", "planned_date", "method",
-                                                                         "purpose", "owner"]],
-                                                user=ctx.user, today=ui.today())
+                ids = visit_records.add_plans(ctx.work, rows[["customer_id", "planned_date", "method", "purpose",
+                                                              "owner"]])
             except InvalidRecords as error:
                 st.error(t("form.not_saved", count=len(error.problems)))
                 for problem in error.problems:
@@ -185,7 +182,7 @@ with plans_tab:
             slot = st.empty()
             if st.form_submit_button(t("revisit.cancel_plan")):
                 try:
-                    visit_records.cancel_plan(ctx.store, ctx.db, chosen, reason, user=ctx.user)
+                    visit_records.cancel_plan(ctx.work, chosen, reason)
                 except InvalidRecords as error:
                     slot.error("; ".join(forms.problem_text(t, p) for p in error.problems))
                 else:

@@ -10,6 +10,7 @@ from kam.risk import churn
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period
+from kam.store.work import Work
 from kam.store.records import InvalidRecords
 from kam.store.delta import Store
 
@@ -61,8 +62,8 @@ def test_lost_revenue_after_a_leap_day_starts_after_the_28th_of_february(tmp_pat
 
 def test_recording_a_churn_computes_its_cost_and_marks_the_customer_with_the_reason_kept(book):
     store, db = book
-    churn_id = churn.record_churn(store, db, {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price",
-                                              "note": "competitor 8% cheaper"}, "anna", TODAY)
+    churn_id = churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price",
+                                              "note": "competitor 8% cheaper"})
     stored = db.query("SELECT * FROM churns").iloc[0]
     assert (stored["churn_id"], stored["reason"], stored["lost_revenue"]) == (churn_id, "price", pytest.approx(123))
     assert account_file.profile(db, "C1")["status"] == "churned"
@@ -85,36 +86,33 @@ def test_recording_a_churn_computes_its_cost_and_marks_the_customer_with_the_rea
 def test_a_churn_that_breaks_a_rule_is_refused_and_nothing_is_written(book, values, column, code):
     store, db = book
     with pytest.raises(InvalidRecords) as refused:
-        churn.record_churn(store, db, values, "anna", TODAY)
+        churn.record_churn(Work(store, db, "anna", TODAY), values)
     assert (column, code) in {(p.column, p.code) for p in refused.value.problems}
     assert store.count("churns") == 0 and account_file.profile(db, "C1")["status"] == "active"
 
 
 def test_churn_reasons_are_an_editable_list(book):
     store, db = book
-    churn.save_reasons(store, ["price", "logistics"], user="boss")
-    churn.record_churn(store, db, {"customer_id": "C2", "churn_date": D(2025, 3, 1), "reason": "logistics"},
-                       "anna", TODAY)
+    churn.save_reasons(Work.on(store, "boss"), ["price", "logistics"])
+    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C2", "churn_date": D(2025, 3, 1), "reason": "logistics"})
     with pytest.raises(InvalidRecords):
-        churn.record_churn(store, db, {"customer_id": "C3", "churn_date": D(2025, 3, 1), "reason": "competitor"},
-                           "anna", TODAY)
+        churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C3", "churn_date": D(2025, 3, 1), "reason": "competitor"})
     with pytest.raises(InvalidRecords):
-        churn.save_reasons(store, [" ", ""])
+        churn.save_reasons(Work.on(store), [" ", ""])
 
 
 def test_a_won_back_customer_is_active_again_and_its_churn_shows_when(book):
     store, db = book
-    churn.record_churn(store, db, {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price"},
-                       "anna", TODAY)
+    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price"})
     with pytest.raises(InvalidRecords) as refused:
-        churn.reactivate(store, db, "C1", {"reactivated_date": D(2025, 3, 1)}, "anna", TODAY)
+        churn.reactivate(Work(store, db, "anna", TODAY), "C1", {"reactivated_date": D(2025, 3, 1)})
     assert refused.value.problems[0].code == "before_churn"
-    churn.reactivate(store, db, "C1", {"reactivated_date": D(2025, 5, 2), "note": "new contract"}, "anna", TODAY)
+    churn.reactivate(Work(store, db, "anna", TODAY), "C1", {"reactivated_date": D(2025, 5, 2), "note": "new contract"})
     assert account_file.profile(db, "C1")["status"] == "active"
     assert db.scalar("SELECT reactivated_date FROM churns").date() == D(2025, 5, 2)
     assert list(account_file.changes(db, "C1")["new_value"]) == ["active", "churned"]
     with pytest.raises(InvalidRecords) as refused:
-        churn.reactivate(store, db, "C1", {"reactivated_date": D(2025, 5, 3)}, "anna", TODAY)
+        churn.reactivate(Work(store, db, "anna", TODAY), "C1", {"reactivated_date": D(2025, 5, 3)})
     assert refused.value.problems[0].code == "not_churned"
     won = churn.won_back(db, Filters(Period(D(2025, 1, 1), TODAY)))
     assert list(won["customer_id"]) == ["C1"] and won.iloc[0]["days_away"] == 48
@@ -128,9 +126,9 @@ def test_silent_churn_starts_on_the_nth_day_without_a_purchase(book):
     assert list(churn.suspected(db, everyone, TODAY, 89)["customer_id"]) == ["C1", "C3", "C2"]
     assert list(churn.suspected(db, everyone, TODAY, 91)["customer_id"]) == ["C1"]
     assert churn.silent_days(db) == 90
-    churn.save_silent_days(store, 89)
+    churn.save_silent_days(Work.on(store), 89)
     assert len(churn.suspected(db, everyone, TODAY)) == 3
-    churn.record_churn(store, db, {"customer_id": "C1", "churn_date": TODAY, "reason": "price"}, "anna", TODAY)
+    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C1", "churn_date": TODAY, "reason": "price"})
     assert "C1" not in set(churn.suspected(db, everyone, TODAY)["customer_id"])
 
 
@@ -138,7 +136,7 @@ def test_a_dismissed_suspicion_stays_dismissed_until_the_customer_buys_again(boo
     store, db = book
     everyone = Filters(Period(D(2025, 1, 1), TODAY))
     later = TODAY + dt.timedelta(days=91)
-    churn.dismiss(store, db, "C3", "anna", TODAY, "seasonal buyer")
+    churn.dismiss(Work(store, db, "anna", TODAY), "C3", "seasonal buyer")
     assert list(churn.suspected(db, everyone, TODAY, 90)["customer_id"]) == ["C1"]
     assert "C3" not in set(churn.suspected(db, everyone, later, 90)["customer_id"])
     store.append("sales", [sale(9, "C3", TODAY + dt.timedelta(days=1), 5)])
@@ -147,10 +145,8 @@ def test_a_dismissed_suspicion_stays_dismissed_until_the_customer_buys_again(boo
 
 def test_churn_rate_counts_those_on_the_books_and_not_churned_when_the_period_began(book):
     store, db = book
-    churn.record_churn(store, db, {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price"},
-                       "anna", TODAY)
-    churn.record_churn(store, db, {"customer_id": "C2", "churn_date": D(2025, 4, 2), "reason": "competitor"},
-                       "anna", TODAY)
+    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price"})
+    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C2", "churn_date": D(2025, 4, 2), "reason": "competitor"})
     q2 = Filters(Period(D(2025, 4, 1), D(2025, 6, 30)))
     # on 1 April: C2, C3 on the books (C1 churned in March, C4 churned, C5 filed in June)
     assert churn.rate(db, q2) == pytest.approx(1 / 2)
@@ -163,7 +159,7 @@ def test_reasons_are_broken_down_by_count_lost_revenue_and_region(book):
     store, db = book
     for cid, day, reason in (("C1", D(2025, 3, 15), "price"), ("C2", D(2025, 4, 2), "price"),
                              ("C3", D(2025, 4, 3), "competitor")):
-        churn.record_churn(store, db, {"customer_id": cid, "churn_date": day, "reason": reason}, "anna", TODAY)
+        churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": cid, "churn_date": day, "reason": reason})
     year = Filters(Period(D(2025, 1, 1), TODAY))
     by_reason = churn.reasons_breakdown(db, year).set_index("reason")
     assert by_reason.loc["price", "customers"] == 2
@@ -198,17 +194,17 @@ def test_a_retention_plan_lists_overdue_actions_and_those_due_for_review(book):
     store, db = book
     action = {"customer_id": "C1", "action": "visit by the general manager", "owner": "Li Na",
               "due_date": D(2025, 6, 20), "review_date": D(2025, 6, 25)}
-    first = retention.record_action(store, db, action, "anna", TODAY)
-    retention.record_action(store, db, {**action, "due_date": D(2025, 7, 20), "review_date": None}, "anna", TODAY)
+    first = retention.record_action(Work(store, db, "anna", TODAY), action)
+    retention.record_action(Work(store, db, "anna", TODAY), {**action, "due_date": D(2025, 7, 20), "review_date": None})
     everyone = Filters(Period(D(2025, 1, 1), TODAY))
     late = retention.overdue(db, everyone, TODAY)
     assert list(late["action_id"]) == [first] and list(late["days_overdue"]) == [10]
     assert list(retention.due_for_review(db, everyone, TODAY)["action_id"]) == [first]
     with pytest.raises(InvalidRecords) as refused:
-        retention.record_action(store, db, {**action, "action_id": first, "status": "done"}, "anna", TODAY)
+        retention.record_action(Work(store, db, "anna", TODAY), {**action, "action_id": first, "status": "done"})
     assert refused.value.problems[0].code == "done_needs_date"
-    retention.record_action(store, db, {**action, "action_id": first, "status": "done", "done_date": TODAY,
-                                        "evaluation": "order renewed"}, "anna", TODAY)
+    retention.record_action(Work(store, db, "anna", TODAY), {**action, "action_id": first, "status": "done", "done_date": TODAY,
+                                        "evaluation": "order renewed"})
     assert retention.overdue(db, everyone, TODAY).empty and retention.due_for_review(db, everyone, TODAY).empty
 
 
@@ -227,7 +223,7 @@ def test_a_churn_whose_status_change_fails_leaves_no_churn_behind(monkeypatch, t
 
     monkeypatch.setattr(store, "append", failing_append)
     with pytest.raises(OSError):
-        churn.record_churn(store, db, {"customer_id": "X", "churn_date": dt.date.today(), "reason": "price"},
-                           user="t", today=dt.date.today())
+        churn.record_churn(Work(store, db, "t", dt.date.today()),
+                           {"customer_id": "X", "churn_date": dt.date.today(), "reason": "price"})
     assert {name: store.count(name) for name in churn.STATUS_TABLES} == before
     assert store.read("customers").to_pylist()[0]["status"] == "active"

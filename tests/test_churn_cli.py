@@ -7,6 +7,7 @@ import json
 from kam.risk import churn
 from kam.cli import main
 from kam.readside.database import Database
+from kam.store.work import Work
 from kam.store.delta import Store
 
 D = dt.date
@@ -22,7 +23,7 @@ def test_churn_reasons_and_at_risk_reports(tmp_path, capsys):
     db = Database(store)
     for cid, day, reason in (("A", D(2025, 3, 1), "price"), ("B", D(2025, 3, 2), "price"),
                              ("C", D(2025, 8, 1), "competitor")):
-        churn.record_churn(store, db, {"customer_id": cid, "churn_date": day, "reason": reason}, "cli", D(2025, 9, 1))
+        churn.record_churn(Work(store, db, "cli", D(2025, 9, 1)), {"customer_id": cid, "churn_date": day, "reason": reason})
 
     assert main(["--data", str(store.root), "churn-reasons"]) == 0
     assert capsys.readouterr().out.splitlines() == ["reason,customers,lost_revenue", "price,2,1500.5",

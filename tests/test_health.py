@@ -15,6 +15,7 @@ from kam.readside.database import Database
 from kam.filters import Filters
 from kam.i18n import translator
 from kam.periods import Period
+from kam.store.work import Work
 from kam.store.records import InvalidRecords
 from kam.store.delta import Store
 
@@ -108,7 +109,7 @@ def test_weights_and_bands_are_editable_and_change_the_verdict(db, tmp_path):
     lenient = health.build(only_visits.weights, {**health.DEFAULT.bands, "visits": [[2, 100]]}, 65, 85)
     assert health.scores(db, QUARTER, TODAY, lenient).set_index("customer_id").loc["R", "status"] == "healthy"
     store = Store(tmp_path / "settings")
-    health.save(store, lenient, user="boss")
+    health.save(Work.on(store, "boss"), lenient)
     assert health.load(Database(store)) == lenient
 
 

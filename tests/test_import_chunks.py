@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import import_corpus as corpus
 from kam.imports import files
 from kam.imports import importer
+from kam.store.work import Work
 from kam.store.delta import Store
 from test_import_props import broken_files
 
@@ -73,7 +74,7 @@ def test_a_clean_file_in_chunks_is_written_as_the_whole_file_is_in_one_commit(sh
             path, chunk_rows=chunk_rows)
         plan = importer.check(store, "sales", reading, importer.Options(on_duplicate="update"))
         before = store.version("sales")
-        done = importer.commit(store, plan)
+        done = importer.commit(Work.on(store), plan)
         assert (done.rows, done.updated, store.version("sales")) == (5, 1, before + 1)
         stores.append(store.read("sales").to_pandas().drop(columns=["recorded_at", "batch_id"])
                       .sort_values("order_id").reset_index(drop=True))

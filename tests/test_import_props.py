@@ -12,6 +12,7 @@ import import_corpus as corpus
 from kam.imports import files
 from kam.imports import importer
 from kam.i18n import translator
+from kam.store.work import Work
 from kam.store.delta import Store
 
 HEADERS = ["订单号", "客户编号", "订单日期", "金额", "产品", "数量", "Customer ID", "Amount", "备注", "", "合计"]
@@ -56,7 +57,7 @@ def check_nothing_changes(store: Store, data: bytes, **options) -> None:
     importer.preview(plan)
     assert not plan.ready
     with pytest.raises(ValueError):
-        importer.commit(store, plan)
+        importer.commit(Work.on(store), plan)
     assert store.versions() == before
 
 

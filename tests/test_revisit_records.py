@@ -11,6 +11,7 @@ from kam.revisits import coverage
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period
+from kam.store.work import Work
 from kam.store.records import InvalidRecords
 from kam.revisits.revisit_policy import DEFAULT
 
@@ -50,16 +51,15 @@ def problems(error) -> list[tuple]:
 
 
 def test_a_visit_is_recorded_with_a_readable_id(db):
-    visit_id = visit_records.record_visit(db.store, db, visit(), user="Li Na", today=TODAY)
+    visit_id = visit_records.record_visit(Work(db.store, db, "Li Na", TODAY), visit())
     assert visit_id.startswith("V20260630-")
     stored = db.query("SELECT * FROM visits").iloc[0]
     assert (stored["visit_id"], stored["recorded_by"], stored["satisfaction"]) == (visit_id, "Li Na", 4)
 
 
 def test_a_next_visit_date_becomes_a_plan(db):
-    visit_records.record_visit(db.store, db, visit(next_visit_date=TODAY + 30 * DAY,
-                                                     next_visit_purpose="sign the contract"),
-                                 user="Li Na", today=TODAY)
+    visit_records.record_visit(Work(db.store, db, "Li Na", TODAY), visit(next_visit_date=TODAY + 30 * DAY,
+                                                     next_visit_purpose="sign the contract"))
     new = plans(db).query("status == 'planned' and customer_id == 'K1' and purpose == 'sign the contract'")
     assert len(new) == 1
     assert new.iloc[0]["planned_date"] == pd.Timestamp(TODAY + 30 * DAY)
@@ -67,8 +67,7 @@ def test_a_next_visit_date_becomes_a_plan(db):
 
 
 def test_a_visit_that_fulfils_a_plan_marks_it_done_on_the_visits_day(db):
-    visit_id = visit_records.record_visit(db.store, db, visit(plan_id="P-open", date=TODAY - DAY),
-                                            user="Li Na", today=TODAY)
+    visit_id = visit_records.record_visit(Work(db.store, db, "Li Na", TODAY), visit(plan_id="P-open", date=TODAY - DAY))
     done = plans(db).loc["P-open"]
     assert (done["status"], done["done_date"], done["visit_id"]) == ("done", pd.Timestamp(TODAY - DAY), visit_id)
     # the visit and the plan change are one batch, so an import undone by batch takes both
@@ -77,7 +76,7 @@ def test_a_visit_that_fulfils_a_plan_marks_it_done_on_the_visits_day(db):
 
 def test_a_visit_dated_in_the_future_is_refused_and_nothing_is_written(db):
     with pytest.raises(InvalidRecords) as refused:
-        visit_records.record_visit(db.store, db, visit(date=TODAY + DAY, plan_id="P-open"), user="x", today=TODAY)
+        visit_records.record_visit(Work(db.store, db, "x", TODAY), visit(date=TODAY + DAY, plan_id="P-open"))
     assert problems(refused) == [(1, "date", "future_date")]
     assert db.store.count("visits") == 0
     assert plans(db).loc["P-open", "status"] == "planned"
@@ -94,7 +93,7 @@ def test_a_visit_dated_in_the_future_is_refused_and_nothing_is_written(db):
 ])
 def test_visit_problems_are_named_by_column(db, values, expected):
     with pytest.raises(InvalidRecords) as refused:
-        visit_records.record_visit(db.store, db, visit(**values), user="x", today=TODAY)
+        visit_records.record_visit(Work(db.store, db, "x", TODAY), visit(**values))
     assert problems(refused) == expected
     assert db.store.count("visits") == 0
 
@@ -102,7 +101,7 @@ def test_visit_problems_are_named_by_column(db, values, expected):
 def test_a_batch_reports_every_bad_row_and_writes_none(db):
     rows = [visit(), visit(date=TODAY + DAY), visit(customer_id="K9")]
     with pytest.raises(InvalidRecords) as refused:
-        visit_records.record_visits(db.store, db, rows, user="importer", today=TODAY)
+        visit_records.record_visits(Work(db.store, db, "importer", TODAY), rows)
     assert problems(refused) == [(2, "date", "future_date"), (3, "customer_id", "unknown_customer")]
     assert db.store.count("visits") == 0
 
@@ -111,8 +110,8 @@ def test_an_import_of_past_visits_keeps_their_passed_next_dates_without_making_p
     rows = [visit(date=TODAY - 60 * DAY, next_visit_date=TODAY - 30 * DAY),
             visit(date=TODAY - 20 * DAY, next_visit_date=TODAY + 10 * DAY)]
     with pytest.raises(InvalidRecords):
-        visit_records.record_visits(db.store, db, rows, user="importer", today=TODAY)
-    visit_records.record_visits(db.store, db, rows, user="importer", today=TODAY, history=True)
+        visit_records.record_visits(Work(db.store, db, "importer", TODAY), rows)
+    visit_records.record_visits(Work(db.store, db, "importer", TODAY), rows, history=True)
     assert db.store.count("visits") == 2
     made = plans(db).query("recorded_by == 'importer'")
     assert made["planned_date"].tolist() == [pd.Timestamp(TODAY + 10 * DAY)]
@@ -124,36 +123,34 @@ def test_a_recorded_visit_shows_in_the_coverage_at_once(db):
         return table.set_index("customer_id").loc["K2", "covered"]
 
     assert not k2_covered()  # filed in 2020, never visited
-    visit_records.record_visit(db.store, db, visit(customer_id="K2", method="phone"), user="Wang Wei", today=TODAY)
+    visit_records.record_visit(Work(db.store, db, "Wang Wei", TODAY), visit(customer_id="K2", method="phone"))
     assert k2_covered()
 
 
 def test_a_plan_is_added_and_a_plan_in_the_past_refused(db):
-    plan_id = visit_records.add_plan(db.store, db, {"customer_id": "K2", "planned_date": TODAY, "method": "phone",
-                                                      "purpose": "after-sales check"}, user="Wang Wei", today=TODAY)
+    plan_id = visit_records.add_plan(Work(db.store, db, "Wang Wei", TODAY), {"customer_id": "K2", "planned_date": TODAY, "method": "phone",
+                                                      "purpose": "after-sales check"})
     assert plan_id.startswith("P20260630-")
     assert plans(db).loc[plan_id, "status"] == "planned"
     with pytest.raises(InvalidRecords) as refused:
-        visit_records.add_plan(db.store, db, {"customer_id": "K2", "planned_date": TODAY - DAY}, user="x",
-                                 today=TODAY)
+        visit_records.add_plan(Work(db.store, db, "x", TODAY), {"customer_id": "K2", "planned_date": TODAY - DAY})
     assert problems(refused) == [(1, "planned_date", "past_date")]
 
 
 def test_reviewed_proposals_are_saved_in_one_commit(db):
     before = db.store.version("revisit_plans")
-    ids = visit_records.add_plans(db.store, db, [{"customer_id": "K1", "planned_date": TODAY + DAY},
-                                                   {"customer_id": "K2", "planned_date": TODAY + 2 * DAY}],
-                                    user="Li Na", today=TODAY)
+    ids = visit_records.add_plans(Work(db.store, db, "Li Na", TODAY), [{"customer_id": "K1", "planned_date": TODAY + DAY},
+                                                   {"customer_id": "K2", "planned_date": TODAY + 2 * DAY}])
     assert len(ids) == 2 and db.store.version("revisit_plans") == before + 1
 
 
 def test_cancelling_a_plan_needs_a_reason_and_an_open_plan(db):
     with pytest.raises(InvalidRecords) as refused:
-        visit_records.cancel_plan(db.store, db, "P-open", " ", user="Li Na")
+        visit_records.cancel_plan(Work.on(db.store, "Li Na", db=db), "P-open", " ")
     assert problems(refused) == [(1, "cancel_reason", "required")]
     with pytest.raises(InvalidRecords) as refused:
-        visit_records.cancel_plan(db.store, db, "P-gone", "again", user="Li Na")
+        visit_records.cancel_plan(Work.on(db.store, "Li Na", db=db), "P-gone", "again")
     assert problems(refused) == [(1, "plan_id", "plan_not_open")]
-    visit_records.cancel_plan(db.store, db, "P-open", "client asked to postpone", user="Li Na")
+    visit_records.cancel_plan(Work.on(db.store, "Li Na", db=db), "P-open", "client asked to postpone")
     cancelled = plans(db).loc["P-open"]
     assert (cancelled["status"], cancelled["cancel_reason"]) == ("cancelled", "client asked to postpone")

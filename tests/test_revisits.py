@@ -20,6 +20,7 @@ from kam.revisits import coverage
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period
+from kam.store.work import Work
 from kam.store.records import InvalidRecords
 from kam.revisits.revisit_policy import DEFAULT
 from kam.store.schema import TIERS
@@ -176,7 +177,7 @@ def test_filters_narrow_the_accounts_but_not_the_classes(db):
 def test_a_policy_change_moves_accounts_in_and_out_of_coverage(book):
     db = Database(book)
     rules = [r.__dict__ | {"interval_days": 14} if r.name == "important" else r.__dict__ for r in DEFAULT.rules]
-    revisit_policy.save(book, revisit_policy.build(rules), user="director")
+    revisit_policy.save(Work.on(book, "director"), revisit_policy.build(rules))
     policy = revisit_policy.load(db)
     assert policy.days("tier", "important") == 14
     table = accounts(db, policy=policy)
@@ -287,8 +288,8 @@ def test_the_seeded_holidays_have_their_real_dates():
 
 def test_holidays_are_edited_as_a_list(book):
     db = Database(book)
-    kept = holidays.save(book, [{"date": "2026-08-08", "name_zh": "公司周年庆", "name_en": None},
-                                {"date": None, "name_zh": None, "name_en": ""}], user="director")
+    kept = holidays.save(Work.on(book, "director"), [{"date": "2026-08-08", "name_zh": "公司周年庆", "name_en": None},
+                                {"date": None, "name_zh": None, "name_en": ""}])
     assert kept == [{"date": "2026-08-08", "name_zh": "公司周年庆", "name_en": ""}]
     listed = holidays.load(db)
     assert len(listed) == 1 and holidays.name(listed.iloc[0], "en") == "公司周年庆"
@@ -313,7 +314,7 @@ def test_the_policy_round_trips_through_the_settings(book):
     db = Database(book)
     assert revisit_policy.load(db) == DEFAULT
     changed = revisit_policy.build([r.__dict__ for r in DEFAULT.rules], grace_days=5, holiday_tiers=())
-    revisit_policy.save(book, changed, user="director")
+    revisit_policy.save(Work.on(book, "director"), changed)
     assert revisit_policy.load(db) == changed
     assert book.history("settings")[0]["kam.user"] == "director"
 

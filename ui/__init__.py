@@ -16,7 +16,9 @@ from kam.readside.database import Database
 from kam.filters import Filters
 from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXT
 from kam.periods import PRESETS
+from kam.store import batches
 from kam.store.delta import Store, data_dir, default_user
+from kam.store.work import Work
 
 FILTER_KEYS = ("period", "start", "end", "region", "manager", "tier")
 
@@ -30,10 +32,17 @@ class Context:
     user: str
     filters: Filters | None = None
 
+    @property
+    def work(self) -> Work:
+        """A write's unit of work: this store, the signed-in user, today."""
+        return Work(self.store, self.db, self.user, today())
+
 
 @st.cache_resource
 def _database(root: str) -> Database:
-    return Database(Store(root))
+    store = Store(root)
+    batches.on_start(store)
+    return Database(store)
 
 
 def database() -> Database:

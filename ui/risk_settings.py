@@ -40,7 +40,7 @@ def complaint_categories(ctx, saved, show_problems) -> None:
             if _text(sub):
                 subs.append(value_from_name(t, "subcategory", _text(sub), known_subs))
         try:
-            complaints.save_categories(ctx.store, value, user=ctx.user)
+            complaints.save_categories(ctx.work, value)
         except InvalidRecords as error:
             show_problems(error, {complaints.CATEGORIES_KEY: t("complaint.categories")})
         else:
@@ -61,8 +61,8 @@ def churn_lists(ctx, saved, show_problems) -> None:
         known = list(dict.fromkeys([*listed, *churn.DEFAULT_REASONS]))
         names = [value_from_name(t, "reason", _text(r), known) for r in edited["reason"] if _text(r)]
         try:
-            churn.save_reasons(ctx.store, names, user=ctx.user)
-            churn.save_silent_days(ctx.store, int(days), user=ctx.user)
+            churn.save_reasons(ctx.work, names)
+            churn.save_silent_days(ctx.work, int(days))
         except InvalidRecords as error:
             show_problems(error, {churn.REASONS_KEY: t("churn.reason_list"),
                                   churn.SILENT_DAYS_KEY: t("churn.silent_days")})
@@ -105,7 +105,7 @@ def health_score(ctx, saved, show_problems) -> None:
         labels |= {f"bands.{p}": t(f"health.part.{p}") for p in health.PARTS}
         labels["at_risk_below"] = t("health.at_risk_below")
         try:
-            health.save(ctx.store, health.build(weights, given, at_risk, watch), user=ctx.user)
+            health.save(ctx.work, health.build(weights, given, at_risk, watch))
         except InvalidRecords as error:
             show_problems(error, labels)
         else:

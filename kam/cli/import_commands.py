@@ -17,6 +17,7 @@ from kam.imports import mapping
 from kam.i18n import translator
 from kam.store.schema import TABLES
 from kam.store.delta import Store
+from kam.store.work import Work
 
 t = translator("en")
 
@@ -86,7 +87,11 @@ def cmd_import(store: Store, args) -> int:
     if args.dry_run:
         print(f"would import {int(plan.write.sum())} rows into {args.table} (dry run: nothing written)")
         return 0
-    done = importer.commit(store, plan, user=args.user)
+    try:
+        done = importer.commit(Work.on(store, args.user), plan)
+    except importer.Conflict as conflict:
+        print(t(f"import.conflict.{conflict.code}", **conflict.detail), file=sys.stderr)
+        return 1
     print(f"imported {done.rows} rows into {done.table} (import {done.import_id})")
     if done.customers_created:
         print(f"created {done.customers_created} new customers")
@@ -100,15 +105,14 @@ def cmd_imports(store: Store, args) -> int:
 
 def cmd_undo(store: Store, args) -> int:
     try:
-        undone = import_log.undo_last(store, args.table, user=args.user)
+        work = Work.on(store, args.user)
+        undone = import_log.undo(work, args.import_id) if args.import_id else import_log.undo_last(work, args.table)
     except import_log.UndoRefused as refused:
         print(t(f"import.undo_refused.{refused.code}", **refused.detail), file=sys.stderr)
         return 1
     print(f"undid import {undone.import_id} of {undone.file} ({undone.rows} rows) from {undone.table}")
     if undone.customers_removed:
         print(f"removed the {undone.customers_removed} customers it had created")
-    if undone.customers_kept:
-        print(t("import.customers_kept", count=undone.customers_kept))
     return 0
 
 
@@ -154,8 +158,9 @@ def add_commands(sub) -> None:
     p.add_argument("--format", choices=export.FORMATS, default="table")
     p.set_defaults(run=cmd_imports)
 
-    p = sub.add_parser("undo-import", help="undo the last import into a table")
+    p = sub.add_parser("undo-import", help="undo the last import into a table still in force, or the one named")
     p.add_argument("table", choices=list(TABLES))
+    p.add_argument("--import", dest="import_id", metavar="ID", help="the import to undo (see `imports`)")
     p.add_argument("--user")
     p.set_defaults(run=cmd_undo)
 

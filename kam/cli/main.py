@@ -18,6 +18,7 @@ from kam.readside.database import Database
 from kam.filters import Filters
 from kam.i18n import LANGUAGES, translator
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
+from kam.store import batches
 from kam.store.delta import Store
 
 
@@ -256,6 +257,7 @@ def main(argv=None) -> int:
     args.options = options
     store = Store(args.data)
     try:
+        batches.on_start(store)
         return args.run(store, args)
     except (UsageError, ValueError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)

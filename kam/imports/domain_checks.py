@@ -22,6 +22,9 @@ from kam.store.records import Problem
 # status and keeps the change with its reason), so they are recorded one by one
 # in the app; the others are settings and working lists.
 RECORDED_IN_APP = ("churns", "churn_dismissals", "settings", "profile_changes", "change_reasons")
+# The tables other than its own and the customers that a table's rules read: an import checks
+# them again, under their turns, before it writes.
+READS = {"visits": ("revisit_plans",)}
 
 
 def _plain(value):

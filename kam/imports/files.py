@@ -246,12 +246,15 @@ def _open_text(path: Path, codec: str, label: str, guessed: bool, header_line: i
     digest = hasher.hexdigest()
 
     def chunks() -> Iterator[Source]:
-        first_row = 0
-        for table, lines, ragged in raw(*_head_and_rest(_text_blocks(path, codec), 1 << 16)):
+        """The file's chunks again; ReadError("changed") after the last if its bytes are not the ones read first."""
+        first_row, again = 0, hashlib.sha256()
+        for table, lines, ragged in raw(*_head_and_rest(_text_blocks(path, codec, again), 1 << 16)):
             chunk = _finish(path.name, "csv", digest, header, table, lines, start, ragged, first_row=first_row,
                             **info)
             first_row += chunk.rows
             yield chunk
+        if again.hexdigest() != digest:
+            raise ReadError("changed", path.name)
 
     nothing, no_lines, _ = _concat([], width)
     return Reading(_finish(path.name, "csv", digest, header, nothing, no_lines, start, [], **info), rows, chunks)

@@ -1,10 +1,12 @@
-"""Who imported which file into which table, and undoing the last import.
+"""Who imported which file into which table, and undoing an import.
 
-Each import is one commit whose metadata carry the import id (kam.batch_id),
-the user, the row count, the file's name and the hash of its content. The
-history is read from the tables' own Delta logs, so there is nothing else to
-keep in step: an import is undone by restoring its table to the version before
-it, and an import counts as undone once a restore goes back past it.
+Each import is one batch (kam.store.batches) whose commits' metadata carry its id
+(kam.batch_id), the user, the row count, the file's name and the hash of its content.
+The history is read from the tables' own Delta logs, so there is nothing else to keep
+in step. An import is undone by removing its batch's rows from every table it wrote
+(a commit that names it, kam.undid), holding every table's turn; the rows it replaced
+come back. Any import can be undone, not only the last, unless later records name
+customers it created.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pandas as pd
 
 from kam.store.schema import TABLES
 from kam.store.delta import Store
+from kam.store.work import Work
 
 COLUMNS = ["import_id", "table", "when", "user", "rows", "file", "version", "undone"]
 
@@ -34,15 +37,16 @@ def _when(commit: dict) -> dt.datetime:
 
 
 def _imports(store: Store, name: str) -> list[tuple[dict, bool]]:
-    """Each import commit of the table and whether a later restore undid it."""
+    """Each import commit of the table and whether it was undone since: by a commit that names
+    it, or by a restore to a version before it (as undo did before batches)."""
     found = []
     for commit in _commits(store, name):
         if commit.get("kam.operation") == "import":
             found.append([commit, False])
-        elif commit.get("kam.operation") == "restore":
-            back_to = int(commit.get("kam.restored_to", -1))
-            for entry in found:
-                entry[1] = entry[1] or entry[0]["version"] > back_to
+        for entry in found:
+            back_to = int(commit.get("kam.restored_to", entry[0]["version"]))
+            entry[1] = (entry[1] or commit.get("kam.undid") == entry[0].get("kam.batch_id")
+                        or (commit.get("kam.operation") == "restore" and entry[0]["version"] > back_to))
     return [(c, undone) for c, undone in found]
 
 
@@ -73,28 +77,56 @@ class Undone:
     rows: int
     file: str
     customers_removed: int  # customers the import had created, removed with it
-    customers_kept: int  # ... kept, because the customers table changed since
 
 
-def undo_last(store: Store, table: str, *, user: str | None = None) -> Undone:
-    """Restore the table to the version before its last import, if nothing came after it."""
-    commits = _commits(store, table)
-    if not commits:
-        raise UndoRefused("nothing", table=table)
-    head = commits[-1]
-    if head.get("kam.operation") != "import":
-        raise UndoRefused("not_last", table=table, operation=head.get("kam.operation") or head.get("operation"),
-                          user=head.get("kam.user", ""), when=f"{_when(head):%Y-%m-%d %H:%M}")
-    import_id = head.get("kam.batch_id", "")
-    store.restore(table, head["version"] - 1, user=user)
-    removed = kept = 0
-    created = [c for c in _commits(store, "customers")
-               if c.get("kam.batch_id") == import_id and c.get("kam.created_for") == table]
-    if created:
-        customers = _commits(store, "customers")
-        if customers[-1]["version"] == created[-1]["version"]:
-            store.restore("customers", created[-1]["version"] - 1, user=user)
-            removed = int(created[-1].get("kam.rows", 0))
-        else:
-            kept = int(created[-1].get("kam.rows", 0))
-    return Undone(import_id, table, int(head.get("kam.rows", 0)), head.get("kam.file", ""), removed, kept)
+def undo_last(work: Work, table: str) -> Undone:
+    """Undo the table's last import still in force (chosen holding every table's turn)."""
+    def last() -> dict:
+        live = [c for c, undone in _imports(work.store, table) if not undone]
+        if not live:
+            raise UndoRefused("nothing", table=table)
+        return live[-1] | {"table": table}
+    return _undo(work, last)
+
+
+def undo(work: Work, import_id: str) -> Undone:
+    """Undo one import, named by its id, if it is in force."""
+    def named() -> dict:
+        for name in TABLES:
+            for commit, undone in _imports(work.store, name):
+                if commit.get("kam.batch_id") == import_id and not undone and not commit.get("kam.created_for"):
+                    return commit | {"table": name}
+        raise UndoRefused("unknown", import_id=import_id)
+    return _undo(work, named)
+
+
+def _undo(work: Work, choose) -> Undone:
+    with work.batch(*TABLES, operation="undo") as batch:
+        commit = choose()
+        import_id = commit["kam.batch_id"]
+        table = commit["table"]
+        wrote = [name for name in TABLES if _wrote(work.store, name, import_id)]
+        _refuse_if_named(work, import_id, wrote)
+        removed = {name: batch.remove(name, import_id) for name in wrote}
+    return Undone(import_id, table, removed.get(table, 0), commit.get("kam.file", ""),
+                  removed.get("customers", 0) if table != "customers" else 0)
+
+
+def _wrote(store: Store, name: str, import_id: str) -> bool:
+    return any(c.get("kam.batch_id") == import_id and not undone for c, undone in _imports(store, name))
+
+
+def _refuse_if_named(work: Work, import_id: str, wrote: list[str]) -> None:
+    """Refuse to remove customers an import created while later records of another batch name them."""
+    if "customers" not in wrote:
+        return
+    for name, spec in TABLES.items():
+        if name == "customers" or "customer_id" not in spec.names:
+            continue
+        found = work.db.query(f"""
+            SELECT COUNT(*) AS n, string_agg(DISTINCT r.batch_id, ', ') AS batches FROM {name} r
+            WHERE r.batch_id <> $id AND r.customer_id IN (SELECT customer_id FROM customers WHERE batch_id = $id)""",
+                              {"id": import_id})
+        if found.at[0, "n"]:
+            raise UndoRefused("named", import_id=import_id, table=name, rows=int(found.at[0, "n"]),
+                              batches=found.at[0, "batches"])

@@ -2,7 +2,10 @@
 
 `check` finds every problem before anything is written and says which rows
 would be written; `commit` writes them as one import (one Delta commit, plus
-one for the customers it creates). Each problem has the file's line number, the
+one for the customers it creates, in one batch: kam.store.batches). The check
+runs without holding anything; the commit, holding the table's turn, checks again
+only what changed since the versions checked, and writes the file's rows only if
+the file is still the one checked. Each problem has the file's line number, the
 file's header and the table's column, the value as written and a catalogue code.
 
 A file read from disk (kam.imports.files.open_file) is checked and written a chunk of
@@ -23,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from kam.imports import domain_checks
 from kam.imports import files
@@ -34,7 +38,8 @@ from kam.i18n import TEXT
 from kam.imports.mapping import CUSTOMER_NAME, PROBLEM_HEADER, auto_map, targets
 from kam.store.records import failures
 from kam.store.schema import Column, Table, table as table_def
-from kam.store.delta import Store, default_user, new_batch_id
+from kam.store.delta import Store
+from kam.store.work import Work
 
 ON_DUPLICATE = ("error", "skip", "update")
 DATE_ORDERS = ("dmy", "mdy")
@@ -80,6 +85,7 @@ class Plan:
     updates: int  # written rows that replace a stored record
     new_customers: pd.DataFrame
     notes: list[tuple[str, dict]] = field(default_factory=list)  # catalogue key, values
+    versions: dict[str, int] = field(default_factory=dict)  # the tables' versions the check read
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -93,6 +99,15 @@ class Plan:
     def ready(self) -> bool:
         """Nothing blocks the import: no problem with the file, and bad rows only if they may stay behind."""
         return self.file_errors.empty and (self.options.good_rows_only or self.errors.empty)
+
+
+class Conflict(ValueError):
+    """The stored data (or the file) changed since the check, in a way that changes its answer:
+    nothing was written, and a new check tells what an import would do now."""
+
+    def __init__(self, code: str, **detail):
+        self.code, self.detail = code, detail
+        super().__init__(f"{code}: " + ", ".join(f"{k}={v}" for k, v in detail.items()))
 
 
 @dataclass
@@ -352,6 +367,7 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
     time) and the rows an import would write; nothing is written."""
     options = options or Options()
     table = table_def(table_name)
+    versions = {name: store.version(name) for name in _read_by(table)}  # before anything is read
     reading = source if isinstance(source, files.Reading) else files.Reading.whole(source)
     found, n = _Problems(), reading.rows
     mapping = _mapping(table, reading.head, options, found)
@@ -400,7 +416,7 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
         progress("checking", 1.0)
     return Plan(table, reading, options, mapping, readings, first if first is not None else pd.DataFrame(),
                 first_lines, problems.reset_index(drop=True), write, rejected,
-                int((stored & write).sum()) if options.on_duplicate == "update" else 0, new_customers, notes)
+                int((stored & write).sum()) if options.on_duplicate == "update" else 0, new_customers, notes, versions)
 
 
 def _problems_across(across: _Across, n: int, key: str | None, once, header_of: dict, options: Options,
@@ -521,37 +537,80 @@ def _customers_to_create(table: Table, ids: pd.Series, names: pd.Series) -> pd.D
     return out
 
 
-def commit(store: Store, plan: Plan, *, user: str | None = None, progress=None) -> Result:
-    """Write the plan's rows as one import; raises ValueError, writing nothing, if it is not ready."""
+def _read_by(table: Table) -> list[str]:
+    """The tables an import's check reads: its own, the customers its rows name, and the tables
+    its domain rules read."""
+    named = ["customers"] if "customer_id" in table.names and table.name != "customers" else []
+    return [table.name, *named, *domain_checks.READS.get(table.name, ())]
+
+
+def commit(work: Work, plan: Plan, *, progress=None) -> Result:
+    """Write the plan's rows as one import; raises ValueError, writing nothing, if it is not ready,
+    and Conflict if what it was checked against changed so that its answer would be another."""
     if not plan.ready:
         raise ValueError(f"{len(plan.errors)} problem(s) block the import")
-    user = user or default_user()
-    import_id = new_batch_id()
-    name = plan.table.name
+    name, store = plan.table.name, work.store
     meta = {"kam.file": plan.source.name, "kam.file_sha256": plan.source.sha256}
     rows = int(plan.write.sum())
-    created = len(plan.new_customers)
     if progress:
         progress("writing", 0.1)
-    before = store.version("customers")
-    if created:
-        store.append("customers", plan.new_customers, user=user, batch_id=import_id, operation="import",
-                     metadata={**meta, "kam.created_for": name})
     try:
-        store.write_parts(name, lambda: _rows_to_write(plan), rows, upsert=bool(plan.updates), user=user,
-                          batch_id=import_id, operation="import", metadata=meta)
-    except Exception:
-        if created:  # the customers were for these rows only
-            store.restore("customers", before, user=user)
+        with work.batch(name, *domain_checks.READS.get(name, ()), operation="import") as batch:
+            _check_again(store, plan)
+            store.sweep(name)
+            fresh = _keys_stored_since(store, plan)
+            batch.write_parts(name, lambda: _rows_to_write(plan, fresh), rows, upsert=bool(plan.updates),
+                              metadata=meta)
+            created = _create_customers(work, batch, plan, meta) if len(plan.new_customers) else 0
+    except files.ReadError as error:
+        if error.code == "changed":
+            raise Conflict("file_changed", file=plan.source.name) from None
         raise
     if progress:
         progress("writing", 1.0)
-    return Result(import_id, name, rows, plan.updates, created)
+    return Result(batch.id, name, rows, plan.updates, created)
 
 
-def _rows_to_write(plan: Plan):
+def _check_again(store: Store, plan: Plan) -> None:
+    """What the check read, read again under the table's turn where it may have changed: the same
+    file imported meanwhile, or records removed from a table it read (an undo)."""
+    name = plan.table.name
+    previous = None if plan.options.force else import_log.same_file(store, name, plan.source.sha256)
+    if previous:
+        raise Conflict("already_imported", file=previous["file"], import_id=previous["import_id"])
+    for read, version in plan.versions.items():
+        if read in domain_checks.READS.get(name, ()) and store.version(read) != version:
+            raise Conflict("changed", table=read)
+        if any(c.get("operation") in ("DELETE", "RESTORE") or c.get("kam.undid")
+               for c in store.history(read, since=version)):
+            raise Conflict("changed", table=read)
+
+
+def _keys_stored_since(store: Store, plan: Plan) -> pa.Array | None:
+    """The keys in the data files the table gained since the check (None when none can clash)."""
+    name, key = plan.table.name, plan.table.key
+    version = plan.versions[name]
+    if key not in plan.mapping.values() or plan.options.on_duplicate == "update" or store.version(name) == version:
+        return None
+    checked = set(store.delta(name, version).file_uris()) if version >= 0 else set()
+    added = [u.removeprefix("file://") for u in store.delta(name).file_uris() if u not in checked]
+    return pc.unique(pq.read_table(added, columns=[key]).column(key)).cast(pa.string()) if added else None
+
+
+def _create_customers(work: Work, batch, plan: Plan, meta: dict) -> int:
+    """The plan's new customers, under the customers' turn, but those another writer created since."""
+    batch.take("customers")
+    new = plan.new_customers
+    new = new[~work.db.stored("customers", "customer_id", pa.array(new["customer_id"], pa.string()))]
+    if len(new):
+        batch.append("customers", new, metadata={**meta, "kam.created_for": plan.table.name})
+    return len(new)
+
+
+def _rows_to_write(plan: Plan, fresh: pa.Array | None = None):
     """The plan's rows to write, a chunk of the file at a time: typed again as the check read them
-    (unless the file was read at once, and the check's records are all of it)."""
+    (unless the file was read at once, and the check's records are all of it). A key among
+    `fresh` (stored since the check) stops the write."""
     if len(plan.records) == plan.source.rows:
         typed = iter([(0, plan.records)])
     else:
@@ -559,7 +618,12 @@ def _rows_to_write(plan: Plan):
         typed = ((c.first_row, _typed(plan.table, c, header_of, plan.readings, _Problems())[0])
                  for c in plan.source.chunks())
     for first_row, records in typed:
-        yield records[plan.write[first_row:first_row + len(records)]].reset_index(drop=True)
+        chosen = records[plan.write[first_row:first_row + len(records)]].reset_index(drop=True)
+        if fresh is not None:
+            clash = chosen[plan.table.key][_isin(chosen[plan.table.key], fresh)]
+            if len(clash):
+                raise Conflict("stored_meanwhile", key=clash.iloc[0], count=len(clash))
+        yield chosen
 
 
 def message(t, code: str, detail: str = "") -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 from kam.store import settings
 from kam.readside.database import Database
 from kam.store.records import InvalidRecords, Problem
-from kam.store.delta import Store
+from kam.store.work import Work
 
 KEY = "revisit.holidays"
 COLUMNS = ("date", "name_zh", "name_en")
@@ -89,9 +89,9 @@ def load(db: Database) -> pd.DataFrame:
     return frame.sort_values("date", kind="stable").reset_index(drop=True)
 
 
-def save(store: Store, rows, *, user: str | None = None) -> list[dict]:
+def save(work: Work, rows) -> list[dict]:
     checked = check(rows)
-    settings.save(store, KEY, checked, user=user)
+    settings.save(work, KEY, checked)
     return checked
 
 

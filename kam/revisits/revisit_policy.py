@@ -17,7 +17,7 @@ from kam.sales.abc import CLASSES
 from kam.readside.database import Database, on_frames
 from kam.store.records import InvalidRecords, Problem
 from kam.store.schema import TIERS, VISIT_METHODS
-from kam.store.delta import Store
+from kam.store.work import Work
 
 KEY = "revisit.policy"
 KINDS = ("class", "tier")
@@ -127,8 +127,8 @@ def load(db: Database) -> Policy:
     return DEFAULT if stored is None else from_json(stored)
 
 
-def save(store: Store, policy: Policy, *, user: str | None = None) -> str:
-    return settings.save(store, KEY, policy.to_json(), user=user)
+def save(work: Work, policy: Policy) -> str:
+    return settings.save(work, KEY, policy.to_json())
 
 
 def _literal(text: str) -> str:

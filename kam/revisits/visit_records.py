@@ -3,7 +3,8 @@
 Forms, the importer and the CLI all write through these functions, so a record
 is checked the same way wherever it comes from. Each checks the declared
 schema and then the domain's rules, reports every problem by row and column
-(InvalidRecords), and writes nothing unless all rows pass.
+(InvalidRecords), and writes nothing unless all rows pass. The checks run in the
+write's batch (kam.store.work), so what they read cannot change before the write.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from kam.accounts import account_file
 from kam.readside.database import Database
 from kam.store.records import InvalidRecords, Problem, to_frame, validate
 from kam.store.schema import table as table_def
-from kam.store.delta import Store, new_batch_id
+from kam.store.work import Work
 
 VISITS, PLANS = table_def("visits"), table_def("revisit_plans")
 
@@ -123,26 +124,25 @@ def _follow_ups(visits: pd.DataFrame, user: str, today: dt.date) -> pd.DataFrame
     })
 
 
-def record_visits(store: Store, db: Database, rows, *, user: str, today: dt.date,
-                  batch_id: str | None = None, history: bool = False) -> list[str]:
+def record_visits(work: Work, rows, *, history: bool = False) -> list[str]:
     """Append visit records; the plans they fulfil become done, and each next visit becomes a plan.
 
-    Returns the visit ids. The visits and the plan changes carry the same batch id. With
-    history (an import of past visits), a next visit day that has already passed is kept on
-    the visit as a record and becomes no plan.
+    Returns the visit ids. The visits and the plan changes are one batch. With history (an
+    import of past visits), a next visit day that has already passed is kept on the visit as a
+    record and becomes no plan.
     """
-    visits = check_visits(db, rows, today, history)
-    plans = pd.concat([df for df in (_fulfilled(db, visits), _follow_ups(visits, user, today)) if len(df)] or
-                      [pd.DataFrame(columns=PLANS.names)], ignore_index=True)
-    batch_id = batch_id or new_batch_id()
-    store.append("visits", visits, user=user, batch_id=batch_id, operation="record visits")
-    if len(plans):
-        store.upsert("revisit_plans", plans, user=user, batch_id=batch_id, operation="visit plans")
+    with work.batch("visits", "revisit_plans", operation="record visits") as batch:
+        visits = check_visits(work.db, rows, work.today, history)
+        plans = pd.concat([df for df in (_fulfilled(work.db, visits), _follow_ups(visits, work.user, work.today))
+                           if len(df)] or [pd.DataFrame(columns=PLANS.names)], ignore_index=True)
+        batch.append("visits", visits)
+        if len(plans):
+            batch.upsert("revisit_plans", plans, operation="visit plans")
     return visits["visit_id"].tolist()
 
 
-def record_visit(store: Store, db: Database, values: dict, *, user: str, today: dt.date) -> str:
-    return record_visits(store, db, [values], user=user, today=today)[0]
+def record_visit(work: Work, values: dict) -> str:
+    return record_visits(work, [values])[0]
 
 
 def plan_problems(db: Database, plans: pd.DataFrame, today: dt.date) -> list[Problem]:
@@ -172,28 +172,30 @@ def check_plans(db: Database, rows, today: dt.date) -> pd.DataFrame:
     return typed
 
 
-def add_plans(store: Store, db: Database, rows, *, user: str, today: dt.date) -> list[str]:
+def add_plans(work: Work, rows) -> list[str]:
     """Append revisit plans (a form's one, or the reviewed proposals) in one commit; returns their ids."""
-    plans = check_plans(db, rows, today)
-    store.append("revisit_plans", plans, user=user, operation="add plans")
+    with work.batch("revisit_plans", operation="add plans") as batch:
+        plans = check_plans(work.db, rows, work.today)
+        batch.append("revisit_plans", plans)
     return plans["plan_id"].tolist()
 
 
-def add_plan(store: Store, db: Database, values: dict, *, user: str, today: dt.date) -> str:
-    return add_plans(store, db, [values], user=user, today=today)[0]
+def add_plan(work: Work, values: dict) -> str:
+    return add_plans(work, [values])[0]
 
 
-def cancel_plan(store: Store, db: Database, plan_id: str, reason: str, *, user: str) -> None:
+def cancel_plan(work: Work, plan_id: str, reason: str) -> None:
     """Mark an open plan cancelled, with the reason; InvalidRecords when it is not open or no reason is given."""
-    plans = _plan_rows(db, [plan_id])
-    problems = []
-    if plan_id not in plans.index:
-        problems.append(Problem(1, "plan_id", plan_id, "unknown_plan"))
-    elif plans.at[plan_id, "status"] != "planned":
-        problems.append(Problem(1, "plan_id", plan_id, "plan_not_open"))
-    if not (reason or "").strip():
-        problems.append(Problem(1, "cancel_reason", None, "required"))
-    _raise_if("revisit_plans", problems, PLANS.names)
-    row = plans.loc[[plan_id]].reset_index(drop=True)
-    row["status"], row["cancel_reason"] = "cancelled", reason.strip()
-    store.upsert("revisit_plans", row, user=user, operation="cancel plan")
+    with work.batch("revisit_plans", operation="cancel plan") as batch:
+        plans = _plan_rows(work.db, [plan_id])
+        problems = []
+        if plan_id not in plans.index:
+            problems.append(Problem(1, "plan_id", plan_id, "unknown_plan"))
+        elif plans.at[plan_id, "status"] != "planned":
+            problems.append(Problem(1, "plan_id", plan_id, "plan_not_open"))
+        if not (reason or "").strip():
+            problems.append(Problem(1, "cancel_reason", None, "required"))
+        _raise_if("revisit_plans", problems, PLANS.names)
+        row = plans.loc[[plan_id]].reset_index(drop=True)
+        row["status"], row["cancel_reason"] = "cancelled", reason.strip()
+        batch.upsert("revisit_plans", row)

@@ -25,7 +25,8 @@ from kam.readside.database import Database
 from kam.filters import Filters
 from kam.store.records import InvalidRecords, Problem
 from kam.store.records import refuse_unless_valid
-from kam.store.delta import Store, new_batch_id
+from kam.store.batches import Batch
+from kam.store.work import Work
 
 REASONS_KEY = "churn.reasons"
 DEFAULT_REASONS = ["product_quality", "service_level", "price", "competitor", "business_changed",
@@ -50,17 +51,17 @@ def silent_days(db: Database) -> int:
     return int(settings.load(db, SILENT_DAYS_KEY, DEFAULT_SILENT_DAYS))
 
 
-def save_reasons(store: Store, value: list[str], *, user: str | None = None) -> str:
+def save_reasons(work: Work, value: list[str]) -> str:
     clean = list(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
     if not clean:
         raise InvalidRecords("settings", [Problem(None, REASONS_KEY, None, "empty_list")])
-    return settings.save(store, REASONS_KEY, clean, user=user)
+    return settings.save(work, REASONS_KEY, clean)
 
 
-def save_silent_days(store: Store, days: int, *, user: str | None = None) -> str:
+def save_silent_days(work: Work, days: int) -> str:
     if not isinstance(days, int) or days < 1:
         raise InvalidRecords("settings", [Problem(None, SILENT_DAYS_KEY, days, "minimum", "below 1")])
-    return settings.save(store, SILENT_DAYS_KEY, days, user=user)
+    return settings.save(work, SILENT_DAYS_KEY, days)
 
 
 # ---- the arithmetic ---------------------------------------------------------
@@ -108,72 +109,72 @@ def _date_problems(column: str, day, today: dt.date, not_before: dt.date | None 
 STATUS_TABLES = ("churns", "customers", "profile_changes")
 
 
-def _change_status(store: Store, db: Database, customer_id: str, new: str, day: dt.date, reason: str,
-                   user: str, batch: str) -> None:
+def _change_status(batch: Batch, db: Database, customer_id: str, new: str, day: dt.date, reason: str) -> None:
     row = db.query("""SELECT * EXCLUDE (recorded_at, recorded_by, batch_id) FROM customers
                       WHERE customer_id = $id""", {"id": customer_id}).iloc[0].to_dict()
     old, row["status"] = row["status"], new
-    store.upsert("customers", [row], user=user, batch_id=batch, operation="status")
-    store.append("profile_changes", [{
+    batch.upsert("customers", [row], operation="status")
+    batch.append("profile_changes", [{
         "change_id": "H-" + uuid.uuid4().hex[:8].upper(), "customer_id": customer_id, "changed_on": day,
-        "field": "status", "old_value": old, "new_value": new, "reason": reason}],
-        user=user, batch_id=batch, operation="status")
+        "field": "status", "old_value": old, "new_value": new, "reason": reason}], operation="status")
 
 
-def record_churn(store: Store, db: Database, values: dict, user: str, today: dt.date) -> str:
+def record_churn(work: Work, values: dict) -> str:
     """Store a churn with its computed lost revenue and mark the customer churned."""
+    db = work.db
     values = {k: v for k, v in values.items() if k != "churn_id"}
-    problems = _status_problems(db, values.get("customer_id"), "active", "already_churned")
-    problems += _date_problems("churn_date", values.get("churn_date"), today)
-    listed = reasons(db)
-    if values.get("reason") and values["reason"] not in listed:
-        problems.append(Problem(1, "reason", values["reason"], "allowed", "expected one of " + ", ".join(listed)))
-    if values.get("lost_revenue") not in (None, ""):
-        problems.append(Problem(1, "lost_revenue", values["lost_revenue"], "computed"))
-    if values.get("reactivated_date") not in (None, ""):
-        problems.append(Problem(1, "reactivated_date", values["reactivated_date"], "computed"))
-    values["churn_id"] = "L-" + uuid.uuid4().hex[:8].upper()
-    refuse_unless_valid("churns", values, problems)
-    values["lost_revenue"] = lost_revenue(db, values["customer_id"], values["churn_date"])
-    batch = new_batch_id()
-    why = values["reason"] + (f": {values['note']}" if values.get("note") else "")
-    with store.together(*STATUS_TABLES, user=user):
-        store.append("churns", [values], user=user, batch_id=batch, operation="churn")
-        _change_status(store, db, values["customer_id"], "churned", values["churn_date"], why, user, batch)
+    with work.batch(*STATUS_TABLES, operation="churn") as batch:
+        problems = _status_problems(db, values.get("customer_id"), "active", "already_churned")
+        problems += _date_problems("churn_date", values.get("churn_date"), work.today)
+        listed = reasons(db)
+        if values.get("reason") and values["reason"] not in listed:
+            problems.append(Problem(1, "reason", values["reason"], "allowed", "expected one of " + ", ".join(listed)))
+        if values.get("lost_revenue") not in (None, ""):
+            problems.append(Problem(1, "lost_revenue", values["lost_revenue"], "computed"))
+        if values.get("reactivated_date") not in (None, ""):
+            problems.append(Problem(1, "reactivated_date", values["reactivated_date"], "computed"))
+        values["churn_id"] = "L-" + uuid.uuid4().hex[:8].upper()
+        refuse_unless_valid("churns", values, problems)
+        values["lost_revenue"] = lost_revenue(db, values["customer_id"], values["churn_date"])
+        why = values["reason"] + (f": {values['note']}" if values.get("note") else "")
+        batch.append("churns", [values])
+        _change_status(batch, db, values["customer_id"], "churned", values["churn_date"], why)
     return values["churn_id"]
 
 
-def reactivate(store: Store, db: Database, customer_id: str, values: dict, user: str, today: dt.date) -> str:
+def reactivate(work: Work, customer_id: str, values: dict) -> str:
     """Win a churned customer back: date the churn's end and mark the customer active again."""
+    db = work.db
     day, note = values.get("reactivated_date"), (values.get("note") or "").strip()
-    problems = _status_problems(db, customer_id, "churned", "not_churned")
-    last = db.query("""SELECT * EXCLUDE (recorded_at, recorded_by, batch_id) FROM churns
-                       WHERE customer_id = $id AND reactivated_date IS NULL
-                       ORDER BY churn_date DESC LIMIT 1""", {"id": customer_id})
-    churn_date = None if last.empty else pd.Timestamp(last.iat[0, last.columns.get_loc("churn_date")]).date()
-    if day is None:
-        problems.append(Problem(1, "reactivated_date", None, "required"))
-    problems += _date_problems("reactivated_date", day, today, churn_date)
-    if problems:
-        raise InvalidRecords("churns", problems)
-    batch = new_batch_id()
-    with store.together(*STATUS_TABLES, user=user):
+    with work.batch(*STATUS_TABLES, operation="win_back") as batch:
+        problems = _status_problems(db, customer_id, "churned", "not_churned")
+        last = db.query("""SELECT * EXCLUDE (recorded_at, recorded_by, batch_id) FROM churns
+                           WHERE customer_id = $id AND reactivated_date IS NULL
+                           ORDER BY churn_date DESC LIMIT 1""", {"id": customer_id})
+        churn_date = None if last.empty else pd.Timestamp(last.iat[0, last.columns.get_loc("churn_date")]).date()
+        if day is None:
+            problems.append(Problem(1, "reactivated_date", None, "required"))
+        problems += _date_problems("reactivated_date", day, work.today, churn_date)
+        if problems:
+            raise InvalidRecords("churns", problems)
         if not last.empty:
-            row = last.iloc[0].to_dict() | {"reactivated_date": day}
-            store.upsert("churns", [row], user=user, batch_id=batch, operation="win_back")
-        _change_status(store, db, customer_id, "active", day, "win_back" + (f": {note}" if note else ""),
-                       user, batch)
-    return batch
+            batch.upsert("churns", [last.iloc[0].to_dict() | {"reactivated_date": day}])
+        _change_status(batch, db, customer_id, "active", day, "win_back" + (f": {note}" if note else ""))
+    return batch.id
 
 
-def dismiss(store: Store, db: Database, customer_id: str, user: str, today: dt.date, note: str = "") -> str:
+def dismiss(work: Work, customer_id: str, note: str = "") -> str:
     """Keep a silent customer off the suspected list until it buys again."""
-    last = db.scalar("SELECT MAX(date) FROM sales WHERE customer_id = $id AND date <= $today",
-                     {"id": customer_id, "today": today})
-    row = {"dismissal_id": "D-" + uuid.uuid4().hex[:8].upper(), "customer_id": customer_id, "dismissed_on": today,
-           "last_purchase": None if pd.isna(last) else pd.Timestamp(last).date(), "note": note or None}
-    refuse_unless_valid("churn_dismissals", row, _status_problems(db, customer_id, "active", "already_churned"))
-    return store.append("churn_dismissals", [row], user=user, operation="dismiss")
+    db, today = work.db, work.today
+    with work.batch("churn_dismissals", operation="dismiss") as batch:
+        last = db.scalar("SELECT MAX(date) FROM sales WHERE customer_id = $id AND date <= $today",
+                         {"id": customer_id, "today": today})
+        row = {"dismissal_id": "D-" + uuid.uuid4().hex[:8].upper(), "customer_id": customer_id,
+               "dismissed_on": today, "last_purchase": None if pd.isna(last) else pd.Timestamp(last).date(),
+               "note": note or None}
+        refuse_unless_valid("churn_dismissals", row,
+                            _status_problems(db, customer_id, "active", "already_churned"))
+        return batch.append("churn_dismissals", [row])
 
 
 # ---- reading ----------------------------------------------------------------

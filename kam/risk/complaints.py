@@ -17,7 +17,7 @@ from kam.readside.database import Database
 from kam.filters import Filters
 from kam.store.records import InvalidRecords, Problem
 from kam.store.records import refuse_unless_valid
-from kam.store.delta import Store
+from kam.store.work import Work
 
 CATEGORIES_KEY = "complaint.categories"
 # The textbook names the product and service sub-categories; the others are common practice.
@@ -42,7 +42,7 @@ def categories(db: Database) -> dict[str, list[str]]:
     return settings.load(db, CATEGORIES_KEY, DEFAULT_CATEGORIES)
 
 
-def save_categories(store: Store, value: dict[str, list[str]], *, user: str | None = None) -> str:
+def save_categories(work: Work, value: dict[str, list[str]]) -> str:
     problems = [Problem(None, CATEGORIES_KEY, name, "required") for name in value if not str(name).strip()]
     if not value:
         problems.append(Problem(None, CATEGORIES_KEY, None, "empty_list"))
@@ -50,7 +50,7 @@ def save_categories(store: Store, value: dict[str, list[str]], *, user: str | No
         raise InvalidRecords("settings", problems)
     clean = {str(k).strip(): list(dict.fromkeys(str(s).strip() for s in subs if str(s).strip()))
              for k, subs in value.items()}
-    return settings.save(store, CATEGORIES_KEY, clean, user=user)
+    return settings.save(work, CATEGORIES_KEY, clean)
 
 
 def _listed(db: Database, complaint_id: str | None) -> dict[str, list[str]]:
@@ -86,16 +86,16 @@ def rule_problems(db: Database, values: dict, today: dt.date) -> list[Problem]:
     return found
 
 
-def record_complaint(store: Store, db: Database, values: dict, user: str, today: dt.date) -> str:
+def record_complaint(work: Work, values: dict) -> str:
     """Check the domain rules, then store a new complaint (or a new state of a known one)."""
     values = dict(values)
     new = not values.get("complaint_id")
     values["status"] = values.get("status") or "open"
     if new:
         values["complaint_id"] = "K-" + uuid.uuid4().hex[:8].upper()
-    refuse_unless_valid("complaints", values, rule_problems(db, values, today))
-    write = store.append if new else store.upsert
-    write("complaints", [values], user=user, operation="complaint")
+    with work.batch("complaints", operation="complaint") as batch:
+        refuse_unless_valid("complaints", values, rule_problems(work.db, values, work.today))
+        (batch.append if new else batch.upsert)("complaints", [values])
     return values["complaint_id"]
 
 

@@ -33,7 +33,7 @@ from kam.filters import Filters
 from kam.formatting import money
 from kam.periods import Period
 from kam.store.records import InvalidRecords, Problem
-from kam.store.delta import Store
+from kam.store.work import Work
 
 KEY = "health.scoring"
 PARTS = ("sales", "visits", "complaints", "receivables")
@@ -91,8 +91,8 @@ def load(db: Database) -> Scoring:
     return DEFAULT if stored is None else build(**stored)
 
 
-def save(store: Store, scoring: Scoring, *, user: str | None = None) -> str:
-    return settings.save(store, KEY, scoring.to_json(), user=user)
+def save(work: Work, scoring: Scoring) -> str:
+    return settings.save(work, KEY, scoring.to_json())
 
 
 def points(part: str, figure, bands) -> float:

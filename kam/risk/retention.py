@@ -15,7 +15,7 @@ from kam.readside.database import Database
 from kam.filters import Filters
 from kam.store.records import Problem
 from kam.store.records import refuse_unless_valid
-from kam.store.delta import Store
+from kam.store.work import Work
 
 FINISHED = ("done", "cancelled")
 
@@ -33,15 +33,16 @@ def rule_problems(db: Database, values: dict, today: dt.date) -> list[Problem]:
     return found
 
 
-def record_action(store: Store, db: Database, values: dict, user: str, today: dt.date) -> str:
+def record_action(work: Work, values: dict) -> str:
     """Store a new retention action, or the new state of a known one (its action_id given)."""
     values = dict(values)
     new = not values.get("action_id")
     if new:
         values["action_id"] = "R-" + uuid.uuid4().hex[:8].upper()
     values["status"] = values.get("status") or "planned"
-    refuse_unless_valid("retention_actions", values, rule_problems(db, values, today))
-    (store.append if new else store.upsert)("retention_actions", [values], user=user, operation="retention")
+    with work.batch("retention_actions", operation="retention") as batch:
+        refuse_unless_valid("retention_actions", values, rule_problems(work.db, values, work.today))
+        (batch.append if new else batch.upsert)("retention_actions", [values])
     return values["action_id"]
 
 

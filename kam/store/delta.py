@@ -1,30 +1,32 @@
 """The data folder: one Delta Lake table per declared table.
 
-Every write is one Delta commit, so readers see all of it or none of it. Writes
-are serialised inside the process (a lock) and between processes on this
-machine (a lock file); a commit that still conflicts (another writer on shared
-storage) is retried.
+Every write is one Delta commit, so readers see all of it or none of it. Each
+write holds its table's turn (kam.store.turns); a commit that still conflicts
+(another writer on shared storage) is retried. Writes that span tables, and the
+checks they rest on, go through a batch (kam.store.batches).
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import datetime as dt
-import fcntl
 import getpass
 import os
 import random
-import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from kam.store.records import to_arrow
 from kam.store.schema import TABLES, table as table_def
+from kam.store.turns import LockFiles
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 COMMIT_RETRIES = 20
@@ -32,6 +34,9 @@ COMMIT_RETRIES = 20
 # write of millions of rows holds a fraction of them
 WRITER = WriterProperties(max_row_group_size=128 * 1024)
 FILE_BYTES = 32 * 2 ** 20  # and starts a new file beyond this size
+# a data file no version of the log names is a killed write's once it is this old (a running
+# write's files are named by its commit within moments of being written... or it is still writing)
+ORPHAN_SECONDS = 60
 
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -49,11 +54,14 @@ def new_batch_id() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
-class Store:
-    _process_lock = threading.RLock()
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
+
+class Store:
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = data_dir(root)
+        self.turns = LockFiles(self.root)
         self._counts: dict[str, tuple[int, int]] = {}
 
     def path(self, name: str) -> Path:
@@ -100,21 +108,23 @@ class Store:
         """
         return all(self.count(name) == 0 for name in ("customers", "sales"))
 
-    def history(self, name: str) -> list[dict]:
+    def history(self, name: str, since: int = -1) -> list[dict]:
+        """The table's commits, newest first; with since, only those after that version."""
         dt_ = self.delta(name)
-        return [] if dt_ is None else dt_.history()
+        if dt_ is None or dt_.version() <= since:
+            return []
+        return dt_.history(None if since < 0 else dt_.version() - since)
 
     # ---- writing -------------------------------------------------------
     @contextlib.contextmanager
-    def _write_lock(self, name: str):
-        lock_dir = self.root / ".locks"
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        with self._process_lock, open(lock_dir / f"{name}.lock", "a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def turn(self, name: str):
+        """Hold the table's write turn (re-entrant: a batch holding it writes through it)."""
+        table_def(name)
+        self.turns.take(name)
+        try:
+            yield
+        finally:
+            self.turns.give_back(name)
 
     def _commit(self, name: str, write, metadata: dict[str, str]):
         for attempt in range(COMMIT_RETRIES):
@@ -190,7 +200,7 @@ class Store:
                                  target_alias="t", commit_properties=props, writer_properties=WRITER)
                     .when_matched_update_all().when_not_matched_insert_all().execute())
 
-        with self._write_lock(name):
+        with self.turn(name):
             try:
                 self._commit(name, write, meta)
             except Exception:
@@ -199,34 +209,19 @@ class Store:
                 raise
         return batch_id
 
-    @contextlib.contextmanager
-    def together(self, *names: str, user: str | None = None):
-        """Writes to several tables that stand or fall together.
-
-        Delta commits one table at a time; if a later write fails, the tables
-        already written are restored to where they were, so nothing is left half-done.
-        """
-        before = {name: self.version(name) for name in names}
-        try:
-            yield
-        except BaseException:
-            for name, version in before.items():
-                if self.version(name) != version:
-                    self.restore(name, version, user=user)
-            raise
-
-    def restore(self, name: str, version: int, *, user: str | None = None) -> None:
+    def restore(self, name: str, version: int, *, user: str | None = None,
+                metadata: dict[str, str] | None = None) -> None:
         """Bring the table back to an earlier version as a new commit (undo).
 
         Version -1 is the table before its first commit: every row is removed.
         """
-        with self._write_lock(name):
+        with self.turn(name):
             target = self.delta(name)
             if target is None:
                 raise ValueError(f"{name} has no data to restore")
             props = CommitProperties(custom_metadata={
                 "kam.operation": "restore", "kam.user": user or default_user(),
-                "kam.restored_to": str(version)})
+                "kam.restored_to": str(version), **(metadata or {})})
             if version < 0:
                 target.delete(commit_properties=props)
             else:
@@ -244,3 +239,74 @@ class Store:
             known = self._counts[name] = (version, int(pa.compute.sum(actions["num_records"]).as_py() or 0))
         return known[1]
 
+
+    def remove_batch(self, name: str, batch_id: str, *, metadata: dict[str, str]) -> int:
+        """Remove the rows a batch wrote, in one commit; the rows it replaced (an upsert's) come
+        back as they were before it. Returns how many rows of the batch there were."""
+        spec = table_def(name)
+        with self.turn(name):
+            target = self.delta(name)
+            if target is None:
+                return 0
+            mine = target.to_pyarrow_dataset().to_table(filter=pa.compute.field("batch_id") == batch_id)
+            if not mine.num_rows:
+                return 0
+            props = CommitProperties(custom_metadata=metadata)
+            replaced = self._replaced(name, batch_id, mine)
+            if not replaced.num_rows:
+                target.delete(f"batch_id = {_literal(batch_id)}", commit_properties=props)
+                return mine.num_rows
+            columns = {c.name: f"s.{c.name}" for c in spec.all_columns}
+            (target.merge(replaced, predicate=f"t.{spec.key} = s.{spec.key} AND t.batch_id = {_literal(batch_id)}",
+                          source_alias="s", target_alias="t", commit_properties=props, writer_properties=WRITER)
+             .when_matched_update(columns)
+             .when_not_matched_by_source_delete(f"t.batch_id = {_literal(batch_id)}").execute())
+            return mine.num_rows
+
+    def _replaced(self, name: str, batch_id: str, mine: pa.Table) -> pa.Table:
+        """The rows a batch's upserts replaced: those of the version before its first commit that
+        have the key of one of its rows."""
+        key = table_def(name).key
+        first = min((c["version"] for c in self.history(name) if c.get("kam.batch_id") == batch_id), default=0)
+        if first == 0 or key is None:
+            return table_def(name).arrow_schema().empty_table()
+        before = self.delta(name, first - 1).to_pyarrow_dataset()
+        return before.to_table(filter=pa.compute.field(key).isin(pa.compute.drop_null(mine.column(key))))
+
+    def sweep(self, name: str, now: float | None = None) -> list[str]:
+        """Remove the table's data files that no version of its log names and that are older than
+        ORPHAN_SECONDS: those a killed write left. Returns their names."""
+        folder = self.path(name)
+        log = folder / "_delta_log"
+        if not log.is_dir():
+            return []
+        named = self._named_files(log)
+        limit = (now or time.time()) - ORPHAN_SECONDS
+        gone = []
+        for entry in os.scandir(folder):
+            if (entry.is_file() and entry.name.endswith(".parquet") and entry.name not in named
+                    and entry.stat().st_mtime < limit):
+                os.remove(entry.path)
+                gone.append(entry.name)
+        for entry in os.scandir(log):  # a commit file a killed writer was still writing
+            if entry.name.startswith("_") and entry.name.endswith(".tmp") and entry.stat().st_mtime < limit:
+                os.remove(entry.path)
+                gone.append(entry.name)
+        return gone
+
+    @staticmethod
+    def _named_files(log: Path) -> set[str]:
+        """Every data file a commit or checkpoint in the log names (added or removed)."""
+        named = set()
+        for entry in os.scandir(log):
+            if entry.name.endswith(".json"):
+                with open(entry.path, encoding="utf-8") as f:
+                    for line in f:
+                        action = json.loads(line)
+                        for kind in ("add", "remove"):
+                            if kind in action:
+                                named.add(unquote(action[kind]["path"]))
+            elif entry.name.endswith(".checkpoint.parquet"):
+                adds = pq.read_table(entry.path, columns=["add"]).column("add").combine_chunks()
+                named.update(unquote(p) for p in adds.field("path").to_pylist() if p)
+        return named

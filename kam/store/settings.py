@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from kam.readside.database import Database
-from kam.store.delta import Store
+from kam.store.work import Work
 
 
 def load(db: Database, key: str, default):
@@ -17,6 +17,6 @@ def load(db: Database, key: str, default):
     return default if frame.empty else json.loads(frame.iat[0, 0])
 
 
-def save(store: Store, key: str, value, *, user: str | None = None) -> str:
-    return store.upsert("settings", [{"key": key, "value": json.dumps(value, ensure_ascii=False, default=str)}],
-                        user=user, operation="settings")
+def save(work: Work, key: str, value) -> str:
+    with work.batch("settings", operation="settings") as batch:
+        return batch.upsert("settings", [{"key": key, "value": json.dumps(value, ensure_ascii=False, default=str)}])

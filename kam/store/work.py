@@ -1,0 +1,29 @@
+"""The unit of work every write use-case takes: the store it writes, the read side its checks
+ask, who writes and which day it is. Its batches (kam.store.batches) make a use-case's checks
+and writes one critical section, whole across tables and crashes."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kam.readside.database import Database
+from kam.store.batches import Batch
+from kam.store.delta import Store, default_user
+
+
+@dataclass(frozen=True)
+class Work:
+    store: Store
+    db: Database
+    user: str
+    today: dt.date
+
+    @classmethod
+    def on(cls, store: Store, user: str | None = None, today: dt.date | None = None,
+           db: Database | None = None) -> "Work":
+        return cls(store, db or Database(store), user or default_user(), today or dt.date.today())
+
+    def batch(self, *tables: str, operation: str) -> Batch:
+        """Writes to these tables (their turns held from now on), whole or not at all:
+        `with work.batch("visits", "revisit_plans", operation="record visits") as batch: ...`."""
+        return Batch(self.store, self.user, operation, tables)
