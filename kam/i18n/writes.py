@@ -5,10 +5,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "import.conflict.changed": ("检查之后「{table}」中有记录被删除或撤销, 未写入任何数据。请重新检查文件。",
                                 "Records were removed from {table} after the check; nothing was written. "
                                 "Check the file again."),
-    "import.conflict.stored_meanwhile": ("检查之后, 另一次导入已写入文件中的 {count} 个编号 (第一个: {key}), "
+    "import.conflict.stored_meanwhile": ("检查之后, 另一次导入已写入文件中的 {count} 个编号 (第一个: {first}), "
                                          "未写入任何数据。请重新检查文件。",
                                          "Another import stored {count} of the file's keys after the check "
-                                         "(the first: {key}); nothing was written. Check the file again."),
+                                         "(the first: {first}); nothing was written. Check the file again."),
     "import.conflict.file_changed": ("文件 {file} 在检查之后被修改, 未写入任何数据。请重新检查。",
                                      "{file} changed after it was checked; nothing was written. Check it again."),
     "import.read_error.changed": ("文件在读取期间被修改", "the file changed while it was read"),

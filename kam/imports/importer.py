@@ -622,7 +622,7 @@ def _rows_to_write(plan: Plan, fresh: pa.Array | None = None):
         if fresh is not None:
             clash = chosen[plan.table.key][_isin(chosen[plan.table.key], fresh)]
             if len(clash):
-                raise Conflict("stored_meanwhile", key=clash.iloc[0], count=len(clash))
+                raise Conflict("stored_meanwhile", first=clash.iloc[0], count=len(clash))
         yield chosen
 
 

@@ -58,6 +58,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _text(column: str) -> pa.compute.Expression:
+    """A text column in a filter (a table a merge wrote may hold it as string_view)."""
+    return pa.compute.field(column).cast(pa.string())
+
+
 class Store:
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = data_dir(root)
@@ -248,7 +253,7 @@ class Store:
             target = self.delta(name)
             if target is None:
                 return 0
-            mine = target.to_pyarrow_dataset().to_table(filter=pa.compute.field("batch_id") == batch_id)
+            mine = target.to_pyarrow_dataset().to_table(filter=_text("batch_id") == batch_id)
             if not mine.num_rows:
                 return 0
             props = CommitProperties(custom_metadata=metadata)
@@ -271,7 +276,7 @@ class Store:
         if first == 0 or key is None:
             return table_def(name).arrow_schema().empty_table()
         before = self.delta(name, first - 1).to_pyarrow_dataset()
-        return before.to_table(filter=pa.compute.field(key).isin(pa.compute.drop_null(mine.column(key))))
+        return before.to_table(filter=_text(key).isin(pa.compute.drop_null(mine.column(key)).cast(pa.string())))
 
     def sweep(self, name: str, now: float | None = None) -> list[str]:
         """Remove the table's data files that no version of its log names and that are older than
