@@ -15,7 +15,8 @@ import pytest
 from conftest import CUSTOMERS, ROOT, SALES
 from kam.readside.database import Database
 from kam.store.records import InvalidRecords
-from kam.store.delta import Store
+from kam.store import batches
+from kam.store.delta import ORPHAN_SECONDS, Store
 
 WRITER = """
 import sys, time
@@ -97,6 +98,17 @@ def test_a_writer_killed_half_way_through_a_large_append_leaves_the_table_as_it_
     sales = book.read("sales").to_pandas()
     assert len(sales) == rows_before and "killed" not in set(sales["recorded_by"])
     assert Database(book).scalar("SELECT COUNT(*) FROM sales") == rows_before
+    # what the killed write left is swept at the next start, once older than a minute; the table and
+    # every version of its log still read
+    litter = new_data_files(table, known)
+    assert litter
+    batches.on_start(book)
+    assert new_data_files(table, known) == litter  # a minute not yet gone: it may be a running write's
+    for name in litter:
+        os.utime(table / name, (time.time() - 2 * ORPHAN_SECONDS,) * 2)
+    batches.on_start(book)
+    assert not new_data_files(table, known)
+    assert [book.read("sales", v).num_rows for v in (0, version_before)] == [len(SALES), rows_before]
     # the lock died with the writer: the next append goes through
     book.append("sales", [dict(order_id="after", customer_id="00017", date="2026-01-06", amount=1)])
     assert book.count("sales") == rows_before + 1

@@ -289,7 +289,8 @@ class Store:
         limit = (now or time.time()) - ORPHAN_SECONDS
         gone = []
         for entry in os.scandir(folder):
-            if (entry.is_file() and entry.name.endswith(".parquet") and entry.name not in named
+            # a file being written is NAME.parquet#N until it is complete
+            if (entry.is_file() and ".parquet" in entry.name and entry.name not in named
                     and entry.stat().st_mtime < limit):
                 os.remove(entry.path)
                 gone.append(entry.name)
