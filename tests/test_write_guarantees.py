@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import writers
 from kam.imports import files, import_log, importer
@@ -219,3 +220,45 @@ def test_an_interrupted_batch_is_rolled_back_by_the_next_write_to_its_tables(pro
     work = Work.on(store, "Li Na")
     visit_records.add_plan(work, {"customer_id": "C1", "planned_date": TODAY + dt.timedelta(days=3)})
     assert (store.count("visits"), store.count("revisit_plans")) == (0, 1)
+
+
+# ---- any order of imports, form writes and undos, against a model ----------------------
+
+OPS = st.one_of(
+    st.tuples(st.just("import"), st.sets(st.integers(0, 7), min_size=1, max_size=3)),
+    st.tuples(st.just("form"), st.integers(0, 99)),
+    st.tuples(st.just("undo_last"), st.none()),
+    st.tuples(st.just("undo_any"), st.integers(0, 9)),
+)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(OPS, min_size=2, max_size=6))
+def test_any_order_of_imports_form_writes_and_undos_keeps_what_a_model_keeps(ops, tmp_path_factory):
+    root = tmp_path_factory.mktemp("model")
+    store = Store(root / "store")
+    customers(store, "C1")
+    work = Work.on(store, "ana")
+    live: list[tuple[str, set[str]]] = []  # the imports in force, oldest first: (id, keys)
+    forms: set[str] = set()
+    for n, (op, arg) in enumerate(ops):
+        stored = set().union(forms, *(keys for _, keys in live))
+        if op == "import":
+            keys = {f"K{k}" for k in arg}
+            plan = importer.check(store, "sales", files.open_file(sales_file(root / f"f{n}.csv", sorted(keys))))
+            assert plan.ready == (not keys & stored)
+            if plan.ready:
+                live.append((importer.commit(work, plan).import_id, keys))
+        elif op == "form":
+            with work.batch("sales", operation="form") as batch:
+                batch.append("sales", [dict(order_id=f"F{n}-{arg}", customer_id="C1", date="2026-03-01", amount=1)])
+            forms.add(f"F{n}-{arg}")
+        elif not live:
+            with pytest.raises(import_log.UndoRefused):
+                import_log.undo_last(work, "sales")
+        else:
+            chosen = len(live) - 1 if op == "undo_last" else arg % len(live)
+            undone = (import_log.undo_last(work, "sales") if op == "undo_last"
+                      else import_log.undo(work, live[chosen][0]))
+            assert undone.import_id == live.pop(chosen)[0]
+        assert set(sales(store)["order_id"]) == set().union(forms, *(keys for _, keys in live)), (n, op)
