@@ -370,6 +370,60 @@ def measure_append(run: Run) -> None:
                      + ", ".join(f"{k} {v:.2f}" for k, v in after.items()) + skipped))
 
 
+# ---- concurrent writers ------------------------------------------------------------------
+WRITERS = 8  # imports and form writers at once: one big import, three small ones, four forms
+
+
+def measure_writers(run: Run) -> None:
+    """8 writers on one store at once: the import of --import-lines lines, three imports of a
+    hundredth of it (their own order ids), and four managers saving complaint cards the while.
+    Rows per second over the whole, and the slowest form save during the big import."""
+    import threading
+
+    target = stores.scratch(run.store, "writers")
+    big = import_file(run, run.args.import_lines)
+    small = [renamed_slice(big, run.args.import_lines // 100, copy) for copy in range(1, 4)]
+    customer = floor.connect(Store(target)).sql("SELECT MIN(customer_id) FROM customers").fetchall()[0][0]
+    stop = target / "stop-forms"
+    stop.unlink(missing_ok=True)
+    run.loads.append(("writers", load_average()))
+    forms = [subprocess.Popen([sys.executable, str(HERE / "form_writer.py"), str(target), customer, str(stop)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(WRITERS - 4)]
+    results: dict[str, tuple[float, int, int]] = {}
+
+    def imported(name: str, csv: Path) -> None:
+        results[name] = run_process([sys.executable, "-m", "kam", "--data", str(target), "import", "sales", str(csv)])
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=imported, args=(f"import-{i}", csv)) for i, csv in enumerate([big, *small])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    stop.touch()
+    saves = [json.loads(form.communicate()[0].strip().splitlines()[-1]) for form in forms]
+    lines = run.args.import_lines + 3 * (run.args.import_lines // 100)
+    failed = [name for name, (_, code, _) in results.items() if code]
+    run.add(Row(f"{WRITERS} writers at once (4 imports, {lines:,} lines; 4 forms saving)", lines / wall, unit="rows/s",
+                note=f"{sum(map(len, saves))} form saves; " + (f"failed: {', '.join(failed)}" if failed else
+                                                                f"{wall:.1f} s wall")))
+    run.add(Row(f"slowest form save during the {run.args.import_lines:,}-line import", max(max(s) for s in saves),
+                note=f"median {median(x for s in saves for x in s):.2f} s; target: under 1 s"))
+
+
+def renamed_slice(csv: Path, lines: int, copy: int) -> Path:
+    """The export's first lines with order ids of their own (IMP... becomes IMa..., IMb...)."""
+    path = csv.with_name(csv.name.replace(".gb18030", f"-slice{copy}.gb18030"))
+    if not path.exists():
+        with open(csv, "rb") as source, open(path, "wb") as out:
+            out.write(source.readline())
+            for _ in range(lines):
+                line = source.readline()
+                out.write(b"IM" + bytes([96 + copy]) + line[3:])
+    return path
+
+
 # ---- memory ------------------------------------------------------------------------------
 def measure_memory(run: Run) -> None:
     import memory
@@ -523,7 +577,7 @@ def main(argv=None) -> int:
     parser.add_argument("--import-repeat", type=int, default=1)
     parser.add_argument("--pages", nargs="*", help="only these pages (names of files in pages/)")
     parser.add_argument("--skip", nargs="*", default=[], help="leave these pages out (e.g. one known to hang)")
-    parser.add_argument("--only", nargs="*", default=["first-start", "pages", "reports", "import", "append", "memory"],
+    parser.add_argument("--only", nargs="*", default=["first-start", "pages", "reports", "import", "append", "writers", "memory"],
                         help="which parts to run")
     parser.add_argument("--no-pandas", action="store_true")
     parser.add_argument("--page-timeout", type=float, default=900, help="seconds a page session may take")
@@ -541,7 +595,7 @@ def main(argv=None) -> int:
     run.failed.update(args.skip)
     print(HEADER, file=sys.stderr)
     for part, measure in (("first-start", measure_first_start), ("pages", measure_pages), ("reports", measure_reports), ("import", measure_import),
-                          ("append", measure_append), ("memory", measure_memory)):
+                          ("append", measure_append), ("writers", measure_writers), ("memory", measure_memory)):
         if part in args.only:
             measure(run)
     print(table(run))
