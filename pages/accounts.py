@@ -22,7 +22,7 @@ with st.expander(t("accounts.new_customer")):
     made = forms.record_form(ctx, "customers", [("customer_id", "name"), ("region", "industry"),
                                                 ("account_manager", "tier"), ("size", "credit_limit"),
                                                 "payment_terms_days", "profile"],
-                             lambda v: profile.add_customer(ctx.store, ctx.db, v, user=ctx.user, today=today),
+                             lambda v: profile.add_customer(ctx.work, v),
                              key="customer_new", submit="accounts.add_customer")
     if made:
         st.session_state["acct_search"] = ""
@@ -77,8 +77,7 @@ with st.expander(t("accounts.edit_profile")):
     st.caption(t("accounts.edit_profile_help"))
     edited = forms.record_form(
         ctx, "customers", PROFILE_FIELDS + ["reason"],
-        lambda v: profile.edit_profile(ctx.store, ctx.db, chosen, {k: v[k] for k in v if k != "reason"},
-                                       v.get("reason"), user=ctx.user, today=today),
+        lambda v: profile.edit_profile(ctx.work, chosen, {k: v[k] for k in v if k != "reason"}, v.get("reason")),
         key=f"profile_edit_{chosen}", defaults=ui.form_defaults(info), borrowed={"reason": "profile_changes"},
         submit="accounts.save_profile")
     if edited is not None:
@@ -98,7 +97,7 @@ if chosen in marked.index and marked.at[chosen, "marked"]:
         reason = st.text_area(t("accounts.marked_reason_input"), height=80)
         if st.form_submit_button(t("accounts.record_reason"), type="primary"):
             try:
-                marked_changes.record_reason(ctx.store, ctx.db, chosen, filters, reason, user=ctx.user, today=today)
+                marked_changes.record_reason(ctx.work, chosen, filters, reason)
                 st.success(t("accounts.reason_recorded"))
             except InvalidRecords as error:
                 for problem in error.problems:
@@ -110,7 +109,7 @@ ui.show_table(people.drop(columns="contact_id"), t, "contacts", names=["role"])
 add, edit = st.columns(2)
 with add.expander(t("accounts.add_contact")):
     if forms.record_form(ctx, "contacts", CONTACT_FIELDS,
-                         lambda v: profile.add_contact(ctx.store, ctx.db, chosen, v, user=ctx.user),
+                         lambda v: profile.add_contact(ctx.work, chosen, v),
                          key=f"contact_new_{chosen}"):
         st.success(t("accounts.contact_saved"))
 if len(people):
@@ -119,7 +118,7 @@ if len(people):
         which = st.selectbox(t("accounts.pick_contact"), list(who), format_func=who.get, key=f"contact_pick_{chosen}")
         current = people.set_index("contact_id").loc[which].to_dict()
         if forms.record_form(ctx, "contacts", CONTACT_FIELDS,
-                             lambda v: profile.edit_contact(ctx.store, ctx.db, which, v, user=ctx.user),
+                             lambda v: profile.edit_contact(ctx.work, which, v),
                              key=f"contact_edit_{which}", defaults=ui.form_defaults(current)) is not None:
             st.success(t("accounts.contact_saved"))
 

@@ -100,7 +100,7 @@ def marked_changes_section() -> None:
     now = marked_changes.threshold(ctx.db)
     percent = st.number_input(t("marked.setting_share"), 1, 500, int(round(now * 100)), step=5, key="set_marked")
     if st.button(t("marked.setting_save"), type="primary", key="set_marked_save"):
-        marked_changes.save_threshold(ctx.store, percent / 100, user=ctx.user)
+        marked_changes.save_threshold(ctx.work, percent / 100)
         saved(t("marked.setting_saved", share=percent / 100))
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import TODAY
 from kam.accounts import account_file, profile
+from kam.store.work import Work
 from kam.filters import Filters
 from kam.readside.database import Database
 from kam.sales import receivables
@@ -23,27 +24,25 @@ def problems(error) -> set[tuple[str, str]]:
 
 def test_a_new_key_account_needs_its_basic_items_and_is_told_which_are_missing(db):
     with pytest.raises(InvalidRecords) as missing:
-        profile.add_customer(db.store, db, {"name": "江南重工", "tier": "important"}, user="李娜", today=TODAY)
+        profile.add_customer(Work(db.store, db, "李娜", TODAY), {"name": "江南重工", "tier": "important"})
     assert problems(missing) == {("region", "required"), ("industry", "required"), ("account_manager", "required")}
-    made = profile.add_customer(db.store, db, {"name": "江南重工", "tier": "important", "region": "East",
-                                               "industry": "Machinery", "account_manager": "Li Na"},
-                                user="李娜", today=TODAY)
+    made = profile.add_customer(Work(db.store, db, "李娜", TODAY), {"name": "江南重工", "tier": "important", "region": "East",
+                                               "industry": "Machinery", "account_manager": "Li Na"})
     card = account_file.profile(db, made)
     assert (card["name"], card["status"], card["recorded_by"]) == ("江南重工", "active", "李娜")
     with pytest.raises(InvalidRecords) as twice:
-        profile.add_customer(db.store, db, {"customer_id": made, "name": "x", "tier": "ordinary", "region": "x",
-                                            "industry": "x", "account_manager": "x"}, user="x", today=TODAY)
+        profile.add_customer(Work(db.store, db, "x", TODAY), {"customer_id": made, "name": "x", "tier": "ordinary", "region": "x",
+                                            "industry": "x", "account_manager": "x"})
     assert ("customer_id", "already_stored") in problems(twice)
 
 
 def test_a_credit_limit_changes_only_with_a_reason_and_its_history_keeps_both_values(db):
     before = db.store.version("customers")
     with pytest.raises(InvalidRecords) as refused:
-        profile.edit_profile(db.store, db, "00017", {"credit_limit": 800000}, "", user="王芳", today=TODAY)
+        profile.edit_profile(Work(db.store, db, "王芳", TODAY), "00017", {"credit_limit": 800000}, "")
     assert problems(refused) == {("reason", "reason_required")}
     assert db.store.version("customers") == before  # nothing written
-    changed = profile.edit_profile(db.store, db, "00017", {"credit_limit": 800000, "industry": "Machinery"},
-                                   "annual review: orders doubled", user="王芳", today=TODAY)
+    changed = profile.edit_profile(Work(db.store, db, "王芳", TODAY), "00017", {"credit_limit": 800000, "industry": "Machinery"}, "annual review: orders doubled")
     assert changed == ["credit_limit"]  # the industry was already Machinery
     assert account_file.profile(db, "00017")["credit_limit"] == 800000
     history = account_file.changes(db, "00017")
@@ -55,26 +54,24 @@ def test_a_credit_limit_changes_only_with_a_reason_and_its_history_keeps_both_va
 
 
 def test_fields_without_a_rule_change_without_a_reason_and_are_still_kept(db):
-    assert profile.edit_profile(db.store, db, "00023", {"industry": "Cold-chain logistics"}, "", user="x",
-                                today=TODAY) == ["industry"]
+    assert profile.edit_profile(Work(db.store, db, "x", TODAY), "00023", {"industry": "Cold-chain logistics"}, "") == ["industry"]
     row = account_file.changes(db, "00023").iloc[0]
     assert (row["field"], row["old_value"], row["new_value"]) == ("industry", "Logistics", "Cold-chain logistics")
 
 
 def test_a_contact_is_added_and_corrected(db):
-    made = profile.add_contact(db.store, db, "00105", {"name": "王敏", "role": "buyer", "phone": "139"}, user="x")
-    profile.edit_contact(db.store, db, made, {"phone": "13900000000", "title": "采购总监"}, user="x")
+    made = profile.add_contact(Work.on(db.store, "x", db=db), "00105", {"name": "王敏", "role": "buyer", "phone": "139"})
+    profile.edit_contact(Work.on(db.store, "x", db=db), made, {"phone": "13900000000", "title": "采购总监"})
     people = account_file.contacts(db, "00105").set_index("contact_id")
     assert (people.at[made, "phone"], people.at[made, "title"], people.at[made, "role"]) == (
         "13900000000", "采购总监", "buyer")
     with pytest.raises(InvalidRecords) as bad:
-        profile.add_contact(db.store, db, "00105", {"name": "x", "role": "boss"}, user="x")
+        profile.add_contact(Work.on(db.store, "x", db=db), "00105", {"name": "x", "role": "boss"})
     assert ("role", "allowed") in problems(bad)
 
 
 def test_the_timeline_tells_the_accounts_story_newest_first(db):
-    profile.edit_profile(db.store, db, "00017", {"tier": "ordinary"}, "orders moved to a rival", user="x",
-                         today=TODAY)
+    profile.edit_profile(Work(db.store, db, "x", TODAY), "00017", {"tier": "ordinary"}, "orders moved to a rival")
     events = account_file.timeline(db, "00017")
     assert events["day"].is_monotonic_decreasing
     assert {"visit", "profile_change"} <= set(events["kind"])

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from kam.accounts import marked_changes
+from kam.store.work import Work
 from kam.filters import Filters
 from kam.periods import Period
 from kam.readside.database import Database
@@ -78,8 +79,7 @@ def test_a_class_change_alone_marks_the_account(store):
 
 def test_a_recorded_reason_clears_the_mark_for_that_period_only(ledger):
     assert "M2" in set(marked_changes.needing_reason(ledger, THIS_YEAR)["customer_id"])
-    marked_changes.record_reason(ledger.store, ledger, "M2", THIS_YEAR, "new plant opened in March",
-                                 user="李娜", today=D(2026, 7, 2))
+    marked_changes.record_reason(Work(ledger.store, ledger, "李娜", D(2026, 7, 2)), "M2", THIS_YEAR, "new plant opened in March")
     assert "M2" not in set(marked_changes.needing_reason(ledger, THIS_YEAR)["customer_id"])
     assert listed(ledger)["M2"]["reason_recorded"] == "new plant opened in March"
     stored = ledger.query("SELECT * FROM change_reasons").iloc[0]
@@ -88,10 +88,10 @@ def test_a_recorded_reason_clears_the_mark_for_that_period_only(ledger):
 
 def test_a_reason_is_refused_without_words_or_for_an_account_that_is_not_marked(ledger):
     with pytest.raises(InvalidRecords) as empty:
-        marked_changes.record_reason(ledger.store, ledger, "M2", THIS_YEAR, "  ", user="x", today=D(2026, 7, 2))
+        marked_changes.record_reason(Work(ledger.store, ledger, "x", D(2026, 7, 2)), "M2", THIS_YEAR, "  ")
     assert [p.code for p in empty.value.problems] == ["required"]
     with pytest.raises(InvalidRecords) as steady:
-        marked_changes.record_reason(ledger.store, ledger, "M1", THIS_YEAR, "why not", user="x", today=D(2026, 7, 2))
+        marked_changes.record_reason(Work(ledger.store, ledger, "x", D(2026, 7, 2)), "M1", THIS_YEAR, "why not")
     assert [p.code for p in steady.value.problems] == ["not_marked"]
     assert ledger.store.count("change_reasons") == 0
 
@@ -103,7 +103,7 @@ def test_a_filter_lists_its_own_accounts_but_never_changes_which_are_marked(ledg
 
 
 def test_the_share_is_a_setting(ledger):
-    marked_changes.save_threshold(ledger.store, 0.5, user="director")
+    marked_changes.save_threshold(Work.on(ledger.store, "director"), 0.5)
     assert marked_changes.threshold(ledger) == 0.5
     assert set(listed(ledger)) == {"M6"}
 

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from kam.accounts import profile
 from kam.cli.main import main
 from kam.revisits import visit_records
 from kam.risk import churn
@@ -16,7 +17,7 @@ from kam.store import batches
 from kam.store.delta import Store
 from kam.store.work import Work
 
-PRELOAD = ["kam.cli.main", "kam.revisits.visit_records", "kam.risk.churn", "writers"]
+PRELOAD = ["kam.cli.main", "kam.accounts.profile", "kam.revisits.visit_records", "kam.risk.churn", "writers"]
 
 
 def _at_the_gate(where: Path | None, name: str, crash_at: str | None) -> None:
@@ -50,6 +51,12 @@ def churned(root: Path, crash_at: str | None = None) -> None:
     today = dt.date.today()
     churn.record_churn(Work.on(Store(root), "anna", today), {"customer_id": "C1", "churn_date": today,
                                                             "reason": "price"})
+
+
+def edited(root: Path, crash_at: str | None = None) -> None:
+    _at_the_gate(None, "", crash_at)
+    profile.edit_profile(Work.on(Store(root), "wang"), "C1", {"tier": "important", "credit_limit": 90000},
+                         "orders doubled")
 
 
 def form_appends(where: Path, name: str, root: Path, count: int) -> None:

@@ -22,7 +22,8 @@ from kam.filters import Filters
 from kam.readside.database import Database
 from kam.sales import abc
 from kam.store import settings
-from kam.store.delta import Store
+from kam.store.batches import Batch
+from kam.store.work import Work
 from kam.store.records import Problem, refuse_unless_valid
 
 SHARE_KEY = "accounts.marked_change_share"
@@ -35,10 +36,10 @@ def threshold(db: Database) -> float:
     return float(settings.load(db, SHARE_KEY, DEFAULT_SHARE))
 
 
-def save_threshold(store: Store, share: float, *, user: str | None = None) -> str:
+def save_threshold(work: Work, share: float) -> str:
     if not 0 < share < 10:
         raise ValueError(f"the share must be above 0% and below 1000%, got {share:.0%}")
-    return settings.save(store, SHARE_KEY, share, user=user)
+    return settings.save(work, SHARE_KEY, share)
 
 
 def _everyone(filters: Filters) -> Filters:
@@ -101,10 +102,14 @@ def marked(db: Database, filters: Filters, share: float | None = None) -> pd.Dat
     return table[table["marked"]].drop(columns="marked").reset_index(drop=True)
 
 
-def record_reason(store: Store, db: Database, customer_id: str, filters: Filters, reason: str, *,
-                  user: str, today: dt.date) -> str:
+def record_reason(work: Work, customer_id: str, filters: Filters, reason: str) -> str:
     """Keep why the account's results moved in the period, with the figures that marked it;
     InvalidRecords when the account is not marked for the period or no reason is given."""
+    with work.batch("change_reasons", operation="change reason") as batch:
+        return _record_reason(work.db, batch, customer_id, filters, reason, work.today)
+
+
+def _record_reason(db: Database, batch: Batch, customer_id: str, filters: Filters, reason: str, today: dt.date) -> str:
     row = judged(db, _everyone(filters)).set_index("customer_id")
     problems = []
     if customer_id not in row.index or not row.at[customer_id, "marked"]:
@@ -117,7 +122,7 @@ def record_reason(store: Store, db: Database, customer_id: str, filters: Filters
         values |= {"value_before": _number(figures["value_before"]), "value_now": _number(figures["value_now"]),
                    "class_before": _text(figures["class_before"]), "class_now": _text(figures["class_now"])}
     refuse_unless_valid("change_reasons", values, problems)
-    store.upsert("change_reasons", [values], user=user, operation="change reason")
+    batch.upsert("change_reasons", [values])
     return values["reason_id"]
 
 

@@ -16,8 +16,8 @@ import uuid
 import pandas as pd
 
 from kam.accounts import account_file
-from kam.readside.database import Database
-from kam.store.delta import Store, new_batch_id
+from kam.store.batches import Batch
+from kam.store.work import Work
 from kam.store.records import InvalidRecords, Problem, refuse_unless_valid
 from kam.store.schema import TABLES
 
@@ -42,17 +42,18 @@ def new_customer_id(today: dt.date) -> str:
     return f"C{today:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}"
 
 
-def add_customer(store: Store, db: Database, values: dict, *, user: str, today: dt.date) -> str:
+def add_customer(work: Work, values: dict) -> str:
     """File a new customer with at least the basic items; its id is made unless given. Returns the id."""
     values = {k: v for k, v in values.items() if not _blank(v)}
-    values.setdefault("customer_id", new_customer_id(today))
+    values.setdefault("customer_id", new_customer_id(work.today))
     values.setdefault("status", "active")
-    values.setdefault("created", today)
-    problems = _missing(values, BASIC_ITEMS)
-    if account_file.profile(db, values["customer_id"]) is not None:
-        problems.append(Problem(1, "customer_id", values["customer_id"], "already_stored"))
-    refuse_unless_valid("customers", values, problems)
-    store.append("customers", [values], user=user, operation="add customer")
+    values.setdefault("created", work.today)
+    with work.batch("customers", operation="add customer") as batch:
+        problems = _missing(values, BASIC_ITEMS)
+        if account_file.profile(work.db, values["customer_id"]) is not None:
+            problems.append(Problem(1, "customer_id", values["customer_id"], "already_stored"))
+        refuse_unless_valid("customers", values, problems)
+        batch.append("customers", [values])
     return values["customer_id"]
 
 
@@ -76,12 +77,17 @@ def _shown(value) -> str | None:
     return str(value)
 
 
-def edit_profile(store: Store, db: Database, customer_id: str, changes: dict, reason: str, *, user: str,
-                 today: dt.date) -> list[str]:
+def edit_profile(work: Work, customer_id: str, changes: dict, reason: str) -> list[str]:
     """Change a customer's fields; each changed field is kept with its old and new value and the
     reason (required for credit limit, payment terms, account manager and tier). Returns the
-    fields changed; InvalidRecords, writing nothing, when a rule is broken."""
-    before = account_file.profile(db, customer_id)
+    fields changed; InvalidRecords, writing nothing, when a rule is broken. The edit and its
+    change records are one batch."""
+    with work.batch(*PROFILE_TABLES, operation="edit profile") as batch:
+        return _edit_profile(work, batch, customer_id, changes, reason)
+
+
+def _edit_profile(work: Work, batch: Batch, customer_id: str, changes: dict, reason: str) -> list[str]:
+    before = account_file.profile(work.db, customer_id)
     if before is None:
         raise InvalidRecords("customers", [Problem(1, "customer_id", customer_id, "unknown_customer")])
     unknown = [Problem(1, f, changes[f], "not_editable") for f in changes if f not in EDITABLE]
@@ -95,34 +101,34 @@ def edit_profile(store: Store, db: Database, customer_id: str, changes: dict, re
     refuse_unless_valid("customers", after, problems)
     if not changed:
         return []
-    batch = new_batch_id()
-    history = [{"change_id": f"H-{uuid.uuid4().hex[:8].upper()}", "customer_id": customer_id, "changed_on": today,
-                "field": field, "old_value": _shown(old), "new_value": _shown(new), "reason": reason or None}
-               for field, (old, new) in changed.items()]
-    with store.together(*PROFILE_TABLES, user=user):
-        store.upsert("customers", [after], user=user, batch_id=batch, operation="edit profile")
-        store.append("profile_changes", history, user=user, batch_id=batch, operation="edit profile")
+    history = [{"change_id": f"H-{uuid.uuid4().hex[:8].upper()}", "customer_id": customer_id,
+                "changed_on": work.today, "field": field, "old_value": _shown(old), "new_value": _shown(new),
+                "reason": reason or None} for field, (old, new) in changed.items()]
+    batch.upsert("customers", [after])
+    batch.append("profile_changes", history)
     return list(changed)
 
 
-def add_contact(store: Store, db: Database, customer_id: str, values: dict, *, user: str) -> str:
+def add_contact(work: Work, customer_id: str, values: dict) -> str:
     """A new contact person of the customer; returns the contact's id."""
     values = {k: v for k, v in values.items() if not _blank(v)} | {
         "customer_id": customer_id, "contact_id": f"CT-{uuid.uuid4().hex[:8].upper()}"}
-    problems = [] if account_file.profile(db, customer_id) else [
-        Problem(1, "customer_id", customer_id, "unknown_customer")]
-    refuse_unless_valid("contacts", values, problems)
-    store.append("contacts", [values], user=user, operation="add contact")
+    with work.batch("contacts", operation="add contact") as batch:
+        problems = [] if account_file.profile(work.db, customer_id) else [
+            Problem(1, "customer_id", customer_id, "unknown_customer")]
+        refuse_unless_valid("contacts", values, problems)
+        batch.append("contacts", [values])
     return values["contact_id"]
 
 
-def edit_contact(store: Store, db: Database, contact_id: str, values: dict, *, user: str) -> None:
+def edit_contact(work: Work, contact_id: str, values: dict) -> None:
     """Replace a contact's details (its earlier details stay readable in the table's history)."""
-    found = db.query("SELECT * EXCLUDE (recorded_at, recorded_by, batch_id) FROM contacts WHERE contact_id = $id",
-                     {"id": contact_id})
-    if found.empty:
-        raise InvalidRecords("contacts", [Problem(1, "contact_id", contact_id, "unknown_contact")])
-    row = found.iloc[0].to_dict() | {f: (None if _blank(values.get(f)) else values[f])
-                                     for f in CONTACT_FIELDS if f in values}
-    refuse_unless_valid("contacts", row, [])
-    store.upsert("contacts", [row], user=user, operation="edit contact")
+    with work.batch("contacts", operation="edit contact") as batch:
+        found = work.db.query("""SELECT * EXCLUDE (recorded_at, recorded_by, batch_id) FROM contacts
+                                 WHERE contact_id = $id""", {"id": contact_id})
+        if found.empty:
+            raise InvalidRecords("contacts", [Problem(1, "contact_id", contact_id, "unknown_contact")])
+        row = found.iloc[0].to_dict() | {f: (None if _blank(values.get(f)) else values[f])
+                                         for f in CONTACT_FIELDS if f in values}
+        refuse_unless_valid("contacts", row, [])
+        batch.upsert("contacts", [row])
