@@ -163,6 +163,21 @@ def test_an_import_whose_customers_later_sales_name_is_refused_with_those_named(
     assert store.count("sales") == 0 and store.count("customers") == 0
 
 
+def test_an_undo_killed_half_way_leaves_the_import_whole_and_in_force(processes, store, tmp_path):
+    work = Work.on(store, "ana")
+    path = sales_file(tmp_path / "new.csv", ["N1", "N2"], customer="NEW", name="新")
+    done = importer.commit(work, importer.check(store, "sales", files.open_file(path),
+                                                importer.Options(create_customers=True)))
+    argv = ["--data", store.root, "undo-import", "sales"]
+    assert run(processes, writers.command, tmp_path, "undo", argv, "after:customers", False) == -signal.SIGKILL
+    assert (store.count("sales"), store.count("customers")) == (2, 0)  # half undone, until the next start
+    batches.on_start(Store(store.root))
+    assert (store.count("sales"), store.count("customers")) == (2, 1)
+    assert not import_log.history(store)["undone"].any()
+    assert import_log.undo_last(work, "sales").import_id == done.import_id
+    assert (store.count("sales"), store.count("customers")) == (0, 0)
+
+
 def test_an_import_that_replaced_rows_gives_them_back_when_undone(store, tmp_path):
     customers(store, "C1")
     work = Work.on(store, "ana")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kam.store import batches
 from kam.store.schema import TABLES
 from kam.store.delta import Store
 from kam.store.work import Work
@@ -37,16 +38,19 @@ def _when(commit: dict) -> dt.datetime:
 
 
 def _imports(store: Store, name: str) -> list[tuple[dict, bool]]:
-    """Each import commit of the table and whether it was undone since: by a commit that names
-    it, or by a restore to a version before it (as undo did before batches)."""
+    """Each import commit of the table and whether it was undone since: by a commit that names it
+    (kam.undid) and was not itself rolled back (an undo killed half-way), or by a restore to a
+    version before it (as undo did before batches)."""
+    commits = _commits(store, name)
+    rolled_back = {c.get("kam.undid") for c in commits if c.get("kam.operation") in batches.ROLLED_BACK}
+    undid = {c.get("kam.undid") for c in commits if c.get("kam.batch_id") not in rolled_back}
     found = []
-    for commit in _commits(store, name):
+    for commit in commits:
         if commit.get("kam.operation") == "import":
-            found.append([commit, False])
-        for entry in found:
-            back_to = int(commit.get("kam.restored_to", entry[0]["version"]))
-            entry[1] = (entry[1] or commit.get("kam.undid") == entry[0].get("kam.batch_id")
-                        or (commit.get("kam.operation") == "restore" and entry[0]["version"] > back_to))
+            found.append([commit, commit.get("kam.batch_id") in undid])
+        elif commit.get("kam.operation") == "restore":
+            for entry in found:
+                entry[1] = entry[1] or entry[0]["version"] > int(commit.get("kam.restored_to", -1))
     return [(c, undone) for c, undone in found]
 
 

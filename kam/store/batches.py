@@ -22,6 +22,7 @@ from kam.store.turns import rank
 
 JOURNAL = ".journal"
 CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE or after:TABLE: the tests' kill -9 at that point of a batch
+ROLLED_BACK = ("roll back", "recover")  # the operations that take an unfinished batch out again
 _live: set[str] = set()  # the batches running in this process (a nested batch must not recover them)
 
 
@@ -63,7 +64,7 @@ class Batch:
         try:
             if kind is not None:
                 for name, version in self.before.items():
-                    roll_back(self.store, name, version, self.id, self.user, "roll back")
+                    roll_back(self.store, name, version, self.id, self.user, ROLLED_BACK[0])
             self.entry.unlink(missing_ok=True)
         finally:
             _live.discard(self.id)
@@ -120,6 +121,8 @@ class Batch:
 def roll_back(store: Store, name: str, before: int, batch_id: str, user: str, operation: str) -> None:
     """Take a batch's commits out of the table: back to the version before it when they are the
     last ones (they are, while the batch's turn is held), else its rows removed."""
+    if store.version(name) == before:
+        return
     later = store.history(name, since=before)
     if not any(c.get("kam.batch_id") == batch_id for c in later) or any(
             c.get("kam.undid") == batch_id for c in later):
@@ -159,7 +162,7 @@ def recover(store: Store, *, wait: bool) -> list[str]:
             else:
                 if entry["path"].exists():
                     for name, before in entry["tables"].items():
-                        roll_back(store, name, before, entry["batch_id"], entry["user"], "recover")
+                        roll_back(store, name, before, entry["batch_id"], entry["user"], ROLLED_BACK[1])
                     entry["path"].unlink()
                     done.append(entry["batch_id"])
         finally:
