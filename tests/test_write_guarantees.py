@@ -20,6 +20,7 @@ from kam.store.delta import Store
 from kam.store.work import Work
 
 TODAY = dt.date.today()
+OWN = 3_000  # rows of its own in each file beside the ones they share: a check long enough to overlap the others'
 
 
 @pytest.fixture(scope="module")
@@ -79,31 +80,32 @@ def sales(store: Store):
 def test_eight_analysts_importing_files_that_share_order_ids_store_each_order_once(processes, store, tmp_path):
     customers(store, "C1")
     shared = [f"O{i:03d}" for i in range(100)]
-    paths = [sales_file(tmp_path / f"export-{n}.csv", shared, amount=1000 * (n + 1)) for n in range(8)]
+    paths = [sales_file(tmp_path / f"export-{n}.csv", shared + [f"X{n}-{i}" for i in range(OWN)], amount=1000 * n)
+             for n in range(8)]
     codes = run_together(processes, tmp_path, imports(store.root, *paths))
     assert sorted(codes) == [0] + [1] * 7
     refused = [(tmp_path / f"err-{i}").read_text() for i, code in enumerate(codes) if code]
     assert all("100 of the file's keys" in err or "100 problem(s); nothing was written" in err for err in refused)
     stored = sales(store)
-    assert len(stored) == 100 and stored["order_id"].is_unique
+    assert len(stored) == 100 + OWN and stored["order_id"].is_unique
     assert stored["batch_id"].nunique() == 1  # one whole file, not a mix
 
 
 def test_the_same_file_imported_three_times_at_once_goes_in_once(processes, store, tmp_path):
     customers(store, "C1")
-    path = sales_file(tmp_path / "june.csv", [f"J{i:03d}" for i in range(100)])
+    path = sales_file(tmp_path / "june.csv", [f"J{i:05d}" for i in range(OWN)])
     assert sorted(run_together(processes, tmp_path, imports(store.root, path, path, path))) == [0, 1, 1]
-    assert len(sales(store)) == 100 and sales(store)["order_id"].is_unique
+    assert len(sales(store)) == OWN and sales(store)["order_id"].is_unique
     assert import_log.history(store)["undone"].tolist() == [False]
 
 
 def test_four_imports_naming_the_same_new_customer_create_it_once(processes, store, tmp_path):
-    paths = [sales_file(tmp_path / f"shop-{n}.csv", [f"S{n}-{i}" for i in range(10)], customer="NEW1", name="新客户")
+    paths = [sales_file(tmp_path / f"shop-{n}.csv", [f"S{n}-{i}" for i in range(OWN)], customer="NEW1", name="新客户")
              for n in range(4)]
     assert run_together(processes, tmp_path, imports(store.root, *paths, options=["--create-customers"])) == [0] * 4
     stored = store.read("customers").to_pandas()
     assert stored["customer_id"].tolist() == ["NEW1"]
-    assert len(sales(store)) == 40
+    assert len(sales(store)) == 4 * OWN
     abc = Database(store).query("SELECT customer_id, COUNT(*) AS n FROM customers GROUP BY 1")
     assert abc["n"].tolist() == [1]
 
