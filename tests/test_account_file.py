@@ -31,8 +31,9 @@ def test_a_new_key_account_needs_its_basic_items_and_is_told_which_are_missing(d
     card = account_file.profile(db, made)
     assert (card["name"], card["status"], card["recorded_by"]) == ("江南重工", "active", "李娜")
     with pytest.raises(InvalidRecords) as twice:
-        profile.add_customer(Work(db.store, db, "x", TODAY), {"customer_id": made, "name": "x", "tier": "ordinary", "region": "x",
-                                            "industry": "x", "account_manager": "x"})
+        profile.add_customer(Work(db.store, db, "x", TODAY),
+                             {"customer_id": made, "name": "x", "tier": "ordinary", "region": "x",
+                              "industry": "x", "account_manager": "x"})
     assert ("customer_id", "already_stored") in problems(twice)
 
 
@@ -42,7 +43,8 @@ def test_a_credit_limit_changes_only_with_a_reason_and_its_history_keeps_both_va
         profile.edit_profile(Work(db.store, db, "王芳", TODAY), "00017", {"credit_limit": 800000}, "")
     assert problems(refused) == {("reason", "reason_required")}
     assert db.store.version("customers") == before  # nothing written
-    changed = profile.edit_profile(Work(db.store, db, "王芳", TODAY), "00017", {"credit_limit": 800000, "industry": "Machinery"}, "annual review: orders doubled")
+    changed = profile.edit_profile(Work(db.store, db, "王芳", TODAY),
+                                   "00017", {"credit_limit": 800000, "industry": "Machinery"}, "annual review: orders doubled")
     assert changed == ["credit_limit"]  # the industry was already Machinery
     assert account_file.profile(db, "00017")["credit_limit"] == 800000
     history = account_file.changes(db, "00017")
@@ -54,7 +56,8 @@ def test_a_credit_limit_changes_only_with_a_reason_and_its_history_keeps_both_va
 
 
 def test_fields_without_a_rule_change_without_a_reason_and_are_still_kept(db):
-    assert profile.edit_profile(Work(db.store, db, "x", TODAY), "00023", {"industry": "Cold-chain logistics"}, "") == ["industry"]
+    assert profile.edit_profile(Work(db.store, db, "x", TODAY),
+                                "00023", {"industry": "Cold-chain logistics"}, "") == ["industry"]
     row = account_file.changes(db, "00023").iloc[0]
     assert (row["field"], row["old_value"], row["new_value"]) == ("industry", "Logistics", "Cold-chain logistics")
 

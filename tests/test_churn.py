@@ -62,8 +62,9 @@ def test_lost_revenue_after_a_leap_day_starts_after_the_28th_of_february(tmp_pat
 
 def test_recording_a_churn_computes_its_cost_and_marks_the_customer_with_the_reason_kept(book):
     store, db = book
-    churn_id = churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price",
-                                              "note": "competitor 8% cheaper"})
+    churn_id = churn.record_churn(Work(store, db, "anna", TODAY),
+                                  {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price",
+                                   "note": "competitor 8% cheaper"})
     stored = db.query("SELECT * FROM churns").iloc[0]
     assert (stored["churn_id"], stored["reason"], stored["lost_revenue"]) == (churn_id, "price", pytest.approx(123))
     assert account_file.profile(db, "C1")["status"] == "churned"
@@ -94,16 +95,19 @@ def test_a_churn_that_breaks_a_rule_is_refused_and_nothing_is_written(book, valu
 def test_churn_reasons_are_an_editable_list(book):
     store, db = book
     churn.save_reasons(Work.on(store, "boss"), ["price", "logistics"])
-    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C2", "churn_date": D(2025, 3, 1), "reason": "logistics"})
+    churn.record_churn(Work(store, db, "anna", TODAY),
+                       {"customer_id": "C2", "churn_date": D(2025, 3, 1), "reason": "logistics"})
     with pytest.raises(InvalidRecords):
-        churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C3", "churn_date": D(2025, 3, 1), "reason": "competitor"})
+        churn.record_churn(Work(store, db, "anna", TODAY),
+                           {"customer_id": "C3", "churn_date": D(2025, 3, 1), "reason": "competitor"})
     with pytest.raises(InvalidRecords):
         churn.save_reasons(Work.on(store), [" ", ""])
 
 
 def test_a_won_back_customer_is_active_again_and_its_churn_shows_when(book):
     store, db = book
-    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price"})
+    churn.record_churn(Work(store, db, "anna", TODAY),
+                       {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price"})
     with pytest.raises(InvalidRecords) as refused:
         churn.reactivate(Work(store, db, "anna", TODAY), "C1", {"reactivated_date": D(2025, 3, 1)})
     assert refused.value.problems[0].code == "before_churn"
@@ -145,8 +149,10 @@ def test_a_dismissed_suspicion_stays_dismissed_until_the_customer_buys_again(boo
 
 def test_churn_rate_counts_those_on_the_books_and_not_churned_when_the_period_began(book):
     store, db = book
-    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price"})
-    churn.record_churn(Work(store, db, "anna", TODAY), {"customer_id": "C2", "churn_date": D(2025, 4, 2), "reason": "competitor"})
+    churn.record_churn(Work(store, db, "anna", TODAY),
+                       {"customer_id": "C1", "churn_date": D(2025, 3, 15), "reason": "price"})
+    churn.record_churn(Work(store, db, "anna", TODAY),
+                       {"customer_id": "C2", "churn_date": D(2025, 4, 2), "reason": "competitor"})
     q2 = Filters(Period(D(2025, 4, 1), D(2025, 6, 30)))
     # on 1 April: C2, C3 on the books (C1 churned in March, C4 churned, C5 filed in June)
     assert churn.rate(db, q2) == pytest.approx(1 / 2)
@@ -203,8 +209,9 @@ def test_a_retention_plan_lists_overdue_actions_and_those_due_for_review(book):
     with pytest.raises(InvalidRecords) as refused:
         retention.record_action(Work(store, db, "anna", TODAY), {**action, "action_id": first, "status": "done"})
     assert refused.value.problems[0].code == "done_needs_date"
-    retention.record_action(Work(store, db, "anna", TODAY), {**action, "action_id": first, "status": "done", "done_date": TODAY,
-                                        "evaluation": "order renewed"})
+    retention.record_action(Work(store, db, "anna", TODAY),
+                            {**action, "action_id": first, "status": "done", "done_date": TODAY,
+                             "evaluation": "order renewed"})
     assert retention.overdue(db, everyone, TODAY).empty and retention.due_for_review(db, everyone, TODAY).empty
 
 

@@ -23,7 +23,8 @@ def test_churn_reasons_and_at_risk_reports(tmp_path, capsys):
     db = Database(store)
     for cid, day, reason in (("A", D(2025, 3, 1), "price"), ("B", D(2025, 3, 2), "price"),
                              ("C", D(2025, 8, 1), "competitor")):
-        churn.record_churn(Work(store, db, "cli", D(2025, 9, 1)), {"customer_id": cid, "churn_date": day, "reason": reason})
+        churn.record_churn(Work(store, db, "cli", D(2025, 9, 1)),
+                           {"customer_id": cid, "churn_date": day, "reason": reason})
 
     assert main(["--data", str(store.root), "churn-reasons"]) == 0
     assert capsys.readouterr().out.splitlines() == ["reason,customers,lost_revenue", "price,2,1500.5",

@@ -40,9 +40,10 @@ def test_a_complaint_is_recorded_open_and_later_resolved_on_the_same_card(book):
     cid = complaints.record_complaint(Work(store, db, "anna", TODAY), complaint())
     card = complaints.complaint(db, cid, TODAY)
     assert (card["status"], card["customer_name"], card["days_open"]) == ("open", "华东精密", 60)
-    complaints.record_complaint(Work(store, db, "anna", TODAY), complaint(complaint_id=cid, status="resolved", cause="bad batch",
-                                                     resolution="replaced", resolved_date=D(2025, 5, 11),
-                                                     satisfied=True))
+    complaints.record_complaint(Work(store, db, "anna", TODAY),
+                                complaint(complaint_id=cid, status="resolved", cause="bad batch",
+                                          resolution="replaced", resolved_date=D(2025, 5, 11),
+                                          satisfied=True))
     card = complaints.complaint(db, cid, TODAY)
     assert (card["status"], card["cause"], card["days_open"], bool(card["satisfied"])) == ("resolved", "bad batch",
                                                                                             10, True)
@@ -71,14 +72,16 @@ def test_a_complaint_that_breaks_a_rule_is_refused_with_the_field_named(book, gi
 def test_categories_are_an_editable_list_seeded_from_the_textbook(book):
     store, db = book
     assert complaints.categories(db)["service"] == ["not_punctual", "poor_attitude", "insufficient_skill"]
-    old = complaints.record_complaint(Work(store, db, "anna", TODAY), complaint(category="service", subcategory="poor_attitude"))
+    old = complaints.record_complaint(Work(store, db, "anna", TODAY),
+                                      complaint(category="service", subcategory="poor_attitude"))
     complaints.save_categories(Work.on(store, "boss"), {"product": ["quality_defect"], "packaging": ["leaking"]})
     complaints.record_complaint(Work(store, db, "anna", TODAY), complaint(category="packaging", subcategory="leaking"))
     with pytest.raises(InvalidRecords):
         complaints.record_complaint(Work(store, db, "anna", TODAY), complaint(category="service", subcategory=None))
     # a complaint filed under a category since taken off the list can still be closed
-    complaints.record_complaint(Work(store, db, "anna", TODAY), complaint(complaint_id=old, category="service", subcategory="poor_attitude",
-                                                     status="closed", resolved_date=TODAY))
+    complaints.record_complaint(Work(store, db, "anna", TODAY),
+                                complaint(complaint_id=old, category="service", subcategory="poor_attitude",
+                                          status="closed", resolved_date=TODAY))
     with pytest.raises(InvalidRecords):
         complaints.save_categories(Work.on(store), {})
 
@@ -86,8 +89,9 @@ def test_categories_are_an_editable_list_seeded_from_the_textbook(book):
 def test_a_complaint_is_open_on_each_day_from_arrival_until_its_resolution(book):
     store, db = book
     complaints.record_complaint(Work(store, db, "a", TODAY), complaint(status="resolved", resolved_date=D(2025, 5, 20)))
-    complaints.record_complaint(Work(store, db, "a", TODAY), complaint(customer_id="C2", received=D(2025, 6, 1), status="in_progress",
-                                                     category="service", subcategory="poor_attitude"))
+    complaints.record_complaint(Work(store, db, "a", TODAY),
+                                complaint(customer_id="C2", received=D(2025, 6, 1), status="in_progress",
+                                          category="service", subcategory="poor_attitude"))
     assert [complaints.open_count(db, YEAR, day) for day in
             (D(2025, 4, 30), D(2025, 5, 1), D(2025, 5, 19), D(2025, 5, 20), D(2025, 6, 1))] == [0, 1, 1, 0, 1]
     aged = complaints.open_by_age(db, YEAR, TODAY)
@@ -102,9 +106,10 @@ def test_time_to_resolve_by_category_and_owner_counts_complaints_resolved_in_the
             (D(2025, 5, 1), D(2025, 5, 11), "product", "product_failure", "Wang Wei"),
             (D(2025, 5, 1), D(2025, 5, 31), "product", "spec_mismatch", "Li Na"),
             (D(2024, 12, 1), D(2024, 12, 30), "service", "not_punctual", "Li Na")):  # resolved before the period
-        complaints.record_complaint(Work(store, db, "a", TODAY), complaint(received=received, resolved_date=resolved, status="closed",
-                                                         category=category, subcategory=sub, owner=owner,
-                                                         satisfied=owner == "Li Na"))
+        complaints.record_complaint(Work(store, db, "a", TODAY),
+                                    complaint(received=received, resolved_date=resolved, status="closed",
+                                              category=category, subcategory=sub, owner=owner,
+                                              satisfied=owner == "Li Na"))
     by_category = complaints.time_to_resolve(db, YEAR, "category").set_index("category")
     assert list(by_category.index) == ["product"]
     assert (by_category.loc["product", "resolved"], by_category.loc["product", "median_days"]) == (3, 10)

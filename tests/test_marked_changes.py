@@ -79,7 +79,8 @@ def test_a_class_change_alone_marks_the_account(store):
 
 def test_a_recorded_reason_clears_the_mark_for_that_period_only(ledger):
     assert "M2" in set(marked_changes.needing_reason(ledger, THIS_YEAR)["customer_id"])
-    marked_changes.record_reason(Work(ledger.store, ledger, "李娜", D(2026, 7, 2)), "M2", THIS_YEAR, "new plant opened in March")
+    marked_changes.record_reason(Work(ledger.store, ledger, "李娜", D(2026, 7, 2)),
+                                 "M2", THIS_YEAR, "new plant opened in March")
     assert "M2" not in set(marked_changes.needing_reason(ledger, THIS_YEAR)["customer_id"])
     assert listed(ledger)["M2"]["reason_recorded"] == "new plant opened in March"
     stored = ledger.query("SELECT * FROM change_reasons").iloc[0]

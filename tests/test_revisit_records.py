@@ -128,8 +128,9 @@ def test_a_recorded_visit_shows_in_the_coverage_at_once(db):
 
 
 def test_a_plan_is_added_and_a_plan_in_the_past_refused(db):
-    plan_id = visit_records.add_plan(Work(db.store, db, "Wang Wei", TODAY), {"customer_id": "K2", "planned_date": TODAY, "method": "phone",
-                                                      "purpose": "after-sales check"})
+    plan_id = visit_records.add_plan(Work(db.store, db, "Wang Wei", TODAY),
+                                     {"customer_id": "K2", "planned_date": TODAY, "method": "phone",
+                                      "purpose": "after-sales check"})
     assert plan_id.startswith("P20260630-")
     assert plans(db).loc[plan_id, "status"] == "planned"
     with pytest.raises(InvalidRecords) as refused:
@@ -139,8 +140,9 @@ def test_a_plan_is_added_and_a_plan_in_the_past_refused(db):
 
 def test_reviewed_proposals_are_saved_in_one_commit(db):
     before = db.store.version("revisit_plans")
-    ids = visit_records.add_plans(Work(db.store, db, "Li Na", TODAY), [{"customer_id": "K1", "planned_date": TODAY + DAY},
-                                                   {"customer_id": "K2", "planned_date": TODAY + 2 * DAY}])
+    ids = visit_records.add_plans(Work(db.store, db, "Li Na", TODAY),
+                                  [{"customer_id": "K1", "planned_date": TODAY + DAY},
+                                   {"customer_id": "K2", "planned_date": TODAY + 2 * DAY}])
     assert len(ids) == 2 and db.store.version("revisit_plans") == before + 1
 
 
