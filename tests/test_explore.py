@@ -9,6 +9,7 @@ import pytest
 
 from conftest import CUSTOMERS, SALES, VISITS, pareto_classes
 from kam.explore import saved
+from kam.store.work import Work
 from kam.explore.question import Condition, Measure, Question, QuestionError
 from kam.filters import Filters
 from kam.periods import resolve
@@ -148,13 +149,13 @@ def test_a_question_reads_as_a_sentence_in_both_languages():
 def test_a_saved_question_is_listed_for_everyone_and_replaced_under_its_name(book):
     from kam.readside.database import Database
     params = {**YEAR.to_params(), **QUESTIONS[0].to_params()}
-    saved.save(book, " East revenue ", params, user="Analyst A")
-    saved.save(book, "East revenue", {**params, "top": "3"}, user="Analyst B")
+    saved.save(Work.on(book, "Analyst A"), " East revenue ", params)
+    saved.save(Work.on(book, "Analyst B"), "East revenue", {**params, "top": "3"})
     listing = saved.listing(Database(book))
     assert listing[["name", "recorded_by"]].values.tolist() == [["East revenue", "Analyst B"]]
     assert Question.from_params(saved.params(listing["question"][0])).top == 3
     with pytest.raises(QuestionError):
-        saved.save(book, "broken", {"subject": "sales", "by": "nope"})
+        saved.save(Work.on(book), "broken", {"subject": "sales", "by": "nope"})
     assert len(saved.listing(Database(book))) == 1
 
 

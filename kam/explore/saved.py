@@ -8,17 +8,17 @@ import pandas as pd
 
 from kam.explore.question import Question, QuestionError
 from kam.readside.database import Database
-from kam.store.delta import Store
+from kam.store.work import Work
 
 
-def save(store: Store, name: str, params: dict[str, str], *, user: str | None = None) -> str:
+def save(work: Work, name: str, params: dict[str, str]) -> str:
     """Keep the address's parameters under the name (replacing a question saved under it before)."""
     name = name.strip()
     if not name:
         raise QuestionError("a saved question needs a name")
     Question.from_params(params)  # only a question that can be asked is kept
-    return store.upsert("saved_questions", [{"name": name, "question": urlencode(params)}], user=user,
-                        operation="save question")
+    with work.batch("saved_questions", operation="save question") as batch:
+        return batch.upsert("saved_questions", [{"name": name, "question": urlencode(params)}])
 
 
 def listing(db: Database) -> pd.DataFrame:
