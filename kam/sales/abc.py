@@ -203,3 +203,20 @@ def fell_from_a(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
                "change", "abc_class_now"]
     return out[columns].rename(columns={"value": "value_before"}).sort_values(
         "value_before", ascending=False).reset_index(drop=True)
+
+
+def class_changes(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """The accounts whose class is not what it was in the previous period (new and lost ones too),
+    the most value either side first: the names behind migration()'s counts."""
+    keep = ["customer_id", "customer_name", "account_manager", "abc_class", "value"]
+    both = previous[keep].merge(current[keep], on="customer_id", how="outer", suffixes=("_before", "_now"))
+    both["class_before"] = both["abc_class_before"].fillna("new")
+    both["class_now"] = both["abc_class_now"].fillna("lost")
+    for column in ("customer_name", "account_manager"):
+        both[column] = both[f"{column}_now"].fillna(both[f"{column}_before"])
+    both[["value_before", "value_now"]] = both[["value_before", "value_now"]].fillna(0.0)
+    moved = both[both["class_before"] != both["class_now"]].copy()
+    moved["_most"] = moved[["value_before", "value_now"]].max(axis=1)
+    return moved.sort_values(["_most", "customer_id"], ascending=[False, True])[
+        ["customer_id", "customer_name", "account_manager", "class_before", "class_now", "value_before",
+         "value_now"]].reset_index(drop=True)

@@ -96,6 +96,7 @@ COMPLAINT_STATUSES = ("open", "in_progress", "resolved", "closed")
 # Complaint categories and churn reasons are editable lists, seeded and checked against the
 # stored list when a record is saved (kam.complaints, kam.churn), so they have no allowed values here.
 RETENTION_STATUSES = ("planned", "in_progress", "done", "cancelled")
+MEETING_ACTION_STATUSES = ("open", "done", "cancelled")
 
 
 def _c(name, type_, zh, en, **kw) -> Column:
@@ -226,6 +227,17 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("done_date", "date", "完成日期", "Done on"),
         _c("evaluation", "text", "评估结果", "Evaluation"),
     ), key="action_id", id_prefix="R", date_column="due_date"),
+    # 例会决定: what the weekly key-account meeting decided on an account, reviewed at the next one.
+    Table("meeting_actions", "例会行动", "Meeting actions", (
+        _c("action_id", "text", "行动编号", "Action ID", required=True),
+        CUSTOMER,
+        _c("meeting_date", "date", "例会日期", "Meeting date", required=True),
+        _c("action", "text", "行动", "Action", required=True),
+        _c("owner", "text", "负责人", "Owner", required=True),
+        _c("due_date", "date", "完成期限", "Due date", required=True),
+        _c("status", "text", "状态", "Status", required=True, allowed=MEETING_ACTION_STATUSES),
+        _c("done_date", "date", "完成日期", "Done on"),
+    ), key="action_id", id_prefix="M", date_column="meeting_date"),
     Table("profile_changes", "档案变更", "Profile changes", (
         _c("change_id", "text", "变更编号", "Change ID", required=True),
         CUSTOMER,
