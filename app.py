@@ -47,6 +47,7 @@ else:
     overview = page("overview", "monitoring")
     accounts = page("accounts", "contact_page")
     ui.account_search(ctx, accounts)
+    meeting = page("meeting", "co_present")
 
     def home() -> None:
         # Streamlit serves the default page at / only; the overview keeps its own
@@ -64,6 +65,7 @@ else:
             page("at_risk", "warning"),
             page("receivables", "account_balance"),
             page("marked_changes", "rule"),
+            meeting,
         ],
         t("nav.records"): [
             accounts,
@@ -78,4 +80,7 @@ else:
             page("settings", "settings"),
         ],
     }
-    st.navigation(pages, expanded=True).run()
+    chosen = st.navigation(pages, expanded=True)
+    if st.query_params.get("present") == "1":  # presentation mode, entered from any page's address
+        st.switch_page(meeting, query_params={k: v for k, v in st.query_params.items() if k != "present"})
+    chosen.run()

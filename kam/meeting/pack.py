@@ -36,7 +36,7 @@ h1 { font-size: 20pt; margin: 0 0 4mm 0; }
 .number .value { font-size: 20pt; font-weight: 600; white-space: nowrap; }
 .number .good { color: #0072B2; } .number .bad { color: #D55E00; } .number .same { color: #666; }
 .body { display: grid; grid-template-columns: 1fr; gap: 4mm; }
-.body.both { grid-template-columns: 1fr 1fr; }
+.body.both { grid-template-columns: 2fr 3fr; }
 table { border-collapse: collapse; font-size: 10pt; width: 100%%; }
 th, td { border-bottom: 1px solid #ccc; padding: 1.2mm 2mm; text-align: left; }
 th { background: #eee; }
@@ -60,7 +60,7 @@ def _number(n) -> str:
 
 
 def _chart(figure: go.Figure) -> str:
-    printed = go.Figure(figure).update_layout(height=330, margin={"t": 10, "b": 10, "l": 10, "r": 10},
+    printed = go.Figure(figure).update_layout(height=300, margin={"t": 10, "b": 10, "l": 10, "r": 10},
                                                font={"size": 12, "family": FONTS})
     return printed.to_html(full_html=False, include_plotlyjs=False,
                            config={"staticPlot": True, "displayModeBar": False})
@@ -105,7 +105,7 @@ def print_pdf(page: Path, out: Path) -> None:
         partial = out.with_name(f".{out.name}.part")
         command = [str(CHROMIUM), "--headless", "--disable-gpu", "--disable-dev-shm-usage",
                    "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                   f"--user-data-dir={profile}", "--no-pdf-header-footer", "--virtual-time-budget=15000",
+                   f"--user-data-dir={profile}", "--no-pdf-header-footer", "--virtual-time-budget=5000",
                    f"--print-to-pdf={partial}", page.resolve().as_uri()]
         if os.geteuid() == 0:  # Chromium's sandbox refuses to run as root
             command.insert(1, "--no-sandbox")

@@ -159,7 +159,8 @@ def abc_classes(m: Meeting) -> Screen:
     figure = go.Figure(go.Bar(x=[t(f"abc.class.{c}") for c in summary["abc_class"]], y=summary["value"],
                               marker_color=[charts.colour("abc_class", c) for c in summary["abc_class"]],
                               text=[f"{fmt.share(s)} · {fmt.count(n)}" for s, n in
-                                    zip(summary["value_share"], summary["customers"])], textposition="auto"))
+                                    zip(summary["value_share"], summary["customers"])], textposition="outside",
+                              cliponaxis=False))
     charts.money_axis(figure, summary["value"], m.lang)
     return Screen("abc", t("meeting.screen.abc"), (
         number(m, "kpi.a_accounts", count_now, count_before),

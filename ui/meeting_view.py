@@ -1,0 +1,184 @@
+"""Presentation mode: one screen of kam.meeting.screens at a time, sized for a projector.
+
+The chrome goes (sidebar, header, toolbar) and the text grows by a static style sheet of
+ours; a static script turns the arrow and Page Up/Down keys a presenter's clicker sends into
+clicks on the Previous/Next buttons. Neither ever carries data: what the store holds is shown
+by Streamlit's own elements, as text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from kam.meeting import actions, pack, screens
+from kam.store.records import InvalidRecords
+from ui import forms
+import ui
+
+SCREEN_KEY = "meeting_screen"
+FIELDS = {"customer_id": "meeting.customer", "action": "meeting.what", "owner": "meeting.owner",
+          "due_date": "meeting.due"}  # the form's label of each column a problem may name
+
+PROJECTOR_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stSidebarNav"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding: 1.2rem 2.5rem 1rem 2.5rem; max-width: 100%; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+[data-testid="stMain"] button, [data-testid="stCaptionContainer"] { font-size: 22px !important; }
+[data-testid="stMain"] h1 { font-size: 44px !important; padding-top: 0; }
+[data-testid="stMetricLabel"] p { font-size: 24px !important; }
+[data-testid="stMetricValue"] { font-size: 52px !important; }
+[data-testid="stMetricDelta"] { font-size: 24px !important; }
+[data-testid="stTable"] table { font-size: 22px !important; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 22px !important; padding: 6px 12px !important; }
+</style>"""
+
+# Clicks the Previous/Next button (found by its key's class) on the keys a clicker sends; not
+# while someone types in a field.
+KEYS_JS = """<script>
+(() => {
+  if (window.kamMeetingKeys) return;
+  window.kamMeetingKeys = true;
+  const keys = {ArrowRight: "next", ArrowDown: "next", PageDown: "next",
+                ArrowLeft: "previous", ArrowUp: "previous", PageUp: "previous"};
+  document.addEventListener("keydown", (event) => {
+    const where = event.target;
+    if (where && (where.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(where.tagName))) return;
+    const step = keys[event.key];
+    if (!step) return;
+    const button = document.querySelector(`.st-key-meeting_${step} button`);
+    if (button && !button.disabled) { event.preventDefault(); button.click(); }
+  });
+})();
+</script>"""
+
+
+def meeting_day(t) -> dt.date:
+    """The meeting's day: ?meeting=YYYY-MM-DD (to prepare next week's meeting), else today."""
+    given = st.query_params.get("meeting")
+    if not given:
+        return ui.today()
+    try:
+        return dt.date.fromisoformat(given)
+    except ValueError:
+        st.warning(t("meeting.bad_day", value=given))
+        return ui.today()
+
+
+def projector() -> None:
+    st.html(PROJECTOR_CSS)
+    st.html(KEYS_JS, unsafe_allow_javascript=True)
+
+
+def turn(step: int) -> None:
+    """Button callback: the next or previous screen."""
+    st.session_state[SCREEN_KEY] = min(max(st.session_state.get(SCREEN_KEY, 0) + step, 0), len(screens.SCREENS) - 1)
+
+
+def current() -> int:
+    if SCREEN_KEY not in st.session_state:
+        asked = st.query_params.get("screen", "1")
+        st.session_state[SCREEN_KEY] = int(asked) - 1 if asked.isdigit() and 0 < int(asked) <= len(
+            screens.SCREENS) else 0
+    return st.session_state[SCREEN_KEY]
+
+
+def show(screen: screens.Screen) -> None:
+    st.title(screen.title)
+    if screen.numbers:
+        for start in range(0, len(screen.numbers), 5):
+            row = screen.numbers[start:start + 5]
+            for place, n in zip(st.columns(5), row):
+                colour = "off" if n.good is None else "normal" if n.change.startswith("+") == n.good else "inverse"
+                place.metric(n.label, n.value, n.change, delta_color=colour, border=True)
+    chart, rows = screen.chart, screen.table is not None and len(screen.table)
+    if chart is not None:
+        chart.update_layout(height=430 if not rows else 380, font={"size": 20}, margin={"t": 20, "b": 20},
+                            legend={"orientation": "h", "y": -0.2})
+    if chart is not None and rows:
+        left, right = st.columns([2, 3])
+        left.plotly_chart(chart, width="stretch", config={"displayModeBar": False})
+        right.table(screen.table.set_index(screen.table.columns[0]))
+    elif chart is not None:
+        st.plotly_chart(chart, width="stretch", config={"displayModeBar": False})
+    elif rows:
+        st.table(screen.table.set_index(screen.table.columns[0]))
+    if screen.note:
+        st.caption(screen.note)
+
+
+def _save_action(ctx: ui.Context, m: screens.Meeting, customer_key: str) -> None:
+    """The Save button's callback: store the action, then empty the words for the next one."""
+    t, state = ctx.t, st.session_state
+    values = {"customer_id": state.get(customer_key), "action": (state.get("meeting_what") or "").strip() or None,
+              "owner": (state.get("meeting_owner") or "").strip() or None, "due_date": state.get("meeting_due"),
+              "meeting_date": m.today}
+    try:
+        saved = actions.record(ctx.store, ctx.db, values, ctx.user, ui.today())
+    except InvalidRecords as error:
+        state["meeting_problem"] = "; ".join(f"{t(FIELDS.get(p.column, f'col.meeting_actions.{p.column}'))}: "
+                                             f"{forms.problem_text(t, p)}" for p in error.problems)
+        return
+    state.pop("meeting_problem", None)
+    state["meeting_what"] = ""
+    st.toast(t("meeting.saved", id=saved, what=values["action"], owner=values["owner"], due=values["due_date"]))
+
+
+def action_form(ctx: ui.Context, m: screens.Meeting, screen: screens.Screen) -> None:
+    """Record an action on an account: the popover's button and Save are the two clicks; the
+    account the screen puts first is already chosen."""
+    t = ctx.t
+    with st.popover(t("meeting.record"), icon=":material/add_task:", key="meeting_record"):
+        st.markdown(f"**{t('meeting.record_title')}**")
+        names = screen.accounts
+        if names:
+            customer_key = f"meeting_customer_{screen.key}"
+            st.selectbox(t("meeting.customer"), list(names), format_func=lambda i: f"{names[i]} ({i})",
+                         key=customer_key)
+        else:
+            customer_key = "meeting_customer"
+            forms.customer_picker(ctx, "meeting")
+        st.text_input(t("meeting.what"), key="meeting_what")
+        st.text_input(t("meeting.owner"), value=ctx.user, key="meeting_owner")
+        st.date_input(t("meeting.due"), value=m.today + dt.timedelta(days=7), key="meeting_due")
+        st.button(t("meeting.save"), type="primary", key="meeting_save", on_click=_save_action,
+                  args=(ctx, m, customer_key))
+        if "meeting_problem" in st.session_state:
+            st.error(st.session_state["meeting_problem"])
+
+
+def mark_done(ctx: ui.Context, m: screens.Meeting) -> None:
+    """On the actions screen: the open actions of the last meeting, one marked done at a time."""
+    last = actions.previous_meeting(ctx.db, m.today)
+    if last is None:
+        return
+    pending = actions.decided_at(ctx.db, m.filters, last, m.today)
+    pending = pending[pending["state"].isin(("open", "late"))]
+    if pending.empty:
+        return
+    labels = dict(zip(pending["action_id"], pending["customer_name"].fillna("") + " · " + pending["action"]))
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = left.selectbox(ctx.t("meeting.mark_done"), list(labels), format_func=labels.get, key="meeting_done_pick")
+    if right.button(ctx.t("meeting.mark_done"), key="meeting_done"):
+        actions.mark_done(ctx.store, ctx.db, chosen, ctx.user, ui.today())
+        st.toast(ctx.t("meeting.marked_done", id=chosen))
+        st.rerun()
+
+
+def controls(ctx: ui.Context, m: screens.Meeting, index: int, screen: screens.Screen) -> None:
+    t = ctx.t
+    cells = st.columns([1, 1, 1.6, 1.6, 1.6, 1.2], vertical_alignment="center")
+    cells[0].button(t("meeting.previous"), key="meeting_previous", on_click=turn, args=(-1,), disabled=index == 0,
+                    icon=":material/arrow_back:", width="stretch")
+    cells[1].button(t("meeting.next"), key="meeting_next", on_click=turn, args=(1,),
+                    disabled=index == len(screens.SCREENS) - 1, icon=":material/arrow_forward:", width="stretch")
+    with cells[2]:
+        action_form(ctx, m, screen)
+    day = m.today.isoformat()
+    for place, form, label, mime in ((cells[3], "pdf", "meeting.pack", "application/pdf"),
+                                     (cells[4], "html", "meeting.pack_html", "text/html")):
+        place.download_button(t(label), lambda form=form: pack.pack_bytes(m, form), file_name=f"meeting_{day}.{form}",
+                              mime=mime, key=f"meeting_pack_{form}", icon=":material/download:")
+    cells[5].page_link("pages/overview.py", label=t("meeting.leave"), icon=":material/close:")
+    st.caption(screens.footer(m, index) + " · " + t("meeting.keys_hint"))
