@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -x /usr/bin/chromium ]] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+if [[ ! -x /usr/bin/chromium ]] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 || ! command -v pdftotext >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update
-    apt-get install -y chromium fonts-noto-cjk
+    apt-get install -y chromium fonts-noto-cjk poppler-utils
 fi
 
 python -m pip install --disable-pip-version-check --root-user-action=ignore --quiet -r requirements-test.txt

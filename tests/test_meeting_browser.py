@@ -74,6 +74,8 @@ def test_the_director_steps_through_the_meeting_and_the_next_meeting_sees_the_ac
             for number, wanted in enumerate(TITLES, start=1):
                 expect(page.locator("h1").first).to_have_text(wanted)
                 expect(page.get_by_text(f"Screen {number} of 9", exact=False)).to_be_visible(timeout=90_000)
+                page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+                                       ".every(chart => chart.querySelector('.main-svg'))", timeout=90_000)
                 page.wait_for_timeout(500)  # the charts' last frame
                 page.screenshot(path=str(ARTIFACTS / f"meeting_{number}.png"))
                 page.keyboard.press("ArrowRight")

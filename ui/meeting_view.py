@@ -27,9 +27,10 @@ PROJECTOR_CSS = """<style>
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
 [data-testid="stMain"] button, [data-testid="stCaptionContainer"] { font-size: 22px !important; }
 [data-testid="stMain"] h1 { font-size: 44px !important; padding-top: 0; }
-[data-testid="stMetricLabel"] p { font-size: 24px !important; }
-[data-testid="stMetricValue"] { font-size: 52px !important; }
-[data-testid="stMetricDelta"] { font-size: 24px !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] * { font-size: 24px !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * {
+  font-size: 52px !important; line-height: 1.15 !important; font-weight: 600; }
+[data-testid="stMain"] [data-testid="stMetricDelta"] * { font-size: 24px !important; }
 [data-testid="stTable"] table { font-size: 22px !important; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 22px !important; padding: 6px 12px !important; }
 </style>"""
@@ -178,7 +179,9 @@ def controls(ctx: ui.Context, m: screens.Meeting, index: int, screen: screens.Sc
     day = m.today.isoformat()
     for place, form, label, mime in ((cells[3], "pdf", "meeting.pack", "application/pdf"),
                                      (cells[4], "html", "meeting.pack_html", "text/html")):
+        missing = form == "pdf" and not pack.CHROMIUM.exists()
         place.download_button(t(label), lambda form=form: pack.pack_bytes(m, form), file_name=f"meeting_{day}.{form}",
-                              mime=mime, key=f"meeting_pack_{form}", icon=":material/download:")
+                              mime=mime, key=f"meeting_pack_{form}", icon=":material/download:", disabled=missing,
+                              help=t("meeting.no_chromium") if missing else None)
     cells[5].page_link("pages/overview.py", label=t("meeting.leave"), icon=":material/close:")
     st.caption(screens.footer(m, index) + " · " + t("meeting.keys_hint"))

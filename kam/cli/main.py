@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -122,21 +124,40 @@ def cmd_receivables(store: Store, args) -> int:
     return 0
 
 
+def _period_or_last_12_months(args) -> Filters:
+    """Filters for --start/--end (either may be left out: the last 12 months' start, today); the
+    last 12 months when neither is given."""
+    today = dt.date.today()
+    if not (args.start or args.end):
+        return Filters(resolve(DEFAULT_PRESET, today), preset=DEFAULT_PRESET)
+    start, end = args.start or resolve(DEFAULT_PRESET, today).start, args.end or today
+    if end < start:
+        raise UsageError(f"--end {end} is before --start {start}")
+    return Filters(Period(start, end), preset="custom")
+
+
 def cmd_marked_changes(store: Store, args) -> int:
     from kam.accounts import marked_changes
 
-    today = dt.date.today()
-    if args.start or args.end:
-        start, end = args.start or dt.date(1900, 1, 1), args.end or today
-        if end < start:
-            raise UsageError(f"--end {end} is before --start {start}")
-        filters = Filters(Period(start, end), preset="custom")
-    else:
-        filters = Filters(resolve(DEFAULT_PRESET, today), preset=DEFAULT_PRESET)
-    out = marked_changes.marked(Database(store), filters)
+    out = marked_changes.marked(Database(store), _period_or_last_12_months(args))
     out[["value_before", "value_now"]] = out[["value_before", "value_now"]].round(2)
     out["change_share"] = out["change_share"].round(6)
     emit(out, args.format)
+    return 0
+
+
+def cmd_report(store: Store, args) -> int:
+    """The meeting pack for a period and filters, as PDF or one self-contained HTML file."""
+    from kam.meeting import pack, screens
+
+    filters = replace(_period_or_last_12_months(args), regions=tuple(args.region), managers=tuple(args.manager),
+                      tiers=tuple(args.tier))
+    meeting = screens.Meeting(Database(store), filters, translator(args.lang), args.lang, dt.date.today())
+    try:
+        written = pack.write(meeting, args.format, args.out)
+    except RuntimeError as error:  # Chromium missing or failing: said as a sentence
+        raise UsageError(str(error)) from None
+    print(f"wrote {written} ({written.stat().st_size:,} bytes)", file=sys.stderr)
     return 0
 
 
@@ -226,6 +247,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=_date, help="last day, inclusive (default: today when --start is given)")
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.set_defaults(run=cmd_marked_changes)
+
+    p = sub.add_parser("report", help="the weekly meeting's pack: its screens as a PDF or one offline HTML file")
+    p.add_argument("--start", type=_date, help=f"first day (default: the {DEFAULT_PRESET} period's)")
+    p.add_argument("--end", type=_date, help="last day, inclusive (default: today)")
+    p.add_argument("--region", action="append", default=[], metavar="R", help="only this region (repeatable)")
+    p.add_argument("--manager", action="append", default=[], metavar="M", help="only this account manager (repeatable)")
+    p.add_argument("--tier", action="append", default=[], metavar="T", help="only this tier (repeatable)")
+    p.add_argument("--lang", choices=LANGUAGES, default="zh", help="language of the pack (default: zh)")
+    p.add_argument("--format", choices=("pdf", "html"), required=True)
+    p.add_argument("--out", type=Path, required=True, metavar="FILE")
+    p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("tables", help="each table's rows and version")
     p.add_argument("--format", choices=FORMATS, default="table")
