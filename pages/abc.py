@@ -2,6 +2,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from kam import charts
 from kam.sales import abc
 from kam import formatting as fmt
 import ui
@@ -41,11 +42,10 @@ st.subheader(t("abc.headline", customers=customer_share, count=count_a, value=va
 # A big book is drawn at evenly spaced ranks: a chart is narrower than 100,000 bars, and
 # drawing them all costs seconds on the server and in the browser for the same picture.
 drawn = table.iloc[np.unique(np.linspace(0, len(table) - 1, min(len(table), CHART_BARS)).round().astype(int))]
-colours = {"A": "#1f77b4", "B": "#ff7f0e", "C": "#9e9e9e"}
 figure = go.Figure()
 for cls in abc.CLASSES:
     part = drawn[drawn["abc_class"] == cls]
-    figure.add_bar(x=part["rank"], y=part["value"], name=cls, marker_color=colours[cls],
+    figure.add_bar(x=part["rank"], y=part["value"], name=cls, marker_color=charts.colour("abc_class", cls),
                    customdata=part[["customer_name", "customer_id"]],
                    hovertemplate="%{customdata[0]} (%{customdata[1]})<br>%{y:,.0f}<extra>" + cls + "</extra>")
 figure.add_scatter(x=drawn["rank"], y=drawn["cumulative_share"], name=t("abc.cumulative"), yaxis="y2",

@@ -1,6 +1,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
+from kam import charts
 from kam import formatting as fmt
 from kam.sales import overview
 import ui
@@ -38,6 +39,8 @@ if ui.period_guard(ctx):
         # drawn on this period's months so the two years sit on top of each other
         figure.add_scatter(x=now["month"], y=prev["revenue"], mode="lines", line={"dash": "dot"},
                            name=t("kpi.revenue") + " · " + t("overview.previous_period"))
-    figure.update_layout(height=420, margin={"t": 10, "b": 10}, legend={"orientation": "h", "y": -0.15},
-                         xaxis_title=t("overview.month"))
+    figure.update_layout(height=420, margin={"t": 10, "b": 10}, legend={"orientation": "h", "y": -0.15})
+    # money in 万/亿 or K/M as on the cards, months as 2026年1月, a running month marked partial
+    charts.money_axis(figure, [*now["revenue"], *now["profit"], *prev["revenue"]], lang)
+    charts.month_axis(figure, now["month"], lang, t, filters.period.end)
     st.plotly_chart(figure, width="stretch")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from kam.charts import colour
+
 
 def _split(frame: pd.DataFrame, color: str | None):
     """(name, rows) for each value of the colour column in order of appearance, or the whole frame."""
@@ -32,7 +34,8 @@ def bar(frame: pd.DataFrame, x: str, y: str, *, color: str | None = None, text=N
     """Bars of y by x, stacked by the colour column if given."""
     figure = go.Figure()
     for name, rows in _split(frame, color):
-        figure.add_bar(x=rows[x], y=rows[y], name=name, text=text,
+        # a class, tier, reason or category keeps its one colour on every chart (kam.charts)
+        figure.add_bar(x=rows[x], y=rows[y], name=name, text=text, marker_color=colour(color, name) if color else None,
                        texttemplate=f"%{{y:{text_auto}}}" if text_auto else None)
     figure.update_layout(barmode="relative")
     for axis, order in (category_orders or {}).items():
@@ -46,7 +49,8 @@ def line(frame: pd.DataFrame, x: str, y: str, *, color: str | None = None, marke
     """A line of y over x, one per value of the colour column if given."""
     figure = go.Figure()
     for name, rows in _split(frame, color):
-        figure.add_scatter(x=rows[x], y=rows[y], name=name, mode="lines+markers" if markers else "lines")
+        figure.add_scatter(x=rows[x], y=rows[y], name=name, mode="lines+markers" if markers else "lines",
+                           line={"color": colour(color, name)} if color else None)
     return _layout(figure, x, y, labels, height, title, color)
 
 
