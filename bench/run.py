@@ -259,6 +259,48 @@ def measure_reports(run: Run) -> None:
                           f"peak {max(o[2] for o in ours) / 1024:.0f} MB")))
 
 
+# ---- presentation mode ------------------------------------------------------------------
+MEETING_PASSES = 3
+TIMEOUT_MS = 120_000  # a screen that takes longer is broken, not slow
+DRAWN_JS = ("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+            ".every(chart => chart.querySelector('.main-svg'))")
+
+
+def measure_meeting(run: Run) -> None:
+    """Presentation mode in a real browser (the app served, Debian's Chromium): from the Next key
+    to the next screen fully drawn (its footer shown and every chart drawn), per screen."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from live_app import launch, serve
+    from playwright.sync_api import sync_playwright
+    from kam.meeting import screens
+
+    total = len(screens.SCREENS)
+    times: dict[int, list[float]] = {n: [] for n in range(2, total + 1)}
+    run.loads.append(("meeting", load_average()))
+    with serve(run.store, keep_log=False, seconds=600) as (url, _), sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(f"{url}/meeting?lang=zh")
+        page.get_by_text(f"第 1 / {total} 页", exact=False).wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function("() => window.kamMeetingKeys === true"
+                               " && !!document.querySelector('.st-key-meeting_next button')", timeout=TIMEOUT_MS)
+        for _ in range(MEETING_PASSES):
+            for number in range(2, total + 1):
+                started = time.perf_counter()
+                page.keyboard.press("PageDown")
+                page.get_by_text(f"第 {number} / {total} 页", exact=False).wait_for(timeout=TIMEOUT_MS)
+                page.wait_for_function(DRAWN_JS, timeout=TIMEOUT_MS)
+                times[number].append(time.perf_counter() - started)
+            for number in range(total - 1, 0, -1):  # back to the first screen, not timed
+                page.keyboard.press("PageUp")
+                page.get_by_text(f"第 {number} / {total} 页", exact=False).wait_for(timeout=TIMEOUT_MS)
+        browser.close()
+    for number, seconds in times.items():
+        key = screens.SCREENS[number - 1].__name__
+        run.add(Row(f"meeting screen {number} ({key}): key press to fully drawn (median of the passes)",
+                    median(seconds), note=f"first pass {seconds[0]:.2f} s; target 0.5 s demo, 1 s benchmark"))
+
+
 # ---- import, append -------------------------------------------------------------------
 def import_file(run: Run, lines: int) -> Path:
     """A sales export as an ERP writes it: GB18030, Chinese headers; made once, kept beside the store."""
@@ -577,7 +619,8 @@ def main(argv=None) -> int:
     parser.add_argument("--import-repeat", type=int, default=1)
     parser.add_argument("--pages", nargs="*", help="only these pages (names of files in pages/)")
     parser.add_argument("--skip", nargs="*", default=[], help="leave these pages out (e.g. one known to hang)")
-    parser.add_argument("--only", nargs="*", default=["first-start", "pages", "reports", "import", "append", "writers", "memory"],
+    parser.add_argument("--only", nargs="*", default=["first-start", "pages", "reports", "import", "append", "writers", "memory",
+                                                     "meeting"],
                         help="which parts to run")
     parser.add_argument("--no-pandas", action="store_true")
     parser.add_argument("--page-timeout", type=float, default=900, help="seconds a page session may take")
@@ -595,7 +638,8 @@ def main(argv=None) -> int:
     run.failed.update(args.skip)
     print(HEADER, file=sys.stderr)
     for part, measure in (("first-start", measure_first_start), ("pages", measure_pages), ("reports", measure_reports), ("import", measure_import),
-                          ("append", measure_append), ("writers", measure_writers), ("memory", measure_memory)):
+                          ("append", measure_append), ("writers", measure_writers), ("memory", measure_memory),
+                          ("meeting", measure_meeting)):
         if part in args.only:
             measure(run)
     print(table(run))

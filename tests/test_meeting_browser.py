@@ -19,7 +19,8 @@ TITLES = [en(f"meeting.screen.{key}") for key in
 
 def keys_ready(page) -> None:
     """The page's key handler is in place (the page has loaded its script)."""
-    page.wait_for_function("() => window.kamMeetingKeys === true", timeout=60_000)
+    page.wait_for_function("() => window.kamMeetingKeys === true"
+                           " && !!document.querySelector('.st-key-meeting_next button')", timeout=60_000)
 
 
 def test_the_director_steps_through_the_meeting_and_the_next_meeting_sees_the_action(demo_dir, tmp_path):
