@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from kam import charts
 from kam import formatting as fmt
+from kam.accounts import marked_changes
 from kam.filters import Filters
 from kam.i18n import TEXT, value_name
 from kam.meeting import actions
@@ -243,19 +244,21 @@ def receivables_screen(m: Meeting) -> Screen:
         note=t("meeting.receivables.note", day=m.as_of), accounts=_accounts(overdue))
 
 
-def marked_changes(m: Meeting) -> Screen:
-    """Accounts that fell out of class A: each needs a recorded reason (the ABC page's list)."""
+def changes_needing_reason(m: Meeting) -> Screen:
+    """The account file's marked changes (sales moved markedly, or the class changed) that still
+    need a reason for the period."""
     t = m.t
-    fell = abc.fell_from_a(abc.abc_table(m.db, m.filters), abc.abc_table(m.db, m.before))
-    return Screen("changes", t("meeting.screen.changes"), (number(m, "meeting.changes.count", len(fell)),),
-                  table(fell, m, {"customer_name": "text", "value_before": "money", "value_now": "money",
-                                  "change": "change", "abc_class_now": "class", "account_manager": "text"}),
-                  note=t("abc.fell_from_a_help"), accounts=_accounts(fell))
+    listed = marked_changes.needing_reason(m.db, m.filters)
+    return Screen("changes", t("meeting.screen.changes"), (number(m, "meeting.changes.count", len(listed)),),
+                  table(listed, m, {"customer_name": "text", "value_before": "money", "value_now": "money",
+                                    "change_share": "change", "class_before": "class", "class_now": "class",
+                                    "account_manager": "text"}),
+                  note=t("meeting.changes.note", share=marked_changes.threshold(m.db)), accounts=_accounts(listed))
 
 
 # The meeting's order: what was promised last time first, then the numbers, then the problems.
 SCREENS = (last_actions, headline, abc_classes, revisits, complaint_screen, churn_screen, at_risk,
-           receivables_screen, marked_changes)
+           receivables_screen, changes_needing_reason)
 
 
 def screen(m: Meeting, index: int) -> Screen:
