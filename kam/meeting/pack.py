@@ -33,7 +33,7 @@ h1 { font-size: 20pt; margin: 0 0 4mm 0; }
 .numbers { display: grid; grid-template-columns: repeat(5, 1fr); gap: 3mm; margin-bottom: 4mm; }
 .number { border: 1px solid #bbb; border-radius: 2mm; padding: 2mm 3mm; }
 .number .label { font-size: 10pt; color: #444; }
-.number .value { font-size: 20pt; font-weight: 600; white-space: nowrap; }
+.number .value { font-size: 17pt; font-weight: 600; white-space: nowrap; }
 .number .good { color: #0072B2; } .number .bad { color: #D55E00; } .number .same { color: #666; }
 .body { display: grid; grid-template-columns: 1fr; gap: 4mm; }
 .body.both { grid-template-columns: 2fr 3fr; }
@@ -60,7 +60,7 @@ def _number(n) -> str:
 
 
 def _chart(figure: go.Figure) -> str:
-    printed = go.Figure(figure).update_layout(height=300, margin={"t": 10, "b": 10, "l": 10, "r": 10},
+    printed = go.Figure(figure).update_layout(height=260, margin={"t": 10, "b": 10, "l": 10, "r": 10},
                                                font={"size": 12, "family": FONTS})
     return printed.to_html(full_html=False, include_plotlyjs=False,
                            config={"staticPlot": True, "displayModeBar": False})
