@@ -87,22 +87,25 @@ def current() -> int:
 
 def show(screen: screens.Screen) -> None:
     st.title(screen.title)
+    per_row = 6 if len(screen.numbers) > 10 else 5  # the headline's dozen cards in two rows
+    rows_of_numbers = -(-len(screen.numbers) // per_row)
     if screen.numbers:
-        for start in range(0, len(screen.numbers), 5):
-            row = screen.numbers[start:start + 5]
-            for place, n in zip(st.columns(5), row):
+        for start in range(0, len(screen.numbers), per_row):
+            row = screen.numbers[start:start + per_row]
+            for place, n in zip(st.columns(per_row), row):
                 colour = "off" if n.good is None else "normal" if n.change.startswith("+") == n.good else "inverse"
                 place.metric(n.label, n.value, n.change, delta_color=colour, border=True)
     chart, rows = screen.chart, screen.table is not None and len(screen.table)
     if chart is not None:
-        chart.update_layout(height=430 if not rows else 380, font={"size": 20}, margin={"t": 20, "b": 20},
+        # the screen's last row of cards leaves this much of 1080 pixels to the chart
+        chart.update_layout(height=max(300, 560 - 150 * rows_of_numbers), font={"size": 20}, margin={"t": 20, "b": 20},
                             legend={"orientation": "h", "y": -0.2})
     if chart is not None and rows:
         left, right = st.columns([2, 3])
-        left.plotly_chart(chart, width="stretch", config={"displayModeBar": False})
+        left.plotly_chart(chart, width="stretch", theme=None, config={"displayModeBar": False})
         right.table(screen.table.set_index(screen.table.columns[0]))
     elif chart is not None:
-        st.plotly_chart(chart, width="stretch", config={"displayModeBar": False})
+        st.plotly_chart(chart, width="stretch", theme=None, config={"displayModeBar": False})
     elif rows:
         st.table(screen.table.set_index(screen.table.columns[0]))
     if screen.note:
