@@ -12,6 +12,7 @@ import datetime as dt
 
 import pandas as pd
 
+from kam.risk import churn
 from kam.risk import complaints
 from kam.risk import retention
 from kam.revisits import visit_records
@@ -55,6 +56,20 @@ CHECKS = {
     "complaints": _row_by_row(complaints.rule_problems),
     "retention_actions": _row_by_row(retention.rule_problems),
 }
+
+
+# Columns whose values come from a list people edit in the app (its codes are stored in the settings).
+LISTED = {
+    ("complaints", "category"): lambda db: list(complaints.categories(db)),
+    ("complaints", "subcategory"): lambda db: [s for subs in complaints.categories(db).values() for s in subs],
+    ("churns", "reason"): churn.reasons,
+}
+
+
+def listed(db: Database, table: str, column: str) -> list[str]:
+    """The codes of an editable list the column takes its values from (none for other columns)."""
+    read = LISTED.get((table, column))
+    return list(read(db)) if read else []
 
 
 def problems(db: Database, table: str, rows: pd.DataFrame, today: dt.date) -> list[Problem]:

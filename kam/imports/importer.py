@@ -38,6 +38,7 @@ from kam.i18n import TEXT
 from kam.imports.mapping import CUSTOMER_NAME, PROBLEM_HEADER, auto_map, targets
 from kam.store.records import failures
 from kam.store.schema import Column, Table, table as table_def
+from kam.store import value_names
 from kam.store.delta import Store
 from kam.store.work import Work
 
@@ -68,6 +69,7 @@ class ColumnReading:
     decimal: str = "."
     date_order: str | None = None
     date_evidence: tuple[bool, bool] | None = None
+    choices: dict[str, str] = field(default_factory=dict)  # a column with a list: each name compared -> its code
 
 
 @dataclass
@@ -177,20 +179,25 @@ def _mapping(table: Table, source: Source, options: Options, found: _Problems) -
     return {h: mapping.get(h) for h in source.headers if h != PROBLEM_HEADER}
 
 
-def _choice_names(col: Column) -> dict[str, str]:
-    """Every way an allowed value may be written: its code, and its labels in the catalogue."""
-    names = {}
-    for code in col.allowed:
-        for label in (code, code.replace("_", " "), *TEXT.get(f"{col.name}.{code}", ())):
-            names[cell_values.choice_key(pa.array([label])).to_pylist()[0]] = code
-    return names
+def _list_readings(db: Database, table: Table, header_of: dict[str, str]) -> dict[str, ColumnReading]:
+    """How each column with a list (allowed values, or a list people edit) is read: any name of
+    a value (kam.store.value_names) gives its code."""
+    readings = {}
+    for col in targets(table):
+        codes = col.allowed or domain_checks.listed(db, table.name, col.name)
+        if col.name in header_of and codes:
+            names = value_names.spellings(col.name, codes)
+            compared = cell_values.choice_key(pa.array(list(names), pa.string())).to_pylist()
+            # the first name compared the same way keeps its code
+            readings[col.name] = ColumnReading(choices=dict(reversed(list(zip(compared, names.values())))))
+    return readings
 
 
 def _parse(col: Column, header: str, text: cell_values.Distinct, how: ColumnReading, found: _Problems) -> pd.Series:
     """The column in its type; the values that cannot be read are problems."""
     present = text.present()
     if col.type == "text":
-        out = cell_values.choices(text.values, _choice_names(col)) if col.allowed else text.values
+        out = cell_values.choices(text.values, how.choices) if how.choices else text.values
         return text.rows(out).to_pandas()
     if col.type in ("int", "float"):
         read = cell_values.numbers(text.values, how.decimal).to_numpy(zero_copy_only=False)
@@ -373,12 +380,14 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
     mapping = _mapping(table, reading.head, options, found)
     header_of = {t: h for h, t in mapping.items() if t}
     readings, notes = _survey(table, reading, header_of, options)
+    db = Database(store)
+    readings.update(_list_readings(db, table, header_of))
     key = table.key if table.key in header_of else None
     once = [(column, code) for column, code in domain_checks.ONCE_IN_FILE.get(table.name, ()) if column in header_of]
     totals = np.zeros(n, dtype=bool)
     unknown: list[pd.DataFrame] = []
     first, first_lines = None, np.zeros(0, dtype=np.int64)
-    across, db = _Across(), Database(store)
+    across = _Across()
     try:
         for chunk in reading.chunks():
             if progress:
