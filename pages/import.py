@@ -6,6 +6,7 @@ from kam.imports import import_log
 from kam.imports import importer
 from kam.imports import mapping
 from kam.export import to_csv_bytes
+from kam.i18n import value_name
 from kam.store.schema import TABLES
 import ui
 
@@ -97,7 +98,28 @@ def choose_mapping(name: str, source: files.Source) -> dict:
     return chosen_map
 
 
-def choose_options(name: str, source: files.Source, chosen_map: dict) -> importer.Options:
+def choose_constants(name: str, source: files.Source, chosen_map: dict) -> dict[str, str]:
+    """A value for every line in a column the file lacks (a column's default is offered)."""
+    mapped = set(chosen_map.values())
+    lacking = [c for c in mapping.targets(TABLES[name]) if c.name not in mapped and c.name != TABLES[name].key]
+    constants = {}
+    with st.expander(t("import.constants"), expanded=any(c.required for c in lacking)):
+        st.caption(t("import.constants_help"))
+        columns = st.columns(4)
+        for i, col in enumerate(lacking):
+            key, label = f"imp_const_{source.sha256[:12]}_{name}_{col.name}", ui.label(t, name, col.name)
+            if col.allowed:
+                options = ("", *col.allowed)
+                value = columns[i % 4].selectbox(label, options, index=options.index(col.default or ""), key=key,
+                                                 format_func=lambda v, c=col.name: value_name(t, c, v) or "—")
+            else:
+                value = columns[i % 4].text_input(label, value=col.default or "", key=key)
+            if value.strip() and value != col.default:
+                constants[col.name] = value.strip()
+    return constants
+
+
+def choose_options(name: str, source: files.Source, chosen_map: dict, constants: dict) -> importer.Options:
     left, right = st.columns(2)
     on_duplicate = left.radio(t("import.on_duplicate"), importer.ON_DUPLICATE, key="imp_on_duplicate",
                               format_func=lambda v: t(f"import.on_duplicate.{v}"), horizontal=True)
@@ -110,7 +132,7 @@ def choose_options(name: str, source: files.Source, chosen_map: dict) -> importe
         mapping=chosen_map, date_order=date_order, on_duplicate=on_duplicate, create_customers=create,
         drop_repeats=right.checkbox(t("import.drop_repeats"), key="imp_drop_repeats"),
         good_rows_only=left.checkbox(t("import.good_rows_only"), key="imp_good_rows"),
-        force=state.get("imp_force", False))
+        force=state.get("imp_force", False), constants=constants)
 
 
 def show_check(plan: importer.Plan) -> None:
@@ -184,7 +206,7 @@ if source is not None:
     describe(source)
     st.subheader(t("import.step_mapping"))
     chosen_map = choose_mapping(table_name, source)
-    options = choose_options(table_name, source, chosen_map)
+    options = choose_options(table_name, source, chosen_map, choose_constants(table_name, source, chosen_map))
     bar = st.progress(0.0, text=t("import.stage.checking"))
     plan = importer.check(store, table_name, source, options,
                           progress=lambda stage, part: bar.progress(part, text=t(f"import.stage.{stage}")))

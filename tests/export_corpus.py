@@ -75,3 +75,11 @@ LISTS_IN_WORDS = {
         "M2,00023,价格优惠,李,2030-02-02,进行中\n"
     ).encode("utf-8"), {"status": ["planned", "in_progress"]}),
 }
+
+# A customer export from a Chinese ERP: our own columns only, no tier and no status.
+ERP_CUSTOMERS = crlf(
+    "客户编号,客户名称,区域,行业,客户经理\n"
+    "E001,华北重工,华北,机械,王磊\n"
+    "E002,江南纺织,华东,纺织,李娜\n"
+    "E003,岭南电器,华南,电子,王磊\n"
+).encode("gb18030")

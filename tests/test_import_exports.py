@@ -3,9 +3,12 @@ lacks, problem reports a person can read, imported visits that behave like the f
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import export_corpus as corpus
 import import_corpus
+from conftest import APP
+from kam.cli.main import main
 from kam.imports import files
 from kam.imports import importer
 from kam.store.delta import Store
@@ -33,3 +36,52 @@ def test_every_list_is_read_in_chinese_english_and_synonyms_and_stored_as_codes(
     stored = shop.read(table).to_pandas().query("batch_id == @done.import_id")
     for column, codes in expected.items():
         assert stored[column].tolist() == codes
+
+
+def test_a_customer_export_without_tier_and_status_takes_the_declared_defaults_and_says_so(shop):
+    plan = plan_for(shop, "customers", "客户.csv", corpus.ERP_CUSTOMERS)
+    assert plan.problems.empty
+    assert plan.notes == [("import.note.default", {"column": "tier", "value": "ordinary"}),
+                          ("import.note.default", {"column": "status", "value": "active"})]
+    importer.commit(shop, plan, user="ana")
+    stored = shop.read("customers").to_pandas().set_index("customer_id").loc[["E001", "E002", "E003"]]
+    assert stored["tier"].tolist() == ["ordinary"] * 3 and stored["status"].tolist() == ["active"] * 3
+    assert stored["region"].tolist() == ["华北", "华东", "华南"]
+
+
+def test_a_constant_for_a_missing_column_is_read_like_a_cell_and_a_bad_one_is_refused(shop):
+    plan = plan_for(shop, "customers", "客户.csv", corpus.ERP_CUSTOMERS, constants={"tier": "大客户"})
+    assert ("import.note.constant", {"column": "tier", "value": "大客户"}) in plan.notes
+    assert importer.preview(plan)["tier"].tolist() == ["important"] * 3
+    bad = plan_for(shop, "customers", "客户.csv", corpus.ERP_CUSTOMERS, constants={"tier": "金牌", "region": "x"})
+    assert bad.file_errors[["code", "column"]].values.tolist() == [["constant_mapped", "region"]]
+    assert set(bad.errors["code"]) == {"constant_mapped", "allowed"} and bad.errors["header"].iloc[-1] == "tier=金牌"
+
+
+def test_the_command_line_sets_a_constant_for_a_column_the_file_lacks(shop, tmp_path, capsys):
+    path = tmp_path / "客户.csv"
+    path.write_bytes(corpus.ERP_CUSTOMERS)
+    assert main(["--data", str(shop.root), "import", "customers", str(path), "--set", "tier=VIP"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "note: The file has no “tier” column: every line takes the value given, VIP." in err
+    assert "note: The file has no “status” column: every line takes the default active." in err
+    assert set(shop.read("customers").to_pandas().query("customer_id.str.startswith('E')")["tier"]) == {"important"}
+
+
+def test_the_page_sets_a_constant_for_a_missing_column_in_the_mapping_step(shop, monkeypatch):
+    monkeypatch.setenv("KAM_DATA_DIR", str(shop.root))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.switch_page("pages/import.py").run()
+    at.selectbox(key="imp_table").select("customers").run()
+    at.file_uploader(key="imp_file").set_value(("客户.csv", corpus.ERP_CUSTOMERS, "text/csv")).run()
+    tier = next(s for s in at.selectbox if s.label == "Tier")
+    assert tier.value == "ordinary"  # the declared default, offered
+    tier.select("important").run()
+    assert "The file has no “tier” column: every line takes the value given, important." in [
+        c.value for c in at.caption]
+    at.button(key="imp_go").click().run()
+    assert not at.exception
+    stored = shop.read("customers").to_pandas().query("customer_id.str.startswith('E')")
+    assert stored["tier"].tolist() == ["important"] * 3 and stored["status"].tolist() == ["active"] * 3

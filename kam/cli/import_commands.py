@@ -38,6 +38,16 @@ def _mapping_from(store: Store, table: str, source: files.Reading, args) -> dict
     return chosen
 
 
+def _constants_from(args) -> dict[str, str]:
+    constants = {}
+    for pair in args.constants:
+        column, sign, value = pair.partition("=")
+        if not sign or not column.strip():
+            raise ValueError(f"--set takes column=value, not {pair!r}")
+        constants[column.strip()] = value.strip()
+    return constants
+
+
 def _where(source: files.Reading, line, header: str, column: str) -> str:
     at = f"{source.name}:{line}" if line is not None and str(line) != "<NA>" else source.name
     names = " → ".join(x for x in (header, column) if x)
@@ -68,7 +78,7 @@ def cmd_import(store: Store, args) -> int:
         mapping=_mapping_from(store, args.table, source, args), date_order=args.date_order,
         decimal="," if args.decimal_comma else None, on_duplicate=args.on_duplicate,
         create_customers=args.create_customers, drop_repeats=args.drop_repeats,
-        good_rows_only=args.good_rows_only, force=args.force)
+        good_rows_only=args.good_rows_only, force=args.force, constants=_constants_from(args))
     plan = importer.check(store, args.table, source, options)
     if args.save_mapping:
         mapping.save(store.root, mapping.SavedMapping(args.save_mapping, args.table, tuple(source.headers),
@@ -139,6 +149,8 @@ def add_commands(sub) -> None:
     p.add_argument("--header-line", type=int, metavar="N", help="the header's line (default: found)")
     p.add_argument("--map", action="append", default=[], metavar="SOURCE=target",
                    help="map a file column to a table column (target - to skip it); repeatable")
+    p.add_argument("--set", action="append", default=[], metavar="column=value", dest="constants",
+                   help="a column the file lacks takes this value on every line; repeatable")
     p.add_argument("--mapping", metavar="NAME", help="start from a saved mapping")
     p.add_argument("--save-mapping", metavar="NAME", help="save the mapping used under NAME")
     p.add_argument("--date-order", choices=importer.DATE_ORDERS, help="for dates like 05/03/2026")

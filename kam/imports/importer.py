@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -60,6 +60,7 @@ class Options:
     drop_repeats: bool = False
     good_rows_only: bool = False
     force: bool = False  # import a file that was imported before
+    constants: dict[str, str] = field(default_factory=dict)  # column the file lacks -> its value on every line
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Plan:
     source: files.Reading  # the file, read again a chunk at a time to be written
     options: Options
     mapping: dict[str, str | None]
+    constants: dict[str, str]  # column the file lacks -> its value on every line (the analyst's or the default)
     readings: dict[str, ColumnReading]  # column -> how its values were read
     records: pd.DataFrame  # the table's columns, typed: the first chunk's records (the file's, if it is one)
     lines: np.ndarray  # the file line each of those records starts on
@@ -172,11 +174,45 @@ def _mapping(table: Table, source: Source, options: Options, found: _Problems) -
     chosen = [t for t in mapping.values() if t]
     for target in sorted({t for t in chosen if chosen.count(t) > 1}):
         found.file("mapped_twice", column=target, detail=", ".join(h for h, t in mapping.items() if t == target))
-    for col in table.columns:
-        made_here = col.name == table.key and table.id_prefix
-        if col.required and col.name not in chosen and not made_here:
-            found.file("required_unmapped", column=col.name)
     return {h: mapping.get(h) for h in source.headers if h != PROBLEM_HEADER}
+
+
+def _constants(table: Table, mapping: dict[str, str | None], options: Options, found: _Problems,
+               notes: list) -> dict[str, str]:
+    """The value each column the file lacks takes on every line: the analyst's, or else the
+    column's default; a required column with neither is a problem."""
+    mapped = {t for t in mapping.values() if t}
+    known = {c.name for c in targets(table)}
+    constants = {}
+    for column, value in options.constants.items():
+        if column not in known:
+            found.file("unknown_target", column=column, value=value)
+        elif column in mapped:
+            found.file("constant_mapped", column=column, value=value)
+        else:
+            constants[column] = value
+            notes.append(("import.note.constant", {"column": column, "value": value}))
+    for col in table.columns:
+        if col.default is not None and col.name not in mapped | set(constants):
+            constants[col.name] = col.default
+            notes.append(("import.note.default", {"column": col.name, "value": col.default}))
+        made_here = col.name == table.key and table.id_prefix
+        if col.required and col.name not in mapped | set(constants) and not made_here:
+            found.file("required_unmapped", column=col.name)
+    return constants
+
+
+def _constant_header(column: str, value: str) -> str:
+    """The name a constant goes by among the file's columns (and in its problems)."""
+    return f"{column}={value}"
+
+
+def _with_constants(chunk: Source, constants: dict[str, str]) -> Source:
+    """The chunk with a column for each constant, as if the file had it."""
+    cells = chunk.cells
+    for column, value in constants.items():
+        cells = cells.append_column(_constant_header(column, value), pa.repeat(pa.scalar(value, pa.string()), chunk.rows))
+    return replace(chunk, cells=cells)
 
 
 def _list_readings(db: Database, table: Table, header_of: dict[str, str]) -> dict[str, ColumnReading]:
@@ -264,12 +300,13 @@ def _survey(table: Table, reading: files.Reading, header_of: dict[str, str],
 
 
 def _typed(table: Table, chunk: Source, header_of: dict[str, str], readings: dict[str, ColumnReading],
-           found: _Problems) -> tuple[pd.DataFrame, dict[str, pd.Series], dict[str, cell_values.Distinct]]:
+           found: _Problems, constants: dict[str, str]) -> tuple[pd.DataFrame, dict[str, pd.Series], dict[str, cell_values.Distinct]]:
     """The chunk's records in the table's types (ids made where the file has none), the typed
     columns, and each header's cells prepared; what cannot be read or breaks a rule is a problem."""
-    found.chunk = chunk
+    found.chunk = chunk = _with_constants(chunk, constants)
     n = chunk.rows
-    prepared = {h: cell_values.Distinct.of(chunk.cells.column(h)).map(cell_values.prepare) for h in chunk.headers}
+    prepared = {h: cell_values.Distinct.of(chunk.cells.column(h)).map(cell_values.prepare)
+                for h in chunk.cells.column_names}
     typed = {}
     for col in targets(table):
         if col.name in header_of:
@@ -380,6 +417,8 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
     mapping = _mapping(table, reading.head, options, found)
     header_of = {t: h for h, t in mapping.items() if t}
     readings, notes = _survey(table, reading, header_of, options)
+    constants = _constants(table, mapping, options, found, notes)
+    header_of.update({c: _constant_header(c, v) for c, v in constants.items()})
     db = Database(store)
     readings.update(_list_readings(db, table, header_of))
     key = table.key if table.key in header_of else None
@@ -392,7 +431,7 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
         for chunk in reading.chunks():
             if progress:
                 progress("checking", chunk.first_row / max(n, 1))
-            records, typed, prepared = _typed(table, chunk, header_of, readings, found)
+            records, typed, prepared = _typed(table, chunk, header_of, readings, found, constants)
             if first is None:
                 first, first_lines = records, chunk.lines
             here = slice(chunk.first_row, chunk.first_row + chunk.rows)
@@ -423,7 +462,7 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
         notes.append(("import.note.new_customers", {"count": len(new_customers)}))
     if progress:
         progress("checking", 1.0)
-    return Plan(table, reading, options, mapping, readings, first if first is not None else pd.DataFrame(),
+    return Plan(table, reading, options, mapping, constants, readings, first if first is not None else pd.DataFrame(),
                 first_lines, problems.reset_index(drop=True), write, rejected,
                 int((stored & write).sum()) if options.on_duplicate == "update" else 0, new_customers, notes, versions)
 
@@ -467,7 +506,7 @@ def _check_rows(chunk: Source, prepared: dict[str, cell_values.Distinct], found:
         else:
             found.rows(mask, "", "", "short_row", str(ragged.fields))
     totals, decided = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    for cells in prepared.values():
+    for cells in (prepared[h] for h in chunk.headers):
         present = cells.present()
         said = cells.rows(_isin(pd.Series(pc.utf8_lower(cells.values)), pa.array(TOTAL_WORDS)))
         totals |= ~decided & present & said
@@ -624,7 +663,8 @@ def _rows_to_write(plan: Plan, fresh: pa.Array | None = None):
         typed = iter([(0, plan.records)])
     else:
         header_of = {t: h for h, t in plan.mapping.items() if t}
-        typed = ((c.first_row, _typed(plan.table, c, header_of, plan.readings, _Problems())[0])
+        header_of.update({c: _constant_header(c, v) for c, v in plan.constants.items()})
+        typed = ((c.first_row, _typed(plan.table, c, header_of, plan.readings, _Problems(), plan.constants)[0])
                  for c in plan.source.chunks())
     for first_row, records in typed:
         chosen = records[plan.write[first_row:first_row + len(records)]].reset_index(drop=True)

@@ -39,6 +39,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     aliases: tuple[str, ...] = ()  # other headers an export may give it; the importer maps them
+    default: str | None = None  # what an import puts in every row when the file has no such column
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -114,11 +115,11 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("industry", "text", "行业", "Industry", aliases=("所属行业", "行业类别")),
         _c("region", "text", "区域", "Region", aliases=("地区", "所属区域", "大区", "片区", "area", "territory")),
         _c("size", "text", "规模", "Size", allowed=SIZES, aliases=("企业规模", "公司规模", "company size")),
-        _c("tier", "text", "客户等级", "Tier", required=True, allowed=TIERS, aliases=("客户级别", "等级", "级别", "客户分类", "customer tier", "level", "grade")),
+        _c("tier", "text", "客户等级", "Tier", required=True, allowed=TIERS, default="ordinary", aliases=("客户级别", "等级", "级别", "客户分类", "customer tier", "level", "grade")),
         _c("account_manager", "text", "客户经理", "Account manager", aliases=("负责人", "销售代表", "业务员", "销售员", "owner", "account owner", "sales rep", "assigned to")),
         _c("credit_limit", "float", "信用额度", "Credit limit", minimum=0, aliases=("授信额度", "credit")),
         _c("payment_terms_days", "int", "账期(天)", "Payment terms (days)", minimum=0, aliases=("账期", "账期天数", "付款期限", "信用期", "payment terms")),
-        _c("status", "text", "状态", "Status", required=True, allowed=CUSTOMER_STATUSES, aliases=("客户状态",)),
+        _c("status", "text", "状态", "Status", required=True, allowed=CUSTOMER_STATUSES, default="active", aliases=("客户状态",)),
         _c("created", "date", "建档日期", "Created", aliases=("创建日期", "创建时间", "建档时间", "created on", "create date", "date created")),
         _c("profile", "text", "企业概况", "Company profile", aliases=("公司简介", "企业简介", "简介", "profile", "description")),
     ), key="customer_id", date_column="created"),
