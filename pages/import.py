@@ -11,7 +11,6 @@ from kam.store.schema import TABLES
 import ui
 
 ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16", "big5")
-PROBLEMS_SHOWN = 200
 
 ctx = ui.context()
 t, store = ctx.t, ctx.store
@@ -146,16 +145,18 @@ def show_check(plan: importer.Plan) -> None:
     table = ui.labelled(shown.drop(columns="line"), t, plan.table.name)
     table.insert(0, t("import.col.line"), shown["line"].to_numpy())
     st.dataframe(table, hide_index=True, width="stretch")
-    problems = importer.report(plan, t)
     warnings = int((plan.problems["severity"] == "warning").sum())
     st.markdown("**" + t("import.problems", errors=len(plan.errors), warnings=warnings) + "**")
-    if problems.empty:
+    if plan.problems.empty:
         st.caption(t("import.no_problems"))
         return
-    named = problems.rename(columns={c: t(f"import.col.{c}") for c in problems.columns})
-    st.dataframe(named.head(PROBLEMS_SHOWN), hide_index=True, width="stretch")
-    if len(named) > PROBLEMS_SHOWN:
-        st.caption(t("import.problems_shown", shown=PROBLEMS_SHOWN))
+    kinds = importer.grouped(plan, t)
+    kinds["severity"] = kinds["severity"].map(lambda s: t(f"import.severity.{s}"))
+    kinds["column"] = [ui.label(t, plan.table.name, c) if c else "" for c in kinds["column"]]
+    st.dataframe(kinds.rename(columns={c: t(f"import.col.{c}") for c in kinds.columns}), hide_index=True,
+                 width="stretch")
+    named = importer.report(plan, t)
+    named = named.rename(columns={c: t(f"import.col.{c}") for c in named.columns})
     left, right = st.columns(2)
     left.download_button(t("import.download_problems"), to_csv_bytes(named), mime="text/csv",
                          file_name=f"{plan.source.name}.problems.csv", key="imp_problems_csv")

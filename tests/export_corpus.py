@@ -83,3 +83,21 @@ ERP_CUSTOMERS = crlf(
     "E002,江南纺织,华东,纺织,李娜\n"
     "E003,岭南电器,华南,电子,王磊\n"
 ).encode("gb18030")
+
+
+def many_bad_sales() -> bytes:
+    """A till export (no order ids) of 1,204 lines: the amount of the first 1,000 is 待定 (to be
+    settled), 200 are good, and the last 3 repeat earlier good lines exactly."""
+    lines = ["客户编号,日期,产品,金额"]
+    lines += [f"00017,2026-03-01,P{i},待定" for i in range(1000)]
+    lines += [f"00023,2026-03-02,Q{i},{i + 1}" for i in range(200)]
+    lines += lines[-3:]
+    return crlf("\n".join(lines) + "\n").encode("gb18030")
+
+
+MANY_BAD_SALES_SAID = [  # what the command line says of it, after the note on how it was read
+    "sales.csv: 金额 → amount: 1,000 lines: not a number: "
+    "lines 2 ('待定'), 3 ('待定'), 4 ('待定'), 5 ('待定'), 6 ('待定'), …",
+    "sales.csv: warning: 3 lines repeat an earlier line (imported too): lines 1202, 1203, 1204",
+    "1,000 problem(s); nothing was written.",
+]

@@ -36,21 +36,33 @@ def test_a_good_file_is_imported_and_counted(shop, folder, capsys):
     assert kam(shop, "import", "sales", folder("3月.csv", corpus.ERP_SALES), "--user", "ana") == 0
     out, err = capsys.readouterr()
     assert out.startswith("imported 5 rows into sales (import ")
-    assert "encoding GB18030" in err and "3月.csv:9: warning: a total line: skipped" in err
+    assert "encoding GB18030" in err and "3月.csv: warning: 1 line: a total line: skipped: line 9" in err
     assert shop.count("sales") == 5
 
 
-def test_a_broken_file_prints_one_line_per_problem_exits_1_and_writes_nothing(shop, folder, capsys):
+def test_a_broken_file_prints_one_line_per_kind_of_problem_exits_1_and_writes_nothing(shop, folder, tmp_path,
+                                                                                       capsys):
     before = shop.version("sales")
-    assert kam(shop, "import", "sales", folder("broken.csv", corpus.BROKEN_SALES)) == 1
+    listed = tmp_path / "problems.csv"
+    assert kam(shop, "import", "sales", folder("broken.csv", corpus.BROKEN_SALES), "--problems", str(listed)) == 1
     err = capsys.readouterr().err.splitlines()
-    assert "broken.csv:3: 订单日期 → date: not a date that can be read (value '2026-02-30')" in err
-    assert "broken.csv:4: 金额 → amount: not a number (value '一百')" in err
-    assert "broken.csv:7: values after the last column: oops" in err
-    assert "broken.csv:13: 订单号 → order_id: the same key is on lines 12, 13 (value 'B-10')" in err
-    problems = [line for line in err if line.startswith("broken.csv:")]
-    assert len(problems) == 11  # the lines of BROKEN_PROBLEMS; line 6 misses both a date and an amount
-    assert err[-1] == f"{len(problems)} problem(s); nothing was written."
+    assert err[1:] == [
+        "broken.csv: 订单日期 → date: 1 line: not a date that can be read: line 3 ('2026-02-30')",
+        "broken.csv: 金额 → amount: 1 line: not a number: line 4 ('一百')",
+        "broken.csv: 客户编号 → customer_id: 1 line: no such customer (create new customers, or reject these rows): "
+        "line 5 ('C999')",
+        "broken.csv: 订单日期 → date: 1 line: required but empty: line 6",
+        "broken.csv: 金额 → amount: 2 lines: required but empty: lines 6, 8",
+        "broken.csv: 1 line has fewer values than the header (a broken line?): line 6",
+        "broken.csv: 1 line has values after the last column: line 7",
+        "broken.csv: 客户编号 → customer_id: 1 line: required but empty: line 11",
+        "broken.csv: 订单号 → order_id: 2 lines share their key with another line: lines 12 ('B-10'), 13 ('B-10')",
+        f"the full list of 11 problem(s) is in {listed}",
+        "11 problem(s); nothing was written.",  # the lines of BROKEN_PROBLEMS; line 6 misses a date and an amount
+    ]
+    full = listed.read_bytes().decode("utf-8-sig").splitlines()
+    assert full[0] == "line,header,column,value,message,severity" and len(full) == 1 + 11
+    assert full[1] == "3,订单日期,Date,2026-02-30,not a date that can be read,error"
     assert shop.version("sales") == before
 
 

@@ -85,3 +85,17 @@ def test_the_page_sets_a_constant_for_a_missing_column_in_the_mapping_step(shop,
     assert not at.exception
     stored = shop.read("customers").to_pandas().query("customer_id.str.startswith('E')")
     assert stored["tier"].tolist() == ["important"] * 3 and stored["status"].tolist() == ["active"] * 3
+
+
+def test_a_thousand_bad_lines_of_one_kind_are_one_line_of_report_and_the_full_list_is_a_file(shop, tmp_path,
+                                                                                            capsys):
+    path, listed = tmp_path / "sales.csv", tmp_path / "problems.csv"
+    path.write_bytes(corpus.many_bad_sales())
+    assert main(["--data", str(shop.root), "import", "sales", str(path), "--problems", str(listed)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("note: Read as CSV, encoding GB18030")
+    assert [e for e in err[1:] if not e.startswith("the full list")] == corpus.MANY_BAD_SALES_SAID
+    full = listed.read_bytes().decode("utf-8-sig").splitlines()
+    assert len(full) == 1 + 1000 + 3 and full[1000] == "1001,金额,Amount,待定,not a number,error"
+    assert full[-1] == "1204,,,,same values as line 1201 (imported too),warning"
+    assert shop.version("sales") == -1

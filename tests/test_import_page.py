@@ -44,9 +44,11 @@ def test_a_broken_file_shows_every_problem_and_offers_the_good_rows(page):
     at, store = page
     upload(at, "broken.csv", corpus.BROKEN_SALES)
     assert at.error[0].value.startswith("Problems remain, so nothing will be written.")
-    problems = at.dataframe[1].value
-    assert problems["Line"].tolist()[:3] == [3, 4, 5]
-    assert problems["Value"].tolist()[:3] == ["2026-02-30", "一百", "C999"]
+    kinds = at.dataframe[1].value  # one row per kind of problem and column; the full list is a download
+    assert kinds["Problem"].tolist()[:3] == ["1 line: not a date that can be read", "1 line: not a number",
+                                             "1 line: no such customer (create new customers, or reject these rows)"]
+    assert kinds["Where"].tolist()[:3] == ["line 3 ('2026-02-30')", "line 4 ('一百')", "line 5 ('C999')"]
+    assert kinds["Lines"].sum() == 11
     assert [b.label for b in at.get("download_button")] == [
         "Download the problem list (CSV)", "Download the rejected rows (fix and import again)"]
     at.checkbox(key="imp_good_rows").check().run()

@@ -1,8 +1,9 @@
 """python -m kam import | imports | undo-import | export.
 
 `import` exits 0 when the rows were imported (printing the count), 1 when
-anything is wrong (one line per problem on stderr, FILE:LINE: ..., and nothing
-written), 2 when the command itself is wrong.
+anything is wrong (on stderr one line per kind of problem and column, with its
+count and first lines, and nothing written; --problems FILE has every one), 2
+when the command itself is wrong.
 """
 from __future__ import annotations
 
@@ -48,19 +49,17 @@ def _constants_from(args) -> dict[str, str]:
     return constants
 
 
-def _where(source: files.Reading, line, header: str, column: str) -> str:
-    at = f"{source.name}:{line}" if line is not None and str(line) != "<NA>" else source.name
+def _where(source: files.Reading, header: str, column: str) -> str:
     names = " → ".join(x for x in (header, column) if x)
-    return f"{at}: {names}: " if names else f"{at}: "
+    return f"{source.name}: {names}: " if names else f"{source.name}: "
 
 
 def print_problems(plan: importer.Plan) -> None:
-    for p in plan.problems.itertuples(index=False):
-        line = None if p.row < 0 else int(p.line)
-        kind = "warning: " if p.severity == "warning" else ""
-        value = f" (value {p.value!r})" if p.value not in ("", None) else ""
-        print(f"{_where(plan.source, line, p.header, p.column)}{kind}{importer.message(t, p.code, p.detail)}{value}",
-              file=sys.stderr)
+    """The file's problems one a line, then one line per kind of problem and column."""
+    for g in importer.grouped(plan, t).itertuples(index=False):
+        kind = "warning: " if g.severity == "warning" else ""
+        lines = f": {g.lines}" if g.lines else ""
+        print(f"{_where(plan.source, g.header, g.column)}{kind}{g.message}{lines}", file=sys.stderr)
 
 
 def cmd_import(store: Store, args) -> int:
@@ -86,8 +85,11 @@ def cmd_import(store: Store, args) -> int:
     for key, values in plan.notes:
         print(f"note: {t(key, **values)}", file=sys.stderr)
     print_problems(plan)
+    if args.problems:
+        Path(args.problems).write_bytes(export.to_csv_bytes(importer.report(plan, t)))
+        print(t("import.problems_written", count=len(plan.problems), file=args.problems), file=sys.stderr)
     if not plan.ready:
-        print(f"{len(plan.errors)} problem(s); nothing was written.", file=sys.stderr)
+        print(t("import.summary_problems", count=len(plan.errors)), file=sys.stderr)
         return 1
     rejected = int(plan.rejected.sum())
     if rejected:
@@ -162,6 +164,7 @@ def add_commands(sub) -> None:
     p.add_argument("--good-rows-only", action="store_true", help="import the good rows, write the rest to --rejected")
     p.add_argument("--rejected", metavar="FILE", help="where rejected rows go (default: FILE.rejected.csv)")
     p.add_argument("--force", action="store_true", help="import a file that was imported before")
+    p.add_argument("--problems", metavar="FILE", help="write every problem (line, column, value, message) as CSV")
     p.add_argument("--user", help="who is importing (default: $KAM_USER or the login name)")
     p.set_defaults(run=cmd_import)
 

@@ -691,6 +691,47 @@ def report(plan: Plan, t) -> pd.DataFrame:
         "severity": p["severity"].map(lambda s: t(f"import.severity.{s}"))})
 
 
+GROUP_EXAMPLES = 5  # the lines a group of problems names
+
+
+def grouped(plan: Plan, t) -> pd.DataFrame:
+    """The problems as people read them: the file's one a row, then one row per kind of problem
+    of lines and column (its severity, file column, table column, a sentence with the count, and
+    the first lines with their values); errors first, each kind where it first occurs in the file."""
+    p = plan.problems
+    rows = [{"severity": f.severity, "header": f.header, "column": f.column, "count": pd.NA,
+             "message": message(t, f.code, f.detail) + (f" (value {f.value!r})" if f.value not in ("", None) else ""),
+             "lines": "", "order": (f.severity != "error", -1)}
+            for f in p[p["row"] < 0].itertuples(index=False)]
+    lines = p[p["row"] >= 0]
+    own_sentence = lines["code"].map(lambda c: f"import.group.{c}" in TEXT)  # its detail varies by line
+    keyed = lines.assign(detail=lines["detail"].where(~own_sentence, ""))
+    for (severity, code, header, column, detail), group in keyed.groupby(
+            ["severity", "code", "header", "column", "detail"], sort=False):
+        first = group.head(GROUP_EXAMPLES)
+        shown = [f"{line} ({value!r})" if value not in ("", None) else str(line)
+                 for line, value in zip(first["line"], first["value"])]
+        more = ", …" if len(group) > len(first) else ""
+        rows.append({"severity": severity, "header": header, "column": column, "count": len(group),
+                     "message": _group_sentence(t, code, detail, len(group)),
+                     "lines": _counted(t, "import.group.lines", len(group), lines=", ".join(shown) + more),
+                     "order": (severity != "error", int(group["row"].iloc[0]))})
+    frame = pd.DataFrame(rows, columns=["severity", "header", "column", "count", "message", "lines", "order"])
+    frame["count"] = frame["count"].astype("Int64")
+    return frame.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
+
+
+def _counted(t, key: str, count: int, **values) -> str:
+    """The catalogue's text for a count: its `.one` form for one, where it has one."""
+    return t(f"{key}.one" if count == 1 and f"{key}.one" in TEXT else key, count=count, **values)
+
+
+def _group_sentence(t, code: str, detail: str, count: int) -> str:
+    if f"import.group.{code}" in TEXT:
+        return _counted(t, f"import.group.{code}", count)
+    return _counted(t, "import.group.count", count, message=message(t, code, detail))
+
+
 def rejected_rows(plan: Plan, t) -> pd.DataFrame:
     """The rejected records as written in the file, with their problems in one more column, to fix and re-import."""
     rows = np.flatnonzero(plan.rejected)
