@@ -101,3 +101,13 @@ MANY_BAD_SALES_SAID = [  # what the command line says of it, after the note on h
     "sales.csv: warning: 3 lines repeat an earlier line (imported too): lines 1202, 1203, 1204",
     "1,000 problem(s); nothing was written.",
 ]
+
+# A visit log from a CRM: the first visit fulfils the open plan P-OPEN and asks for a visit in
+# 2030; the second's next visit has passed already (history: kept on the visit, no plan).
+VISITS_WITH_PLANS = (
+    "拜访编号,客户编号,拜访日期,拜访方式,回访计划,下次拜访日期,下次拜访目的,拜访人\n"
+    "H1,00017,2026-03-02,上门,P-OPEN,2030-01-15,续签合同,王磊\n"
+    "H2,00023,2026-03-03,电话,,2026-03-20,,李娜\n"
+).encode("utf-8")
+OPEN_PLAN = {"plan_id": "P-OPEN", "customer_id": "00017", "planned_date": "2026-03-01", "method": "in_person",
+             "status": "planned"}

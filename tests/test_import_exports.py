@@ -10,8 +10,10 @@ import import_corpus
 from conftest import APP
 from kam.cli.main import main
 from kam.imports import files
+from kam.imports import import_log
 from kam.imports import importer
 from kam.store.delta import Store
+from kam.store.work import Work
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def test_every_list_is_read_in_chinese_english_and_synonyms_and_stored_as_codes(
     shown = importer.preview(plan)
     for column, codes in expected.items():
         assert shown[column].tolist() == codes
-    done = importer.commit(shop, plan, user="ana")
+    done = importer.commit(Work.on(shop, "ana"), plan)
     stored = shop.read(table).to_pandas().query("batch_id == @done.import_id")
     for column, codes in expected.items():
         assert stored[column].tolist() == codes
@@ -43,7 +45,7 @@ def test_a_customer_export_without_tier_and_status_takes_the_declared_defaults_a
     assert plan.problems.empty
     assert plan.notes == [("import.note.default", {"column": "tier", "value": "ordinary"}),
                           ("import.note.default", {"column": "status", "value": "active"})]
-    importer.commit(shop, plan, user="ana")
+    importer.commit(Work.on(shop, "ana"), plan)
     stored = shop.read("customers").to_pandas().set_index("customer_id").loc[["E001", "E002", "E003"]]
     assert stored["tier"].tolist() == ["ordinary"] * 3 and stored["status"].tolist() == ["active"] * 3
     assert stored["region"].tolist() == ["华北", "华东", "华南"]
@@ -99,3 +101,24 @@ def test_a_thousand_bad_lines_of_one_kind_are_one_line_of_report_and_the_full_li
     assert len(full) == 1 + 1000 + 3 and full[1000] == "1001,金额,Amount,待定,not a number,error"
     assert full[-1] == "1204,,,,same values as line 1201 (imported too),warning"
     assert shop.version("sales") == -1
+
+
+def test_imported_visits_close_their_plans_and_ask_for_the_next_in_the_import_batch_and_undo_takes_it_back(shop):
+    shop.append("revisit_plans", [corpus.OPEN_PLAN], user="setup")
+    plan = plan_for(shop, "visits", "拜访.csv", corpus.VISITS_WITH_PLANS)
+    assert plan.problems.empty, plan.problems.to_dict("records")
+    done = importer.commit(Work.on(shop, "ana"), plan)
+    plans = shop.read("revisit_plans").to_pandas().set_index("plan_id")
+    fulfilled = plans.loc["P-OPEN"]
+    assert (fulfilled["status"], str(fulfilled["done_date"]), fulfilled["visit_id"]) == ("done", "2026-03-02", "H1")
+    follow_up = plans.drop(index="P-OPEN")
+    assert len(follow_up) == 1  # H2's next visit had passed: no plan
+    assert follow_up[["customer_id", "method", "purpose", "owner", "status"]].values.tolist() == [
+        ["00017", "in_person", "续签合同", "王磊", "planned"]]
+    assert str(follow_up["planned_date"].iloc[0]) == "2030-01-15"
+    assert set(plans["batch_id"]) == {done.import_id}  # the visits and their plan changes: one batch
+
+    import_log.undo_last(Work.on(shop, "ana"), "visits")
+    assert shop.count("visits") == 0
+    after = shop.read("revisit_plans").to_pandas()
+    assert "2030-01-15" not in after["planned_date"].astype(str).tolist()  # the follow-up plan is gone

@@ -33,6 +33,7 @@ from kam.imports import files
 from kam.imports import import_log
 from kam.imports import cell_values
 from kam.readside.database import Database
+from kam.revisits import visit_records
 from kam.imports.files import Source
 from kam.i18n import TEXT
 from kam.imports.mapping import CUSTOMER_NAME, PROBLEM_HEADER, auto_map, targets
@@ -607,9 +608,12 @@ def commit(work: Work, plan: Plan, *, progress=None) -> Result:
             _check_again(store, plan)
             store.sweep(name)
             fresh = _keys_stored_since(store, plan)
-            batch.write_parts(name, lambda: _rows_to_write(plan, fresh), rows, upsert=bool(plan.updates),
-                              metadata=meta)
+            visits: list[pd.DataFrame] = []  # the visits written, for the plans they close and ask for
+            batch.write_parts(name, _kept(lambda: _rows_to_write(plan, fresh), visits if name == "visits" else None),
+                              rows, upsert=bool(plan.updates), metadata=meta)
             created = _create_customers(work, batch, plan, meta) if len(plan.new_customers) else 0
+            if visits:
+                _record_visit_plans(work, batch, pd.concat(visits, ignore_index=True), meta)
     except files.ReadError as error:
         if error.code == "changed":
             raise Conflict("file_changed", file=plan.source.name) from None
@@ -643,6 +647,28 @@ def _keys_stored_since(store: Store, plan: Plan) -> pa.Array | None:
     checked = set(store.delta(name, version).file_uris()) if version >= 0 else set()
     added = [u.removeprefix("file://") for u in store.delta(name).file_uris() if u not in checked]
     return pc.unique(pq.read_table(added, columns=[key]).column(key)).cast(pa.string()) if added else None
+
+
+def _kept(parts, into: list | None):
+    """parts, each also kept in `into` (from scratch on each call: a commit may be retried)."""
+    if into is None:
+        return parts
+
+    def again():
+        into.clear()
+        for part in parts():
+            into.append(part)
+            yield part
+    return again
+
+
+def _record_visit_plans(work: Work, batch, visits: pd.DataFrame, meta: dict) -> None:
+    """Imported visits do to the plans what the form's do (kam.revisits.visit_records.plan_changes),
+    in the import's batch (holding the plans' turn: domain_checks.READS), so undoing the import
+    takes them out too."""
+    plans = visit_records.plan_changes(work.db, visits, user=work.user, today=work.today)
+    if len(plans):
+        batch.upsert("revisit_plans", plans, metadata={**meta, "kam.created_for": "visits"})
 
 
 def _create_customers(work: Work, batch, plan: Plan, meta: dict) -> int:

@@ -124,6 +124,13 @@ def _follow_ups(visits: pd.DataFrame, user: str, today: dt.date) -> pd.DataFrame
     })
 
 
+def plan_changes(db: Database, visits: pd.DataFrame, *, user: str, today: dt.date) -> pd.DataFrame:
+    """What typed visits do to the revisit plans, wherever they come from (a form, an import): the
+    plans they fulfil become done, and each next visit still to come becomes a plan."""
+    return pd.concat([df for df in (_fulfilled(db, visits), _follow_ups(visits, user, today)) if len(df)] or
+                     [pd.DataFrame(columns=PLANS.names)], ignore_index=True)
+
+
 def record_visits(work: Work, rows, *, history: bool = False) -> list[str]:
     """Append visit records; the plans they fulfil become done, and each next visit becomes a plan.
 
@@ -133,8 +140,7 @@ def record_visits(work: Work, rows, *, history: bool = False) -> list[str]:
     """
     with work.batch("visits", "revisit_plans", operation="record visits") as batch:
         visits = check_visits(work.db, rows, work.today, history)
-        plans = pd.concat([df for df in (_fulfilled(work.db, visits), _follow_ups(visits, work.user, work.today))
-                           if len(df)] or [pd.DataFrame(columns=PLANS.names)], ignore_index=True)
+        plans = plan_changes(work.db, visits, user=work.user, today=work.today)
         batch.append("visits", visits)
         if len(plans):
             batch.upsert("revisit_plans", plans, operation="visit plans")
