@@ -2,12 +2,17 @@
 lacks, problem reports a person can read, imported visits that behave like the form's."""
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import export_corpus as corpus
 import import_corpus
-from conftest import APP
+from conftest import APP, ROOT
 from kam.cli.main import main
 from kam.imports import files
 from kam.imports import import_log
@@ -122,3 +127,16 @@ def test_imported_visits_close_their_plans_and_ask_for_the_next_in_the_import_ba
     assert shop.count("visits") == 0
     after = shop.read("revisit_plans").to_pandas()
     assert "2030-01-15" not in after["planned_date"].astype(str).tolist()  # the follow-up plan is gone
+
+
+def test_the_command_line_shows_stages_and_a_bar_on_a_terminal_and_nothing_in_a_log(shop, tmp_path):
+    path = tmp_path / "客户.csv"
+    path.write_bytes(corpus.ERP_CUSTOMERS)
+    command = [sys.executable, "-m", "kam", "--data", str(shop.root), "import", "customers", str(path), "--dry-run"]
+    logged = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "[" not in logged.stderr and "Checking" not in logged.stderr
+    leader, follower = pty.openpty()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=follower, cwd=ROOT, check=True)
+    os.close(follower)
+    shown = os.read(leader, 65536).decode()
+    assert "[##############################] 100%" in shown and "\r" in shown

@@ -62,6 +62,23 @@ def print_problems(plan: importer.Plan) -> None:
         print(f"{_where(plan.source, g.header, g.column)}{kind}{g.message}{lines}", file=sys.stderr)
 
 
+BAR = 30
+
+
+def progress_bar(stream=sys.stderr):
+    """The stages and a bar on a terminal (what the page shows); None, so nothing, in a job's log."""
+    if not stream.isatty():
+        return None
+
+    def show(stage: str, part: float) -> None:
+        filled = int(part * BAR)
+        stream.write(f"\r{t(f'import.stage.{stage}')} [{'#' * filled}{'.' * (BAR - filled)}] {part:4.0%}")
+        if part >= 1:
+            stream.write("\n")
+        stream.flush()
+    return show
+
+
 def cmd_import(store: Store, args) -> int:
     path = Path(args.file)
     try:
@@ -78,7 +95,8 @@ def cmd_import(store: Store, args) -> int:
         decimal="," if args.decimal_comma else None, on_duplicate=args.on_duplicate,
         create_customers=args.create_customers, drop_repeats=args.drop_repeats,
         good_rows_only=args.good_rows_only, force=args.force, constants=_constants_from(args))
-    plan = importer.check(store, args.table, source, options)
+    bar = progress_bar()
+    plan = importer.check(store, args.table, source, options, progress=bar)
     if args.save_mapping:
         mapping.save(store.root, mapping.SavedMapping(args.save_mapping, args.table, tuple(source.headers),
                                                       plan.mapping))
@@ -100,7 +118,7 @@ def cmd_import(store: Store, args) -> int:
         print(f"would import {int(plan.write.sum())} rows into {args.table} (dry run: nothing written)")
         return 0
     try:
-        done = importer.commit(Work.on(store, args.user), plan)
+        done = importer.commit(Work.on(store, args.user), plan, progress=bar)
     except importer.Conflict as conflict:
         print(t(f"import.conflict.{conflict.code}", **conflict.detail), file=sys.stderr)
         return 1
