@@ -24,6 +24,7 @@ NUMBER = {
     ",": r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)?(?:,\d*)?(?:[eE][+-]?\d+)?$",
 }
 SCALES = {"%": 0.01, "万": 1e4, "亿": 1e8}
+PLAIN = r"^[+-]?\d+(?:\.\d+)?$"  # ASCII digits only (RE2's \d), read the same by a plain cast
 
 TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 YMD = r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?" + TIME + "$"
@@ -78,6 +79,8 @@ def _floats(strings: pa.Array) -> np.ndarray:
 
 def numbers(text: pa.Array, decimal: str = ".") -> pa.Array:
     """Amounts: 1,234.50 ¥1234 1234元 （１２）-> -12, 12.5% -> 0.125, 1.5万 -> 15000."""
+    if decimal == "." and pc.all(pc.match_substring_regex(text, PLAIN)).as_py() is not False:
+        return pc.cast(text, pa.float64())  # what an ERP writes; a million of them read as they are
     s = pc.utf8_normalize(text, "NFKC")  # full-width digits and signs become ASCII
     s = pc.replace_substring(s, "\u2212", "-")
     s = pc.replace_substring_regex(s, f"{SPACES}|{CURRENCY}", "")
