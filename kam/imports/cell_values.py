@@ -102,6 +102,10 @@ def numbers(text: pa.Array, decimal: str = ".") -> pa.Array:
 
 def decimal_evidence(text: pa.Array) -> tuple[bool, bool]:
     """(some value can only be read with a decimal comma, some only with a decimal point)."""
+    if pc.all(pc.match_substring_regex(text, PLAIN)).as_py() is not False:  # the patterns below, for such values
+        comma = pc.any(pc.match_substring_regex(text, r"^[+-]?\d{1,3}\.\d{3}$"))
+        point = pc.any(pc.match_substring_regex(text, r"^[+-]?\d+\.\d{1,2}$"))
+        return bool(comma.as_py()), bool(point.as_py())
     s = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKC"), f"{SPACES}|{CURRENCY}|[()%]", "")
     comma = pc.any(pc.match_substring_regex(s, r"^[+-]?\d+(?:\.\d{3})*,\d{1,2}$|^[+-]?\d{1,3}(?:\.\d{3})+$"))
     point = pc.any(pc.match_substring_regex(s, r"^[+-]?\d+(?:,\d{3})*\.\d{1,2}$|^[+-]?\d{1,3}(?:,\d{3})+$"))

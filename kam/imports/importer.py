@@ -364,7 +364,7 @@ class _Across:
     def values(self, what: str, chunk: Source, header: str, typed: pd.Series, stored=None) -> None:
         n = chunk.rows
         self._insert("seen", pa.table({
-            "what": pa.array([what] * n, pa.string()), "value": pa.array(typed, pa.string()),
+            "what": pa.repeat(pa.scalar(what, pa.string()), n), "value": pa.array(typed, pa.string()),
             "raw": chunk.cells.column(header), "row": pa.array(chunk.first_row + np.arange(n)),
             "line": pa.array(chunk.lines), "stored": pa.array(np.zeros(n, bool) if stored is None else stored)}))
 
