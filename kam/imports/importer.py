@@ -508,6 +508,8 @@ def _check_rows(chunk: Source, prepared: dict[str, cell_values.Distinct], found:
             found.rows(mask, "", "", "short_row", str(ragged.fields))
     totals, decided = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for cells in (prepared[h] for h in chunk.headers):
+        if decided.all():  # every row's first filled cell is seen (the first column, mostly)
+            break
         present = cells.present()
         said = cells.rows(_isin(pd.Series(pc.utf8_lower(cells.values)), pa.array(TOTAL_WORDS)))
         totals |= ~decided & present & said
