@@ -126,7 +126,8 @@ def test_imported_visits_close_their_plans_and_ask_for_the_next_in_the_import_ba
     import_log.undo_last(Work.on(shop, "ana"), "visits")
     assert shop.count("visits") == 0
     after = shop.read("revisit_plans").to_pandas()
-    assert "2030-01-15" not in after["planned_date"].astype(str).tolist()  # the follow-up plan is gone
+    assert after[["plan_id", "status"]].values.tolist() == [["P-OPEN", "planned"]]  # follow-up gone, plan open
+    assert after["done_date"].isna().all() and after["visit_id"].isna().all()
 
 
 def test_the_command_line_shows_stages_and_a_bar_on_a_terminal_and_nothing_in_a_log(shop, tmp_path):

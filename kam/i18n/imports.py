@@ -34,9 +34,4 @@ TEXT: dict[str, tuple[str, str]] = {
     "import.problems_grouped": ("问题 (按类型和列汇总)", "Problems by kind and column"),
     "import.col.count": ("行数", "Lines"),
     "import.col.lines": ("涉及的行", "Where"),
-    # undoing an import of visits (kam.imports.import_log.undo_last)
-    "import.plans_undone": ("该导入对回访计划的 {count} 处改动 (完成的计划、新的回访计划) 已一并撤销。",
-                            "The {count} plan change(s) its visits made (plans done, follow-up plans) were undone too."),
-    "import.plans_kept": ("该导入对回访计划的 {count} 处改动已保留, 因为回访计划之后又有修改。",
-                          "The {count} plan change(s) its visits made were kept, because the plans changed since."),
 }
