@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 
 import kam.readside.database
+import kam.readside.parts
+import kam.readside.tables
 from conftest import BOOK, pareto_classes
 from kam.sales import abc
 from kam.accounts import account_file
@@ -23,7 +25,7 @@ from kam.sales import overview
 from kam.readside.database import CACHE_FILE, Database
 from kam.filters import Filters
 from kam.periods import Period
-from kam.store.schema import TABLES
+from kam.store.schema import DUCKDB_TYPES, TABLES
 from kam.store.delta import Store
 
 YEAR_2025 = Filters(Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), preset="custom")
@@ -47,7 +49,7 @@ def floor(store: Store) -> duckdb.DuckDBPyConnection:
             listing = ", ".join(f"'{f}'" for f in files)
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}], union_by_name = true)")
         else:
-            cols = ", ".join(f"CAST(NULL AS {kam.readside.database.DUCKDB_TYPES[c.type]}) AS {c.name}" for c in spec.all_columns)
+            cols = ", ".join(f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {c.name}" for c in spec.all_columns)
             con.execute(f"CREATE VIEW {name} AS SELECT {cols} WHERE false")
     return con
 
@@ -153,7 +155,7 @@ def test_after_a_restore_the_earlier_version_is_what_is_read(book, fresh):
 
 def test_a_restart_reuses_the_file_and_catches_up_with_what_was_written_meanwhile(book, fresh):
     assert_same_answers(fresh, book)
-    kam.readside.database._READERS.clear()  # as if the process ended: the next one finds the file left behind
+    kam.readside.database._SIDES.clear()  # as if the process ended: the next one finds the file left behind
     book.append("sales", [sale("M1", "00105", dt.date(2025, 9, 9), 1234.5)])
     book.upsert("customers", [dict(BOOK["customers"][0], tier="ordinary")])
     again = Database(book)
@@ -163,7 +165,7 @@ def test_a_restart_reuses_the_file_and_catches_up_with_what_was_written_meanwhil
 
 def test_a_store_written_again_from_scratch_is_read_afresh(book, fresh, tmp_path):
     assert_same_answers(fresh, book)
-    kam.readside.database._READERS.clear()
+    kam.readside.database._SIDES.clear()
     held = (book.root / CACHE_FILE).read_bytes()
     shutil.rmtree(book.root)
     book.root.mkdir()
@@ -177,7 +179,7 @@ def test_a_store_written_again_from_scratch_is_read_afresh(book, fresh, tmp_path
 
 
 def test_compaction_keeps_the_answers(book, fresh, monkeypatch):
-    monkeypatch.setattr(kam.readside.database, "COMPACT_MIN_ROWS", 0)
+    monkeypatch.setattr(kam.readside.tables, "COMPACT_MIN_ROWS", 0)
     for tier in ("ordinary", "potential", "important"):  # each upsert rewrites the customers' file
         book.upsert("customers", [dict(BOOK["customers"][2], tier=tier)])
         assert_same_answers(fresh, book)
@@ -231,15 +233,15 @@ def part_tables(db: Database) -> set[str]:
 
 
 def test_a_part_is_held_in_the_file_and_found_by_the_next_process_on_the_same_data(book, fresh, monkeypatch):
-    made, real = [], kam.readside.database._Reader.part
+    made, real = [], kam.readside.parts.Parts.table
 
     def part(self, key, build):
         return real(self, key, lambda cursor, table: made.append(table) or build(cursor, table))
 
-    monkeypatch.setattr(kam.readside.database._Reader, "part", part)
+    monkeypatch.setattr(kam.readside.parts.Parts, "table", part)
     first = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
     assert len(made) == 1 and made[0].removeprefix("parts.") in part_tables(fresh)
-    kam.readside.database._READERS.clear()  # a restart: nothing kept in memory
+    kam.readside.database._SIDES.clear()  # a restart: nothing kept in memory
     made.clear()
     again = Database(book)
     assert again.query(BIGGEST, using={"per_customer": PER_CUSTOMER}).equals(first)
@@ -247,7 +249,7 @@ def test_a_part_is_held_in_the_file_and_found_by_the_next_process_on_the_same_da
 
 
 def test_after_a_write_a_part_is_made_again_for_the_new_version_and_old_ones_are_let_go(book, fresh, monkeypatch):
-    monkeypatch.setattr(kam.readside.database, "PARTS_KEPT", 2)
+    monkeypatch.setattr(kam.readside.parts, "PARTS_KEPT", 2)
     fresh.query("SELECT 1")  # opens the file, with the parts other tests made on the book
     before = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
     book.append("sales", [sale("P1", "00200", dt.date(2025, 6, 1), 10_000_000)])

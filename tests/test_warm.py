@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import TODAY
-from kam.readside import database as read_side
+from kam.readside.duckfile import DuckFile
 from kam.sales import overview
 from kam.revisits import revisit_policy
 from kam.revisits import coverage
@@ -22,7 +22,7 @@ def test_after_the_warm_up_the_overview_and_the_coverage_trend_are_answered_with
         demo_dir, tmp_path, monkeypatch):
     store = Store(shutil.copytree(demo_dir, tmp_path / "store"))
     warm.warm_up(store, TODAY)
-    monkeypatch.setattr(read_side._Reader, "cursor", lambda self: pytest.fail("the overview asked DuckDB again"))
+    monkeypatch.setattr(DuckFile, "cursor", lambda self: pytest.fail("the overview asked DuckDB again"))
     db, filters = Database(store), Filters.from_params({}, TODAY)
     figures = overview.kpis(db, filters, today=TODAY)
     now, _ = overview.monthly_trend(db, filters)

@@ -1,0 +1,89 @@
+"""The read side's invariants (kam/readside/__init__.py), one test or more each, by number.
+
+Invariant 3 (one version, never part of a write) is also held by test_db.py's many threads
+querying while a writer appends; the floor tests (test_db_floor.py) hold the copy to the
+Parquet files themselves.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+import pytest
+
+from conftest import SALES
+from kam.readside import answers as answer_cache
+from kam.readside.answers import Answers
+from kam.readside.database import Database
+
+COUNT = "SELECT COUNT(*) FROM sales"
+PER_CUSTOMER = ("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1", {})
+TOTAL = "SELECT SUM(revenue) FROM per_customer"
+
+
+def sale(order_id: str, amount: float = 1.0) -> dict:
+    return dict(order_id=order_id, customer_id="00017", date=dt.date(2030, 1, 1), amount=amount)
+
+
+# ---- 2. never an answer for versions older than the ones read at the start ------------------
+def test_a_write_finished_before_a_question_is_in_its_answer_and_in_its_parts(book, db):
+    total = db.scalar(TOTAL, using={"per_customer": PER_CUSTOMER})
+    assert db.scalar(COUNT) == len(SALES)  # both answers kept now
+    book.append("sales", [sale("V1", 250.0)])
+    assert db.scalar(COUNT) == len(SALES) + 1
+    assert db.scalar(TOTAL, using={"per_customer": PER_CUSTOMER}) == pytest.approx(total + 250)
+
+
+def test_another_database_on_the_same_store_sees_the_write_too(book, db):
+    db.scalar(COUNT)
+    Database(book).scalar(COUNT)
+    book.append("sales", [sale("V2")])
+    assert Database(book).scalar(COUNT) == db.scalar(COUNT) == len(SALES) + 1
+
+
+# ---- 3. one version of each table, never part of a write -----------------------------------
+def test_a_question_reads_a_batch_whole_or_not_at_all(book, db):
+    counts, done = [], threading.Event()
+
+    def reader():
+        while not done.is_set():
+            counts.append(int(db.scalar(COUNT)))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for b in range(4):
+            book.append("sales", [sale(f"B{b}-{i}") for i in range(7)])
+    finally:
+        done.set()
+        thread.join()
+    assert counts and all((c - len(SALES)) % 7 == 0 for c in counts)
+
+
+# ---- 4. asked once; the waiters get the answer ----------------------------------------------
+def test_threads_asking_the_same_question_at_once_share_one_answering(db, monkeypatch):
+    answered, real = [], Answers.keep
+    monkeypatch.setattr(Answers, "keep", lambda self, key, frame: answered.append(key[0]) or real(self, key, frame))
+    slow = "SELECT COUNT(*) AS n FROM sales, range(2000000)"
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(lambda _: int(db.scalar(slow)), range(3))) == [len(SALES) * 2_000_000] * 3
+    assert answered.count(slow) == 1
+
+
+# ---- 5. the answers kept stay within their bound -------------------------------------------
+def test_the_answers_kept_never_pass_their_bytes(monkeypatch):
+    monkeypatch.setattr(answer_cache, "CACHE_BYTES", 40_000)
+    cache = Answers()
+    for n in range(40):
+        cache.answer(("q", n), lambda: pd.DataFrame({"x": range(n * 20)}))
+        assert cache.kept_bytes <= 40_000
+    assert ("q", 39) in cache.kept and ("q", 0) not in cache.kept  # the least recently used went first
+
+
+# ---- 6. an answer given is the caller's own ----------------------------------------------------
+def test_changing_an_answer_changes_nothing_the_next_caller_gets(db):
+    first = db.query("SELECT order_id, amount FROM sales ORDER BY order_id")
+    first["amount"] = -1.0
+    assert (db.query("SELECT order_id, amount FROM sales ORDER BY order_id")["amount"] != -1.0).all()
