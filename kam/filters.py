@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
 
 if TYPE_CHECKING:
-    from kam.readside.database import Database
+    from kam.readside.database import Database, Part
 
 LIST_PARAMS = {"region": "regions", "manager": "managers", "tier": "tiers"}
 
@@ -46,7 +46,7 @@ class Filters:
         return (f"{date_column} BETWEEN $start AND $end AND {where}",
                 {**params, "start": self.period.start, "end": self.period.end})
 
-    def query_chosen(self, db: Database, part: tuple, name: str, sql: str, params: dict | None = None, *,
+    def query_chosen(self, db: Database, part: Part, name: str, sql: str, params: dict | None = None, *,
                      columns: str = "*"):
         """db.query of the SQL over `name`: the rows of a part (Database.query's `using`) carrying
         region, account_manager and tier that the customer condition picks. Parts are made for

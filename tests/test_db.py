@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, SALES
 from kam.accounts import account_file
 from kam.sales import overview
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 from kam.filters import Filters
 from kam.periods import Period
 from kam.store.delta import Store
@@ -86,9 +86,9 @@ def test_two_stores_on_the_same_folder_read_the_same_data(book):
 
 
 def test_a_shared_part_of_a_question_gives_the_answer_written_out_and_follows_every_write(book, db):
-    part = ("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1", None)
+    part = Part("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1")
     question = "SELECT COUNT(*) AS customers, SUM(revenue) AS revenue FROM per_customer WHERE revenue > $least"
-    inline = f"SELECT COUNT(*) AS customers, SUM(revenue) AS revenue FROM ({part[0]}) WHERE revenue > $least"
+    inline = f"SELECT COUNT(*) AS customers, SUM(revenue) AS revenue FROM ({part.sql}) WHERE revenue > $least"
     for least in (0, 100, 1000):
         shared = db.query(question, {"least": least}, using={"per_customer": part})
         assert shared.to_dict() == db.query(inline, {"least": least}).to_dict()

@@ -22,7 +22,7 @@ from conftest import BOOK, pareto_classes
 from kam.sales import abc
 from kam.accounts import account_file
 from kam.sales import overview
-from kam.readside.database import CACHE_FILE, Database
+from kam.readside.database import CACHE_FILE, Database, Part
 from kam.filters import Filters
 from kam.periods import Period
 from kam.store.schema import DUCKDB_TYPES, TABLES
@@ -222,8 +222,8 @@ def test_the_whole_months_of_a_period_are_read_from_the_monthly_summary(start, e
     assert (got.start, got.end) == (dt.date(*whole[0]), dt.date(*whole[1])) if whole else got is None
 
 
-PER_CUSTOMER = ("SELECT customer_id, SUM(amount) AS revenue FROM sales WHERE date >= $since GROUP BY 1",
-                {"since": dt.date(2025, 1, 1)})
+PER_CUSTOMER = Part("SELECT customer_id, SUM(amount) AS revenue FROM sales WHERE date >= $since GROUP BY 1",
+                    {"since": dt.date(2025, 1, 1)})
 BIGGEST = "SELECT customer_id, revenue FROM per_customer ORDER BY revenue DESC, customer_id LIMIT 3"
 
 

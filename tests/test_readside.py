@@ -16,10 +16,10 @@ import pytest
 from conftest import SALES
 from kam.readside import answers as answer_cache
 from kam.readside.answers import Answers
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 
 COUNT = "SELECT COUNT(*) FROM sales"
-PER_CUSTOMER = ("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1", {})
+PER_CUSTOMER = Part("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1")
 TOTAL = "SELECT SUM(revenue) FROM per_customer"
 
 

@@ -14,12 +14,13 @@ import pyarrow as pa
 
 from kam.readside.answers import Answers
 from kam.readside.frames import on_frames
+from kam.readside.part import Part
 from kam.readside.parts import Parts
 from kam.readside.tables import CACHE_FILE, TableCopy, tables_read
 from kam.store.delta import Store
 from kam.store.schema import TABLES
 
-__all__ = ["CACHE_FILE", "Database", "on_frames"]
+__all__ = ["CACHE_FILE", "Database", "Part", "on_frames"]
 
 
 @dataclass
@@ -72,55 +73,48 @@ class Database:
             seen = side.tables.bring_up_to_date(names or TABLES)
         return {name: identity[0] for name, identity in seen.items()}
 
-    def query(self, sql: str, params: dict | list | None = None, *, using: dict | None = None) -> pd.DataFrame:
-        """The result of the SQL over the current tables. `using` names parts of it that are queries
-        of their own, {name: (sql, params[, parts[, windows]])}: each is answered into a table of the
-        read side's database, kept there under what it read, and read by the SQL under its name.
-        What a part read: the versions of the tables in its SQL, or for a table given a window
-        {table: (first day, last day)} (either None: no end) only the files holding those days
-        (WINDOWED); and its own parts."""
+    def query(self, sql: str, params: dict | list | None = None, *,
+              using: dict[str, Part] | None = None) -> pd.DataFrame:
+        """The result of the SQL over the current tables, reading each Part of `using` under its name."""
         side = self._side
-        using = using or {}
+        question = Part(sql, params, using or {})
         with side.tables.duck.in_use():
-            key = self._key(side, sql, params, using)
+            key = self._key(side, question)
 
             def work() -> pd.DataFrame:
                 cursor = side.tables.duck.cursor()
-                self._name_parts(side, cursor, using)
+                self._name_parts(side, cursor, question.parts)
                 return cursor.execute(sql, params or {}).df()
 
             found = side.answers.answer(key, work)
         return found.copy(deep=False)  # copy-on-write: a caller's change stays its own
 
-    def scalar(self, sql: str, params: dict | list | None = None, *, using: dict | None = None):
+    def scalar(self, sql: str, params: dict | list | None = None, *, using: dict[str, Part] | None = None):
         frame = self.query(sql, params, using=using)
         return None if frame.empty else frame.iat[0, 0]
 
-    def _key(self, side: _ReadSide, sql: str, params=None, using: dict | None = None,
-             windows: dict | None = None) -> tuple:
+    def _key(self, side: _ReadSide, part: Part) -> tuple:
         """What an answer depends on: the SQL, its parameters, what the tables its SQL names hold
-        (brought up to date first) and its parts' own keys."""
-        tables = tables_read(sql)
+        (brought up to date first; of a windowed table, only the files holding its days) and its
+        parts' own keys."""
+        tables = tables_read(part.sql)
         seen = side.tables.bring_up_to_date(tables)
-        read = tuple((t, side.tables.within(t, *windows[t]) if t in (windows or {}) else seen[t]) for t in tables)
-        parts = tuple(sorted((name, self._key(side, *part)) for name, part in (using or {}).items()))
-        return (sql, repr(params), parts, read)
+        read = tuple((t, side.tables.within(t, *part.windows[t]) if t in part.windows else seen[t]) for t in tables)
+        parts = tuple(sorted((name, self._key(side, inner)) for name, inner in part.parts.items()))
+        return (part.sql, repr(part.params), parts, read)
 
-    def _name_parts(self, side: _ReadSide, cursor, using: dict) -> None:
+    def _name_parts(self, side: _ReadSide, cursor, parts: dict[str, Part]) -> None:
         """Each part made into a held table, and named on this cursor."""
-        for name, part in using.items():
-            table = self._part(side, *part)
+        for name, part in parts.items():
+            table = self._part(side, part)
             cursor.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT * FROM {table}')
 
-    def _part(self, side: _ReadSide, sql: str, params=None, using: dict | None = None,
-              windows: dict | None = None) -> str:
-        using = using or {}
-
+    def _part(self, side: _ReadSide, part: Part) -> str:
         def build(cursor, table: str) -> None:
-            self._name_parts(side, cursor, using)
-            cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {sql}", params or {})
+            self._name_parts(side, cursor, part.parts)
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {part.sql}", part.params or {})
 
-        return side.parts.table(self._key(side, sql, params, using, windows), build)
+        return side.parts.table(self._key(side, part), build)
 
     def stored(self, table: str, column: str, values: pa.Array) -> np.ndarray:
         """For each value, whether the table's column holds it now: an import's keys against the

@@ -24,7 +24,7 @@ import pandas as pd
 from kam.sales import abc
 from kam.revisits import ics
 from kam.revisits import revisit_policy
-from kam.readside.database import Database, on_frames
+from kam.readside.database import Database, Part, on_frames
 from kam.filters import Filters
 from kam.periods import Period
 from kam.revisits.revisit_policy import Policy
@@ -49,31 +49,31 @@ def _days(series: pd.Series) -> pd.Series:
     return series.dt.days.astype("Int64")
 
 
-def classes_sql(db: Database, day: dt.date) -> tuple[str, dict, dict]:
+def classes_sql(db: Database, day: dt.date) -> Part:
     """The accounts' classes on the day, as a part: kam.abc's rule over the 12 months up to it,
     ranked among all customers (customer_id, value, abc_class)."""
     return abc.classes_sql(db, class_window(day))
 
 
-def _last_visits_sql(day: dt.date) -> tuple[str, dict, dict, dict]:
+def _last_visits_sql(day: dt.date) -> Part:
     """customer_id, last_visit: each account's last visit on or before the day."""
-    return ("SELECT customer_id, MAX(date) AS last_visit FROM visits WHERE date <= $as_of GROUP BY 1",
-            {"as_of": day}, {}, {"visits": (None, day)})
+    return Part("SELECT customer_id, MAX(date) AS last_visit FROM visits WHERE date <= $as_of GROUP BY 1",
+                {"as_of": day}, windows={"visits": (None, day)})
 
 
-def _next_plans_sql(day: dt.date) -> tuple[str, dict]:
+def _next_plans_sql(day: dt.date) -> Part:
     """customer_id, next_plan: each account's first open plan from the day on."""
-    return ("""SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
-               WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1""", {"as_of": day})
+    return Part("""SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
+                   WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1""", {"as_of": day})
 
 
-def _judged_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
+def _judged_sql(db: Database, day: dt.date, policy: Policy) -> Part:
     """The rule on the day for every account counted (customer_id, last_visit, abc_class,
     revenue_12m, the policy's interval_days, method and rule, days_since, due_date, covered,
     days_overdue), as a part built from the day's classes and last visits: as those read only
     the days up to it, a sale or visit recorded later leaves it as it was."""
     joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "c.tier")
-    return f"""
+    return Part(f"""
         WITH {revisit_policy.rules_sql(policy)},
         counted AS (
             SELECT c.customer_id, c.created, s.last_visit::DATE AS last_visit, k.abc_class,
@@ -90,20 +90,20 @@ def _judged_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, 
                     THEN GREATEST(date_diff('day', COALESCE(last_visit, created), $as_of) - interval_days, 0)
                     END AS days_overdue
         FROM counted
-    """, {"as_of": day}, {"day_classes": classes_sql(db, day), "day_visits": _last_visits_sql(day)}
+    """, {"as_of": day}, {"day_classes": classes_sql(db, day), "day_visits": _last_visits_sql(day)})
 
 
-def accounts_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
+def accounts_sql(db: Database, day: dt.date, policy: Policy) -> Part:
     """Every account counted on the day, as a part (Database.query's `using`): the rule's
     judgement (_judged_sql) with the account's name, the filters' columns (region,
     account_manager, tier), its filing day and its next open plan. Every filter reads its
     accounts from this one part."""
-    return """
+    return Part("""
         SELECT c.customer_id, c.name AS customer_name, c.tier, c.region, c.account_manager, c.created,
                j.last_visit, p.next_plan::DATE AS next_plan, j.* EXCLUDE (customer_id, last_visit)
         FROM day_judged j JOIN customers c ON c.customer_id = j.customer_id
         LEFT JOIN day_plans p ON p.customer_id = j.customer_id""", {}, {
-        "day_judged": _judged_sql(db, day, policy), "day_plans": _next_plans_sql(day)}
+        "day_judged": _judged_sql(db, day, policy), "day_plans": _next_plans_sql(day)})
 
 
 def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:

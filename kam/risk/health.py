@@ -28,7 +28,7 @@ from kam.sales import receivables
 from kam.revisits import revisit_policy
 from kam.revisits import coverage
 from kam.store import settings
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 from kam.filters import Filters
 from kam.formatting import money
 from kam.periods import Period
@@ -114,18 +114,18 @@ def band_points(part: str, figures: pd.Series, bands) -> np.ndarray:
 
 
 # ---- the figures ----------------------------------------------------------------
-def _complained_sql(day: dt.date) -> tuple[str, dict]:
+def _complained_sql(day: dt.date) -> Part:
     """customer_id, open_complaints: complaints open on the day (every customer, any filter)."""
-    return (f"""SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
-                WHERE {complaints.OPEN_ON} GROUP BY 1""", {"day": day})
+    return Part(f"""SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
+                    WHERE {complaints.OPEN_ON} GROUP BY 1""", {"day": day})
 
 
-def figures_sql(db: Database, period: Period, day: dt.date) -> tuple[str, dict, dict]:
+def figures_sql(db: Database, period: Period, day: dt.date) -> Part:
     """Every scored account's figures on the day, sales compared over the period and the one
     before, as a part every filter shares (it carries the filters' columns). It is one query
     over parts other pages share too: the revisit accounts of the day, each period's sales per
     customer, and every customer's open complaints and overdue invoices on the day."""
-    return ("""
+    return Part("""
         WITH sold AS (SELECT a.customer_id, COALESCE(n.revenue, 0) AS sales_now, COALESCE(b.revenue, 0) AS sales_before
                       FROM health_accounts a LEFT JOIN sold_now n ON n.customer_id = a.customer_id
                       LEFT JOIN sold_before b ON b.customer_id = a.customer_id)
