@@ -17,6 +17,8 @@ from conftest import SALES
 from kam.readside import answers as answer_cache
 from kam.readside.answers import Answers
 from kam.readside.database import Database, Part
+from kam.readside.parts import Parts
+from kam.readside.tables import TableCopy
 
 COUNT = "SELECT COUNT(*) FROM sales"
 PER_CUSTOMER = Part("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1")
@@ -87,3 +89,73 @@ def test_changing_an_answer_changes_nothing_the_next_caller_gets(db):
     first = db.query("SELECT order_id, amount FROM sales ORDER BY order_id")
     first["amount"] = -1.0
     assert (db.query("SELECT order_id, amount FROM sales ORDER BY order_id")["amount"] != -1.0).all()
+
+
+# ---- 1. a held version only moves forward ----------------------------------------------------
+def test_a_thread_that_read_an_older_version_never_rolls_the_copy_back(book, db, monkeypatch):
+    """A question reads sales at version N and is held up there; meanwhile a sale is written
+    and another question brings the copy to N+1. When the first goes on, the copy stays at N+1."""
+    assert db.scalar(COUNT) == len(SALES)
+    tables = db._side.tables
+    read_old, go_on, real = threading.Event(), threading.Event(), TableCopy.identity
+
+    def identity(self, name):
+        found = real(self, name)
+        if threading.current_thread().name == "late" and name == "sales" and not read_old.is_set():
+            read_old.set()
+            go_on.wait(timeout=30)
+        return found
+
+    monkeypatch.setattr(TableCopy, "identity", identity)
+    late = {}
+    thread = threading.Thread(target=lambda: late.update(count=db.scalar(COUNT)), name="late")
+    thread.start()
+    assert read_old.wait(timeout=30)
+    book.append("sales", [sale("F1")])
+    assert db.scalar(COUNT) == len(SALES) + 1
+    newest = tables.current("sales")
+    go_on.set()
+    thread.join(timeout=30)
+    assert tables.current("sales") == newest, "the copy went back to the version the late thread read"
+    assert late["count"] == len(SALES) + 1
+
+
+# ---- 4. a waiter gets the builder's error ----------------------------------------------------
+def test_a_question_waiting_for_a_part_whose_making_failed_gets_that_error(db, monkeypatch):
+    """Two questions share a part; the second waits while the first makes it, and the making
+    fails: both say why, neither says the part's table does not exist."""
+    failing = Part("SELECT customer_id, error('the part could not be made') AS x FROM sales")
+    making, fail_now, waiting = threading.Event(), threading.Event(), threading.Event()
+    real_table, real_wait = Parts.table, Answers.wait
+
+    def table(self, key, build):
+        def held_up(cursor, name):
+            making.set()
+            fail_now.wait(timeout=30)
+            build(cursor, name)
+        return real_table(self, key, held_up)
+
+    def wait(self, flight):
+        waiting.set()
+        return real_wait(self, flight)
+
+    monkeypatch.setattr(Parts, "table", table)
+    monkeypatch.setattr(Answers, "wait", wait)
+    errors = {}
+
+    def ask(sql):
+        try:
+            db.query(sql, using={"p": failing})
+        except Exception as error:  # noqa: BLE001 - the error is what the test reads
+            errors[sql] = str(error)
+
+    first = threading.Thread(target=ask, args=("SELECT COUNT(*) FROM p",))
+    first.start()
+    assert making.wait(timeout=30)
+    second = threading.Thread(target=ask, args=("SELECT * FROM p",))
+    second.start()
+    assert waiting.wait(timeout=30)
+    fail_now.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert len(errors) == 2 and all("the part could not be made" in e for e in errors.values()), errors

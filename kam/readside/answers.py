@@ -2,7 +2,7 @@
 
 A question already being answered in another thread (two sessions opening the same page, the
 warm-up and the first page) is waited for, not asked twice: on two cores the second asking
-would only slow the first.
+would only slow the first. The waiters get what the one asking got: its answer, or its error.
 """
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ CACHE_BYTES = 128 * 2 ** 20  # query results kept, by their size in memory
 
 
 class _Flight:
-    """One question being answered: its waiters wait for `done`."""
+    """One question being answered: its result or error, once `done` is set."""
 
     def __init__(self):
         self.done = threading.Event()
+        self.result = None
+        self.error: BaseException | None = None
 
 
 class Answers:
@@ -41,32 +43,38 @@ class Answers:
 
     def answer(self, key, work) -> pd.DataFrame:
         """The kept result for the key, or work()'s, kept."""
-        while True:
-            found = self.cached(key)
-            if found is not None:
-                return found
-            result = self.once(key, lambda: self._keeping(key, work()))
-            if result is not None:
-                return result
-            # done by another thread: kept by it now (or too big to keep, or failed: then ask it here)
+        found = self.cached(key)
+        if found is not None:
+            return found
+        return self.once(key, lambda: self._keeping(key, work()), ready=lambda: self._found(key))
 
     def _keeping(self, key, frame: pd.DataFrame) -> pd.DataFrame:
         self.keep(key, frame)
         return frame
 
-    def once(self, key, work):
-        """work()'s result, run by one thread at a time for the key; a thread that waited for
-        another's run gets None."""
+    def once(self, key, work, ready=lambda: None):
+        """work()'s result, run by one thread at a time for the key: a thread arriving while
+        another runs it waits and gets that run's result, or has its error raised. ready(),
+        called under the lock, gives what an earlier run left (None: nothing)."""
         with self.lock:
+            found = ready()
+            if found is not None:
+                return found
             flight = self.flights.get(key)
             mine = flight is None
             if mine:
                 flight = self.flights[key] = _Flight()
         if not mine:
             self.wait(flight)
-            return None
+            if flight.error is not None:
+                raise flight.error
+            return flight.result
         try:
-            return work()
+            flight.result = work()
+            return flight.result
+        except BaseException as error:
+            flight.error = error
+            raise
         finally:
             with self.lock:
                 del self.flights[key]

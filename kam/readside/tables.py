@@ -169,11 +169,16 @@ class TableCopy:
         return [os.path.relpath(u.removeprefix("file://"), root) for u in table.file_uris()]
 
     def bring_up_to_date(self, names) -> dict[str, tuple[int, int]]:
+        """Each table brought to its current version; the versions it holds now, each at least as
+        new as the one read when this began. Under the lock the version is read again: one read
+        before it may be older than what another thread brought the table to meanwhile, and
+        going to it would take the table back."""
         seen = {}
         for name in names:
             identity = self.identity(name)
             if self.current(name) != identity:
                 with self.writing:
+                    identity = self.identity(name)
                     if self.current(name) != identity:
                         (self._update if self.holding else self._repoint)(name, identity)
             seen[name] = identity
