@@ -15,8 +15,9 @@ import pytest
 
 from conftest import SALES
 from kam.readside import answers as answer_cache
+from kam.readside import duckfile, parts
 from kam.readside.answers import Answers
-from kam.readside.database import Database, Part
+from kam.readside.database import CACHE_FILE, Database, Part
 from kam.readside.parts import Parts
 from kam.readside.tables import TableCopy
 
@@ -159,3 +160,43 @@ def test_a_question_waiting_for_a_part_whose_making_failed_gets_that_error(db, m
     first.join(timeout=30)
     second.join(timeout=30)
     assert len(errors) == 2 and all("the part could not be made" in e for e in errors.values()), errors
+
+
+# ---- 5. the parts and the file stay within their bounds --------------------------------------
+def filler(n: int) -> Part:
+    """A part of 12000 rows of some 300 KB, hardly compressible, reading sales (its writes make it again)."""
+    return Part("SELECT range + $n AS k, md5((range + $n)::VARCHAR) AS s FROM range(12000), "
+                "(SELECT COUNT(*) FROM sales)", {"n": n})
+
+
+def test_the_parts_held_never_pass_their_bytes_and_the_newest_stay(db, monkeypatch):
+    db.scalar("SELECT COUNT(*) FROM f", using={"f": filler(0)})
+    (one,) = db.part_tables().values()
+    monkeypatch.setattr(parts, "PARTS_BYTES", 3 * one)
+    for n in range(1, 7):
+        assert db.scalar("SELECT COUNT(*) FROM f", using={"f": filler(n)}) == 12000
+        assert sum(db.part_tables().values()) <= 3 * one
+    assert len(db.part_tables()) == 3
+    assert db.scalar("SELECT MIN(k) FROM f", using={"f": filler(6)}) == 6  # the newest held, and right
+
+
+def test_the_file_gives_back_the_room_of_parts_let_go_once_no_question_runs(book, db, monkeypatch):
+    path = book.root / CACHE_FILE
+    monkeypatch.setattr(parts, "PARTS_BYTES", 10 ** 12)
+    duck = db._side.tables.duck
+    for n in range(12):
+        db.scalar("SELECT COUNT(*) FROM f", using={"f": filler(n)})
+    duck.sizes()  # written from DuckDB's log into the file
+    grown = path.stat().st_size
+    assert grown > 3 * 2 ** 20
+    monkeypatch.setattr(duckfile, "FILE_FREE_BYTES", 10 ** 12)  # no bound: DuckDB keeps the room
+    monkeypatch.setattr(parts, "PARTS_BYTES", 1)
+    db.scalar("SELECT COUNT(*) FROM f", using={"f": filler(100)})  # the others let go, and dropped
+    assert len(db.part_tables()) == 1 and path.stat().st_size >= grown
+    monkeypatch.setattr(duckfile, "FILE_FREE_BYTES", 0)
+    db.scalar("SELECT COUNT(*) FROM f", using={"f": filler(101)})  # the one before let go: the file compacted
+    held, free = duck.sizes()
+    assert free <= held and path.stat().st_size < grown / 2
+    assert db.scalar(COUNT) == len(SALES) and db.scalar("SELECT MIN(k) FROM f", using={"f": filler(101)}) == 101
+    book.append("sales", [sale("C1")])  # the copy goes on from the compacted file
+    assert db.scalar(COUNT) == len(SALES) + 1

@@ -134,8 +134,8 @@ class Database:
         found[np.asarray(hits, dtype=np.int64)] = True
         return found
 
-    def part_tables(self) -> set[str]:
-        """The parts of answers held now (their tables' names), read afresh, never from the cache."""
+    def part_tables(self) -> dict[str, int]:
+        """The parts of answers held now, their tables' names with their bytes, read afresh."""
         side = self._side
         with side.tables.duck.in_use():
-            return set(side.parts.names())
+            return side.parts.sizes()

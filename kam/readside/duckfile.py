@@ -1,8 +1,18 @@
 """The read side's DuckDB database: the file beside the store (or memory), a cursor per thread,
 and the moments when no question is running, in which the file may be swapped for a compact copy.
+
+DuckDB reuses the space of dropped tables and deleted rows but never gives it back: a file
+whose parts were let go stays as large as it ever was. When no question is running and the
+free space is more than what the file holds and FILE_FREE_BYTES, the live tables are copied
+into a fresh file that takes its place (the questions arriving meanwhile wait for it).
+
+DuckDB reuses the space of dropped tables and deleted rows but never gives it back: a file
+whose parts were let go stays as large as it ever was. When no question is running and the
+free space passes the bound, the live tables are copied into a fresh file that replaces it.
 """
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +22,8 @@ import duckdb
 # DuckDB's own memory (pages of the file it holds, hash tables of running queries): beyond it,
 # it reads pages again and spills to the file's .tmp folder instead of growing the app
 MEMORY_LIMIT = "1GB"
+# the file is compacted once its free space is more than what it holds and than this
+FILE_FREE_BYTES = 256 * 2 ** 20
 
 
 class DuckFile:
@@ -31,7 +43,7 @@ class DuckFile:
         self.idle = threading.Condition()
         self.users = 0
         self.swapping = False
-        self.freed = False  # something was let go since no question last ran
+        self.freed = False  # something was let go or deleted since no question last ran
         self.on_idle: list = []  # called with no question running (parts let go are dropped then)
 
     def _open(self, prepare) -> duckdb.DuckDBPyConnection | None:
@@ -90,7 +102,49 @@ class DuckFile:
         try:
             for work in self.on_idle:
                 work()
+            if self.holding:
+                self.compact_if_grown()
         finally:
             with self.idle:
                 self.swapping = False
                 self.idle.notify_all()
+
+    # ---- the file's size ----------------------------------------------------------------
+    def sizes(self) -> tuple[int, int]:
+        """(bytes held, bytes free) in the file, once the log is written into it."""
+        self.writer.execute("CHECKPOINT")
+        block, used, free = self.writer.execute(
+            "SELECT block_size, used_blocks, free_blocks FROM pragma_database_size()").fetchone()
+        return block * used, block * free
+
+    def compact_if_grown(self) -> bool:
+        """Copy the live tables into a fresh file and put it in place of this one, when the free
+        space passes the bound. Called only when no question is running."""
+        held, free = self.sizes()
+        if free <= max(held, FILE_FREE_BYTES):
+            return False
+        fresh = self.path.with_name(self.path.name + ".compact")
+        fresh.unlink(missing_ok=True)
+        name = self.writer.execute("SELECT current_database()").fetchone()[0]
+        try:
+            self.writer.execute("ATTACH '" + str(fresh).replace("'", "''") + "' AS compacted")
+            self.writer.execute(f'COPY FROM DATABASE "{name}" TO compacted')
+            self.writer.execute("DETACH compacted")
+        except duckdb.Error:  # the copy failed (disk full, say): the file stays as it was
+            self.writer.execute("DETACH DATABASE IF EXISTS compacted")
+            fresh.unlink(missing_ok=True)
+            return False
+        self._reopen(fresh)
+        return True
+
+    def _reopen(self, fresh: Path) -> None:
+        for cur in self.cursors:
+            cur.close()
+        self.con.close()
+        try:
+            os.replace(fresh, self.path)
+        except OSError:  # the old file stays, as it was
+            fresh.unlink(missing_ok=True)
+        self.con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT})
+        self.cursors, self.generation = [], self.generation + 1
+        self.writer = self.cursor()

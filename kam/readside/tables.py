@@ -222,6 +222,7 @@ class TableCopy:
             cur.execute("ROLLBACK")
             raise
         self.held[name] = state
+        self.duck.freed = self.duck.freed or gone > 0
         if state.dead > max(COMPACT_RATIO * state.live, COMPACT_MIN_ROWS):
             self._rewrite(name)
 
