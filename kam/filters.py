@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
-
-if TYPE_CHECKING:
-    from kam.readside.database import Database, Part
 
 LIST_PARAMS = {"region": "regions", "manager": "managers", "tier": "tiers"}
 
@@ -45,15 +41,6 @@ class Filters:
         where, params = self.customer_condition(alias)
         return (f"{date_column} BETWEEN $start AND $end AND {where}",
                 {**params, "start": self.period.start, "end": self.period.end})
-
-    def query_chosen(self, db: Database, part: Part, name: str, sql: str, params: dict | None = None, *,
-                     columns: str = "*"):
-        """db.query of the SQL over `name`: the rows of a part (Database.query's `using`) carrying
-        region, account_manager and tier that the customer condition picks. Parts are made for
-        every customer, so a filter change reads rows of what is already made."""
-        where, chosen = self.customer_condition("p")
-        return db.query(f"WITH {name} AS (SELECT {columns} FROM part p WHERE {where}) {sql}",
-                        {**chosen, **(params or {})}, using={"part": part})
 
     def customers_in(self, customer_column: str) -> tuple[str, dict]:
         """The customer filter as a semi-join on a customer_id column ("TRUE" when none is set):

@@ -424,7 +424,7 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
         by_hand = scored.groupby(scored["date"].dt.to_period("M").dt.start_time)["satisfaction"].agg(["size", "mean"])
         assert months["visits"].tolist() == by_hand["size"].tolist()
         assert months["satisfaction"].tolist() == pytest.approx(by_hand["mean"].tolist())
-        classes = demo_db.query("SELECT * FROM k", using={"k": coverage.classes_sql(demo_db, last)})[
+        classes = demo_db.query("SELECT * FROM k", using={"k": coverage.classes_sql(last)})[
             ["customer_id", "abc_class"]]
         by_class = coverage.satisfaction_by_class(demo_db, chosen, last).set_index("abc_class")
         joined = scored.merge(classes, on="customer_id", how="left")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from kam.sales import overview
+from kam.readside.choices import data_range, filter_options, period_has_data
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXT
@@ -82,7 +82,7 @@ def _seed_filter_state() -> None:
 def sidebar_filters(ctx: Context) -> Filters:
     t = ctx.t
     _seed_filter_state()
-    options = overview.filter_options(ctx.db)
+    options = filter_options(ctx.db)
     side = st.sidebar
     side.subheader(t("sidebar.filters"))
     side.selectbox(t("sidebar.period"), PRESETS, key="f_period", format_func=lambda p: t(f"period.{p}"))
@@ -159,9 +159,9 @@ def context() -> Context:
 
 def period_guard(ctx: Context) -> bool:
     """Say so when the chosen period holds no sales but the store does; offer the data's own range."""
-    if overview.period_has_data(ctx.db, ctx.filters):
+    if period_has_data(ctx.db, ctx.filters):
         return True
-    span = overview.data_range(ctx.db)
+    span = data_range(ctx.db)
     if span is None:
         return True
     p, t = ctx.filters.period, ctx.t

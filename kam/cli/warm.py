@@ -17,6 +17,7 @@ import time
 from kam.sales import overview
 from kam.revisits import revisit_policy
 from kam.revisits import coverage
+from kam.readside import choices
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.store.delta import Store
@@ -29,13 +30,13 @@ def warm_up(store: Store, today: dt.date | None = None) -> float:
     db = Database(store)
     db.refresh()
     filters = Filters.from_params({}, today)
-    if overview.period_has_data(db, filters):
+    if choices.period_has_data(db, filters):
         overview.kpis(db, filters, today=today)
         overview.monthly_trend(db, filters)
         # the revisit page's coverage trend: a part per month end, the costliest first render there
         coverage.coverage_trend(db, filters, revisit_policy.load(db), today)
     else:
-        overview.data_range(db)
+        choices.data_range(db)
     return time.perf_counter() - started
 
 

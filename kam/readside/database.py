@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from kam.filters import Filters
 from kam.readside.answers import Answers
 from kam.readside.frames import on_frames
 from kam.readside.part import Part
@@ -92,6 +93,15 @@ class Database:
     def scalar(self, sql: str, params: dict | list | None = None, *, using: dict[str, Part] | None = None):
         frame = self.query(sql, params, using=using)
         return None if frame.empty else frame.iat[0, 0]
+
+    def chosen(self, part: Part, filters: Filters, name: str, sql: str, params: dict | None = None, *,
+               columns: str = "*") -> pd.DataFrame:
+        """The SQL's answer over `name`: the rows of the part (carrying region, account_manager and
+        tier) that the filters' customer condition picks. Parts are made for every customer, so a
+        filter change reads rows of what is already made."""
+        where, picked = filters.customer_condition("p")
+        return self.query(f"WITH {name} AS (SELECT {columns} FROM part p WHERE {where}) {sql}",
+                          {**picked, **(params or {})}, using={"part": part})
 
     def _key(self, side: _ReadSide, part: Part) -> tuple:
         """What an answer depends on: the SQL, its parameters, what the tables its SQL names hold

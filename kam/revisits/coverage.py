@@ -49,10 +49,10 @@ def _days(series: pd.Series) -> pd.Series:
     return series.dt.days.astype("Int64")
 
 
-def classes_sql(db: Database, day: dt.date) -> Part:
+def classes_sql(day: dt.date) -> Part:
     """The accounts' classes on the day, as a part: kam.abc's rule over the 12 months up to it,
     ranked among all customers (customer_id, value, abc_class)."""
-    return abc.classes_sql(db, class_window(day))
+    return abc.classes_sql(class_window(day))
 
 
 def _last_visits_sql(day: dt.date) -> Part:
@@ -67,7 +67,7 @@ def _next_plans_sql(day: dt.date) -> Part:
                    WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1""", {"as_of": day})
 
 
-def _judged_sql(db: Database, day: dt.date, policy: Policy) -> Part:
+def _judged_sql(day: dt.date, policy: Policy) -> Part:
     """The rule on the day for every account counted (customer_id, last_visit, abc_class,
     revenue_12m, the policy's interval_days, method and rule, days_since, due_date, covered,
     days_overdue), as a part built from the day's classes and last visits: as those read only
@@ -90,10 +90,10 @@ def _judged_sql(db: Database, day: dt.date, policy: Policy) -> Part:
                     THEN GREATEST(date_diff('day', COALESCE(last_visit, created), $as_of) - interval_days, 0)
                     END AS days_overdue
         FROM counted
-    """, {"as_of": day}, {"day_classes": classes_sql(db, day), "day_visits": _last_visits_sql(day)})
+    """, {"as_of": day}, {"day_classes": classes_sql(day), "day_visits": _last_visits_sql(day)})
 
 
-def accounts_sql(db: Database, day: dt.date, policy: Policy) -> Part:
+def accounts_sql(day: dt.date, policy: Policy) -> Part:
     """Every account counted on the day, as a part (Database.query's `using`): the rule's
     judgement (_judged_sql) with the account's name, the filters' columns (region,
     account_manager, tier), its filing day and its next open plan. Every filter reads its
@@ -103,7 +103,7 @@ def accounts_sql(db: Database, day: dt.date, policy: Policy) -> Part:
                j.last_visit, p.next_plan::DATE AS next_plan, j.* EXCLUDE (customer_id, last_visit)
         FROM day_judged j JOIN customers c ON c.customer_id = j.customer_id
         LEFT JOIN day_plans p ON p.customer_id = j.customer_id""", {}, {
-        "day_judged": _judged_sql(db, day, policy), "day_plans": _next_plans_sql(day)})
+        "day_judged": _judged_sql(day, policy), "day_plans": _next_plans_sql(day)})
 
 
 def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
@@ -115,14 +115,13 @@ def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
     """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
-    return with_account_types(filters.query_chosen(
-        db, accounts_sql(db, day, policy), "a", "SELECT * FROM a ORDER BY customer_id"))
+    return with_account_types(db.chosen(accounts_sql(day, policy), filters, "a", "SELECT * FROM a ORDER BY customer_id"))
 
 
 def coverage_share(db: Database, filters: Filters, day: dt.date, policy: Policy) -> float | None:
     """coverage() of accounts(), counted in SQL."""
-    share = filters.query_chosen(db, accounts_sql(db, day, policy), "a",
-                                 "SELECT AVG(covered::INTEGER) FROM a").iat[0, 0]
+    share = db.chosen(accounts_sql(day, policy), filters, "a",
+                      "SELECT AVG(covered::INTEGER) FROM a").iat[0, 0]
     return None if share is None or pd.isna(share) else float(share)
 
 
@@ -169,7 +168,7 @@ def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.Data
               FROM ({each}) j JOIN customers c ON c.customer_id = j.customer_id)
         SELECT d.day AS as_of, COUNT(a.day) AS accounts, COUNT(*) FILTER (WHERE a.covered) AS covered
         FROM days d LEFT JOIN a ON a.day = d.day AND {where} GROUP BY 1 ORDER BY 1""",
-                     params, using={f"day_{i}": _judged_sql(db, day, policy) for i, day in enumerate(days)})
+                     params, using={f"day_{i}": _judged_sql(day, policy) for i, day in enumerate(days)})
     table["as_of"] = table["as_of"].dt.date
     table["coverage"] = (table["covered"] / table["accounts"].where(table["accounts"] > 0)).astype("float64")
     return table
@@ -314,7 +313,7 @@ def satisfaction_by_class(db: Database, filters: Filters, day: dt.date) -> pd.Da
               AND v.satisfaction IS NOT NULL
             GROUP BY 1)
         ORDER BY CASE abc_class WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 9 END""",
-                   params, using={"day_classes": classes_sql(db, day)})
+                   params, using={"day_classes": classes_sql(day)})
     return out
 
 

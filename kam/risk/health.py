@@ -138,15 +138,15 @@ def figures_sql(db: Database, period: Period, day: dt.date) -> Part:
         LEFT JOIN complained k ON k.customer_id = a.customer_id
         LEFT JOIN overdue o ON o.customer_id = a.customer_id
         WHERE s.sales_now <> 0 OR s.sales_before <> 0""", {}, {
-        "health_accounts": coverage.accounts_sql(db, day, revisit_policy.load(db)),
-        "sold_now": abc.period_values_sql(db, period),
-        "sold_before": abc.period_values_sql(db, period.previous()),
+        "health_accounts": coverage.accounts_sql(day, revisit_policy.load(db)),
+        "sold_now": abc.period_values_sql(period),
+        "sold_before": abc.period_values_sql(period.previous()),
         "complained": _complained_sql(day), "overdue": receivables.overdue_sql(day)})
 
 
 def _chosen_figures(db: Database, filters: Filters, today: dt.date, sql: str, params: dict | None = None):
     """Database.query of SQL over `f`, the figures of the filtered accounts."""
-    return filters.query_chosen(db, figures_sql(db, filters.period, coverage.as_of(filters, today)), "f", sql, params)
+    return db.chosen(figures_sql(db, filters.period, coverage.as_of(filters, today)), filters, "f", sql, params)
 
 
 def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
