@@ -14,7 +14,7 @@ import pandas as pd
 
 from kam.export import FORMATS, emit
 from kam.sales import abc
-from kam.cli import explore_commands, import_commands
+from kam.cli import explore_commands, import_commands, serve
 from kam.store import inventory
 from kam.readside.database import Database
 from kam.filters import Filters
@@ -180,27 +180,6 @@ def cmd_coverage(store: Store, args) -> int:
     return 0
 
 
-def cmd_serve(store: Store, args) -> int:
-    """`streamlit run app.py` in this process, its options passed on, after starting the warm-up
-    (kam.warm) in a thread: the first page opens on tables already held and questions answered."""
-    import os
-    import runpy
-    from pathlib import Path
-
-    from kam.cli import warm
-
-    os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
-    warm.start(store)
-    # the app navigates with st.navigation: told now, the first request needs no second run to
-    # leave old-style pages mode (see pages/ui.context); the app stays free of this module
-    from importlib import import_module
-    import_module("streamlit.runtime.pages_manager").PagesManager.uses_pages_directory = False
-    app = Path(__file__).resolve().parents[2] / "app.py"
-    sys.argv = ["streamlit", "run", str(app), *args.options]
-    runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m kam", description="Key account management: data and reports.")
     top.add_argument("--data", metavar="DIR", help="data folder (default: $KAM_DATA_DIR or ./data)")
@@ -270,7 +249,7 @@ def parser() -> argparse.ArgumentParser:
                        description="Start the app (streamlit run app.py) with the store's tables brought into "
                                    "DuckDB and the first page's questions answered while the server starts. "
                                    "Options after `serve` go to Streamlit, e.g. --server.port 8600.")
-    p.set_defaults(run=cmd_serve)
+    p.set_defaults(run=serve.cmd_serve)
 
     p = sub.add_parser("coverage", help="revisit coverage: one row per active account, as of a day")
     p.add_argument("--as-of", type=_date, help="the day to judge coverage on (default: today)")

@@ -1,6 +1,6 @@
-"""Warming the read side while the server starts.
+"""`python -m kam serve`: the app, its read side warmed while the server starts.
 
-`python -m kam serve` starts the app in this process after starting warm_up() in a thread:
+cmd_serve starts the app in this process after starting warm_up() in a thread:
 the store's tables are brought into DuckDB and the questions of the first page (the
 overview, default filters) and the revisit page's coverage trend are answered and kept,
 so the first person to open the app does not wait for them; the thread warms again after
@@ -10,9 +10,13 @@ waits for that answer (kam.readside) rather than asking it again.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import runpy
 import sys
 import threading
 import time
+from importlib import import_module
+from pathlib import Path
 
 from kam.sales import overview
 from kam.revisits import revisit_policy
@@ -68,3 +72,17 @@ def start(store: Store, *, keep_warm: bool = True) -> threading.Thread:
     thread = threading.Thread(target=run, name="kam-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def cmd_serve(store: Store, args) -> int:
+    """`streamlit run app.py` in this process, its options passed on, after starting the warm-up
+    in a thread: the first page opens on tables already held and questions answered."""
+    os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
+    start(store)
+    # the app navigates with st.navigation: told now, the first request needs no second run to
+    # leave old-style pages mode (see pages/ui.context); the app stays free of this module
+    import_module("streamlit.runtime.pages_manager").PagesManager.uses_pages_directory = False
+    app = Path(__file__).resolve().parents[2] / "app.py"
+    sys.argv = ["streamlit", "run", str(app), *args.options]
+    runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does
+    return 0
