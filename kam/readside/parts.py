@@ -16,18 +16,21 @@ from kam.readside.answers import Answers
 from kam.readside.duckfile import DuckFile
 
 PARTS_BYTES = 2 * 2 ** 30
-# a part's size: DuckDB's estimate of its rows times its columns' widths in memory (a text
-# value takes 16 bytes, and longer ones their length on top: estimated as that)
-_SIZES = """
-    SELECT 'parts.' || t.table_name, ANY_VALUE(t.estimated_size) * SUM(CASE
-           WHEN c.data_type IN ('BOOLEAN', 'TINYINT', 'UTINYINT') THEN 1
-           WHEN c.data_type IN ('SMALLINT', 'USMALLINT') THEN 2
-           WHEN c.data_type IN ('INTEGER', 'UINTEGER', 'DATE', 'FLOAT') THEN 4
-           WHEN c.data_type IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'TIMESTAMP', 'TIME') THEN 8
-           ELSE 16 END)::BIGINT
-    FROM duckdb_tables() t JOIN duckdb_columns() c USING (database_name, schema_name, table_name)
-    WHERE t.schema_name = 'parts' AND t.table_name LIKE $name AND t.database_name = current_database()
-    GROUP BY t.table_name"""
+# a part's size: its rows times its columns' widths in memory (a text value takes 16 bytes, and
+# longer ones their length on top: estimated as that)
+_WIDTH = """SUM(CASE WHEN {type} IN ('BOOLEAN', 'TINYINT', 'UTINYINT') THEN 1
+                    WHEN {type} IN ('SMALLINT', 'USMALLINT') THEN 2
+                    WHEN {type} IN ('INTEGER', 'UINTEGER', 'DATE', 'FLOAT') THEN 4
+                    WHEN {type} IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'TIMESTAMP', 'TIME') THEN 8
+                    ELSE 16 END)"""
+# every part's, in one look at the catalogue (DuckDB's estimate of the rows is exact for a
+# table never changed), each side narrowed to the parts before they are joined
+_SIZES = f"""
+    WITH t AS (SELECT table_name, estimated_size FROM duckdb_tables()
+               WHERE database_name = current_database() AND schema_name = 'parts'),
+    c AS (SELECT table_name, {_WIDTH.format(type="data_type")} AS width FROM duckdb_columns()
+          WHERE database_name = current_database() AND schema_name = 'parts' GROUP BY 1)
+    SELECT 'parts.' || table_name, (estimated_size * width)::BIGINT FROM t JOIN c USING (table_name)"""
 
 
 class Parts:
@@ -40,9 +43,14 @@ class Parts:
         self.let_go: set[str] = set()  # dropped the next time no question is running
         duck.on_idle.append(self.drop_let_go)
 
-    def sizes(self, table: str = "%") -> dict[str, int]:
-        """The part tables in the file now (or the one named), read afresh, with their bytes."""
-        return dict(self.duck.cursor().execute(_SIZES, {"name": table.removeprefix("parts.")}).fetchall())
+    def sizes(self) -> dict[str, int]:
+        """The part tables in the file now, read afresh, with their bytes."""
+        return dict(self.duck.cursor().execute(_SIZES).fetchall())
+
+    def size(self, table: str) -> int:
+        """One part's bytes, looked up directly (a tenth of the time of a look at the catalogue)."""
+        return self.duck.cursor().execute(f"""SELECT (SELECT COUNT(*) FROM {table}) *
+            (SELECT {_WIDTH.format(type="type")} FROM pragma_table_info('{table}'))""").fetchone()[0]
 
     def table(self, key, build) -> str:
         """The name of the table holding the part with this key (its SQL, parameters, own parts
@@ -58,7 +66,7 @@ class Parts:
 
         def make() -> str:
             build(self.duck.cursor(), table)
-            self._note(table, sum(self.sizes(table).values()))
+            self._note(table, self.size(table))
             return table
 
         return held() or self.answers.once(("part", table), make, ready=held)

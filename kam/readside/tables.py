@@ -249,7 +249,8 @@ class TableCopy:
         inserted = cur.execute(f"INSERT INTO held.{name} ({cols}, _file) "
                                f"SELECT {cols}, {first} + file_index FROM {source}").fetchone()[0]
         for summary, spec in _summaries(name).items():
-            cur.execute(f"INSERT INTO held.{summary} {_summary_sql(spec, f'held.{name} WHERE _file >= {first}', ', _file')}")
+            rows = f"held.{name} WHERE _file >= {first}"
+            cur.execute(f"INSERT INTO held.{summary} {_summary_sql(spec, rows, ', _file')}")
         cur.execute("INSERT INTO held._files SELECT $n, unnest($paths), unnest($ids), NULL, NULL",
                     {"n": name, "paths": paths, "ids": list(added.values())})
         return inserted

@@ -115,7 +115,8 @@ def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
     """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
-    return with_account_types(db.chosen(accounts_sql(day, policy), filters, "a", "SELECT * FROM a ORDER BY customer_id"))
+    return with_account_types(db.chosen(accounts_sql(day, policy), filters, "a",
+                                        "SELECT * FROM a ORDER BY customer_id"))
 
 
 def coverage_share(db: Database, filters: Filters, day: dt.date, policy: Policy) -> float | None:
