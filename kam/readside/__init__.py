@@ -1,12 +1,14 @@
 """The read side: questions over the store's current tables, answered by DuckDB.
 
-    database.py  the front, Database: query, scalar, stored, refresh, part_tables
+    database.py  the front, Database: query, scalar, chosen, stored, refresh, part_tables
+    part.py      Part: a part of a question (SQL, parameters, its own parts, the days it reads)
     tables.py    the table copy: each table held in DuckDB, brought up to date file by file
                  (or read from its Parquet files through views when the file is not ours)
     answers.py   the answer cache: results kept by bytes, each question asked once at a time
     parts.py     the parts: parts of questions answered into tables of the schema `parts`
     duckfile.py  the DuckDB database itself: a cursor per thread, the moments between questions
     frames.py    on_frames: DuckDB over pandas frames
+    choices.py   what the store holds whatever the filters: the sidebar's choices, the data's range
 
 What holds, whatever the threads and writes (tests/test_readside.py holds it to each):
 1. A table's held version only moves forward: once a question has read version N of a
