@@ -34,6 +34,7 @@ GUESS_BYTES = 1 << 20  # what the encoding detector reads of a file on disk
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "UTF-8 (BOM)"), (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
         (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
 STRICT_TRIES = (("utf-8", "UTF-8"), ("gb18030", "GB18030"))
+SHOWN_LINES = 3  # offending lines a refusal names
 
 
 class ReadError(ValueError):
@@ -151,6 +152,34 @@ def _guess(data: bytes):
     return best
 
 
+def _lines_by_utf8(data: bytes) -> tuple[list[int], list[int]]:
+    """Of the lines holding more than ASCII: those valid in UTF-8, and those not."""
+    valid, invalid = [], []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+                valid.append(number)
+            except UnicodeDecodeError:
+                invalid.append(number)
+    return valid, invalid
+
+
+def _refuse_mixed(head: bytes, failed_line: int, utf8_before: bool) -> None:
+    """Refuse a file whose lines are partly UTF-8, partly not (a GB18030 line pasted into a UTF-8
+    export): read in either encoding, some of its lines would come out silently garbled. The file's
+    first bytes (`head`) are looked at line by line and the fewer kind is named; a file whose head is
+    UTF-8 throughout (`utf8_before`: more than ASCII) breaks at the line the decoder failed on."""
+    valid, invalid = _lines_by_utf8(head[:head.rfind(b"\n") + 1] if len(head) >= GUESS_BYTES else head)
+    if valid and invalid:
+        odd = invalid if len(invalid) <= len(valid) else valid
+    elif valid and utf8_before:  # the first line not UTF-8 lies beyond the head
+        odd = [failed_line]
+    else:
+        return
+    raise ReadError("mixed_encoding", ", ".join(map(str, odd[:SHOWN_LINES])), odd[0])
+
+
 def decode(data: bytes, encoding: str = "auto") -> tuple[str, str, bool]:
     """The text, the encoding's name, and whether it was only guessed by a detector."""
     for codec, label, final in _candidates(data[:4096], encoding):
@@ -159,19 +188,21 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str, bool]:
         except UnicodeDecodeError as error:
             if final:
                 raise ReadError("not_encoding", label, _line_of(data, error.start)) from None
+            if codec == "utf-8":
+                _refuse_mixed(data, _line_of(data, error.start), not data[:error.start].isascii())
     best = _guess(data)
     return str(best), best.encoding.upper(), True
 
 
 class _NotDecoded(Exception):
-    def __init__(self, line: int):
-        self.line = line
+    def __init__(self, line: int, more_than_ascii: bool):
+        self.line, self.more_than_ascii = line, more_than_ascii  # whether the text before held more than ASCII
 
 
 def _text_blocks(path: Path, codec: str, hasher=None) -> Iterator[str]:
     """The file's text a block at a time; _NotDecoded (with the line) where the codec fails."""
     decoder = codecs.getincrementaldecoder(codec)()
-    lines = 0
+    lines, ascii_only = 0, True
     with open(path, "rb") as f:
         while True:
             data = f.read(READ_BYTES)
@@ -180,8 +211,11 @@ def _text_blocks(path: Path, codec: str, hasher=None) -> Iterator[str]:
             try:
                 text = decoder.decode(data, final=not data)
             except UnicodeDecodeError as error:
-                raise _NotDecoded(lines + data.count(b"\n", 0, max(error.start, 0)) + 1) from None
+                start = max(error.start, 0)
+                raise _NotDecoded(lines + data.count(b"\n", 0, start) + 1,
+                                  not (ascii_only and data[:start].isascii())) from None
             lines += data.count(b"\n")
+            ascii_only = ascii_only and text.isascii()
             if text:
                 yield text
             if not data:
@@ -216,6 +250,8 @@ def open_file(path, *, encoding: str = "auto", header_line: int | None = None, s
         except _NotDecoded as failed:
             if final:
                 raise ReadError("not_encoding", label, failed.line) from None
+            if codec == "utf-8":
+                _refuse_mixed(head, failed.line, failed.more_than_ascii)
             return None
 
     for codec, label, final in _candidates(head, encoding):
