@@ -11,4 +11,17 @@ TEXT = {
         "文件混用了编码: 第 {detail} 行与其余各行的编码不同, 按任何一种编码读取都会有行变成乱码; 请统一另存为 UTF-8 后再导入",
         "the file mixes encodings: line(s) {detail} are not in the encoding of the other lines, so reading it in "
         "either would garble some lines; save it again as UTF-8 throughout and import that"),
+    "import.read_error.duplicate_header": ("两列的表头相同: {detail}; 请改名或删除其中一列",
+                                           "two columns have the same header: {detail}; rename or remove one"),
+    "import.read_error.line_too_long": ("一行超过 {detail} 个字符, 不是真实导出的数据",
+                                        "a line longer than {detail} characters, which no real export has"),
+    "import.read_error.value_too_long": ("一个值超过 {detail} 字节, 不是真实导出的数据",
+                                         "a value longer than {detail} bytes, which no real export has"),
+    "import.read_error.record_too_long": ("一条记录超过 {detail}, 不是真实导出的数据",
+                                          "a record longer than {detail}, which no real export has"),
+    "import.read_error.xlsx_too_large": ("Excel 文件解压后过大 ({detail}); 请另存为 CSV 后导入",
+                                         "the Excel file is too large unpacked ({detail}); save it as CSV and import that"),
+    "import.read_error.xlsx_too_many_cells": ("Excel 文件的单元格过多 ({detail}); 请另存为 CSV 后导入",
+                                              "the Excel file has too many cells ({detail}); save it as CSV and import that"),
+    "import.unreadable_at": ("无法读取文件, 第 {line} 行: {message}", "The file cannot be read, line {line}: {message}"),
 }
