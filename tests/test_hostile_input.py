@@ -135,3 +135,31 @@ def test_two_columns_with_the_same_header_are_refused_naming_both():
     with pytest.raises(files.ReadError) as refused:
         files.read("twice.csv", "客户编号,金额,客户名称,金额\nC1,1,a,2\n".encode())
     assert (refused.value.code, refused.value.detail) == ("duplicate_header", "金额 (2, 4)")
+
+
+# ---- the app: addresses and stored text ---------------------------------------
+
+def test_an_address_with_unknown_values_opens_the_page_with_a_short_note(book, monkeypatch):
+    from test_pages import open_app
+
+    at = open_app(book.root, monkeypatch, "overview", lang="en", tier="foo,important", period="someday")
+    assert not at.exception
+    assert at.sidebar.multiselect(key="f_tier").value == ["important"]
+    said = [c.value.replace("\\", "") for c in at.sidebar.caption]
+    assert any("tier=foo" in c and "period=someday" in c for c in said)
+
+
+BEACON = "![x](http://beacon.example/b.png) [click](http://evil.example) <img src=http://beacon.example/i>"
+
+
+def test_markdown_in_a_stored_name_and_profile_is_escaped_on_the_account_page(book, monkeypatch):
+    import ui
+    from test_pages import open_app
+
+    book.append("customers", [{"customer_id": "MD1", "name": f"**Acme** {BEACON}", "tier": "important",
+                               "status": "active", "profile": BEACON}], user="ana")
+    at = open_app(book.root, monkeypatch, "accounts", lang="en", customer="MD1")
+    assert not at.exception
+    assert [h.value for h in at.header] == [ui.literal(f"**Acme** {BEACON} · MD1")]
+    assert ui.literal(BEACON) in [m.value for m in at.markdown]
+    assert all("](http" not in m.value for m in at.markdown)

@@ -5,6 +5,8 @@ and the language live in the URL, so any view can be bookmarked and shared.
 """
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -76,7 +78,8 @@ def _seed_filter_state() -> None:
         return
     f = Filters.from_params(dict(st.query_params), today())
     st.session_state.update(f_period=f.preset, f_start=f.period.start, f_end=f.period.end,
-                            f_region=list(f.regions), f_manager=list(f.managers), f_tier=list(f.tiers))
+                            f_region=list(f.regions), f_manager=list(f.managers), f_tier=list(f.tiers),
+                            f_ignored=Filters.ignored(dict(st.query_params), today()))
 
 
 def sidebar_filters(ctx: Context) -> Filters:
@@ -85,6 +88,8 @@ def sidebar_filters(ctx: Context) -> Filters:
     options = overview.filter_options(ctx.db)
     side = st.sidebar
     side.subheader(t("sidebar.filters"))
+    if st.session_state.get("f_ignored"):  # said once, on the run that read the address
+        side.caption(t("url.ignored", what=literal(", ".join(st.session_state.pop("f_ignored")))))
     side.selectbox(t("sidebar.period"), PRESETS, key="f_period", format_func=lambda p: t(f"period.{p}"))
     if st.session_state["f_period"] == "custom":
         side.date_input(t("sidebar.start"), key="f_start")
@@ -214,6 +219,17 @@ def named_values(frame: pd.DataFrame, t, columns) -> pd.DataFrame:
     for column, name in names.items():
         out[column] = [value_name(t, name, v) for v in out[column]]
     return out
+
+
+# Every sign Streamlit's markdown acts on: markdown itself, HTML and entities, :emoji: and :colour[...],
+# LaTeX. A backslash before ASCII punctuation shows it as it is.
+MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+
+
+def literal(value) -> str:
+    """Stored text for st.markdown, st.caption, st.header...: shown exactly as written (a name holding
+    ![x](http://host/beacon) shows those characters and loads nothing), its line breaks kept."""
+    return MARKDOWN_SIGNS.sub(r"\\\1", shown(value)).replace("\n", "  \n")
 
 
 def shown(value) -> str:

@@ -24,4 +24,5 @@ TEXT = {
     "import.read_error.xlsx_too_many_cells": ("Excel 文件的单元格过多 ({detail}); 请另存为 CSV 后导入",
                                               "the Excel file has too many cells ({detail}); save it as CSV and import that"),
     "import.unreadable_at": ("无法读取文件, 第 {line} 行: {message}", "The file cannot be read, line {line}: {message}"),
+    "url.ignored": ("地址中无法使用的部分已忽略: {what}", "Ignored in the address, as it cannot be used: {what}"),
 }
