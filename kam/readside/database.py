@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from kam.store.damage import DamagedTable
 from kam.store.schema import DUCKDB_TYPES, TABLES
 from kam.store.delta import Store
 
@@ -205,10 +206,19 @@ class _Reader:
         root = str(self.store.root.resolve())
         return [os.path.relpath(u.removeprefix("file://"), root) for u in table.file_uris()]
 
+    def _refuse_lost_files(self, name: str) -> None:
+        """A data file deleted from a table leaves its version as it was: the copy held of its rows
+        must not go on being shown (kam.store.damage)."""
+        held = self.held.get(name) if self.holding else None
+        for path in held.files if held else ():
+            if not (self.store.root / path).exists():
+                raise DamagedTable(name, self.store.root / path, True, self.store.root)
+
     def bring_up_to_date(self, names) -> dict[str, tuple[int, int]]:
         seen = {}
         for name in names:
             identity = self.identity(name)
+            self._refuse_lost_files(name)
             if self.current(name) != identity:
                 with self.writing:
                     if self.current(name) != identity:
