@@ -16,7 +16,7 @@ import streamlit as st
 from kam.sales import overview
 from kam.readside.database import Database
 from kam.filters import Filters
-from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXT
+from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXT, translator
 from kam.periods import PRESETS
 from kam.store import batches
 from kam.store.delta import Store, data_dir, default_user
@@ -230,6 +230,24 @@ def literal(value) -> str:
     """Stored text for st.markdown, st.caption, st.header...: shown exactly as written (a name holding
     ![x](http://host/beacon) shows those characters and loads nothing), its line breaks kept."""
     return MARKDOWN_SIGNS.sub(r"\\\1", shown(value)).replace("\n", "  \n")
+
+
+def failure(error: Exception) -> None:
+    """What a person sees when a page fails: the store's damage in one sentence, or an error id to
+    quote (the traceback goes to the server's console and the store's log, never to the page)."""
+    from kam import errors
+    from kam.store import damage
+    from kam.store.delta import data_dir
+
+    t = translator(st.session_state.get("lang", DEFAULT_LANGUAGE))
+    root = data_dir()
+    known = error if isinstance(error, (damage.DamagedTable, damage.NoStore)) else (
+        damage.first_damage(root) if root.is_dir() else None)
+    if known is not None:
+        st.error(t("app.store_problem", what=literal(str(known))))
+        return
+    error_id, _ = errors.record(error, root, console=True)
+    st.error(t("app.unexpected", id=error_id))
 
 
 def shown(value) -> str:

@@ -25,4 +25,8 @@ TEXT = {
                                               "the Excel file has too many cells ({detail}); save it as CSV and import that"),
     "import.unreadable_at": ("无法读取文件, 第 {line} 行: {message}", "The file cannot be read, line {line}: {message}"),
     "url.ignored": ("地址中无法使用的部分已忽略: {what}", "Ignored in the address, as it cannot be used: {what}"),
+    "app.store_problem": ("无法使用数据: {what}", "The data cannot be used: {what}"),
+    "app.unexpected": ("出错了, 页面无法显示。请把错误编号 {id} 告诉管理员 (详情已记录在服务器日志中)。",
+                       "Something went wrong and the page cannot be shown. Please give the administrator "
+                       "the error id {id} (the details are in the server's log)."),
 }
