@@ -4,7 +4,7 @@ import streamlit as st
 from kam.i18n import translator
 import ui
 
-st.set_page_config(page_title="大客户管理 · Key Accounts", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="大客户管理 · Key Accounts", page_icon="📊", layout="wide")  # an emoji: a material icon is fetched from Google
 
 
 def frame() -> None:

@@ -222,14 +222,18 @@ def named_values(frame: pd.DataFrame, t, columns) -> pd.DataFrame:
 
 
 # Every sign Streamlit's markdown acts on: markdown itself, HTML and entities, :emoji: and :colour[...],
-# LaTeX. A backslash before ASCII punctuation shows it as it is.
-MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+# LaTeX. Written as a character reference (&#58;) each is shown as it is.
+MARKDOWN_SIGNS = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:&=\"'@/]")
+# Where the markdown's link finder sees an address in the text itself (http://, www., a@b.c), whatever
+# the escapes: an invisible word joiner there leaves the text as it looks and makes no link.
+LINK_STARTS = re.compile(r"(?i)(?<=http)(?=s?:)|(?<=www)(?=\.)|(?<=@)")
 
 
 def literal(value) -> str:
     """Stored text for st.markdown, st.caption, st.header...: shown exactly as written (a name holding
     ![x](http://host/beacon) shows those characters and loads nothing), its line breaks kept."""
-    return MARKDOWN_SIGNS.sub(r"\\\1", shown(value)).replace("\n", "  \n")
+    text = LINK_STARTS.sub("\u2060", shown(value))
+    return MARKDOWN_SIGNS.sub(lambda sign: f"&#{ord(sign.group())};", text).replace("\n", "  \n")
 
 
 def failure(error: Exception) -> None:
