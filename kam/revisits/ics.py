@@ -43,8 +43,9 @@ def calendar(events, *, name: str, stamp: dt.datetime | None = None) -> bytes:
     """A VCALENDAR with one all-day VEVENT per event, encoded as UTF-8."""
     stamp = (stamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     book = icalendar.Calendar()
+    # X-WR-CALNAME is not in the standard: the package escapes it only when told it is text
     for key, value in (("version", "2.0"), ("prodid", PRODID), ("calscale", "GREGORIAN"),
-                       ("method", "PUBLISH"), ("x-wr-calname", name)):
+                       ("method", "PUBLISH"), ("x-wr-calname", icalendar.vText(name))):
         book.add(key, value)
     for event in events:
         book.add_component(_vevent(event, stamp))
