@@ -6,7 +6,6 @@ import html
 import io
 import zipfile
 
-import pandas as pd
 import pytest
 
 import import_corpus as corpus
