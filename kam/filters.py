@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
+from kam.store.schema import TIERS
 
 LIST_PARAMS = {"region": "regions", "manager": "managers", "tier": "tiers"}
 
@@ -100,4 +101,15 @@ class Filters:
             preset, period = DEFAULT_PRESET, resolve(DEFAULT_PRESET, today)
         lists = {attr: tuple(v for v in params.get(key, "").split(",") if v)
                  for key, attr in LIST_PARAMS.items()}
+        lists["tiers"] = tuple(x for x in lists["tiers"] if x in TIERS)
         return cls(period=period, preset=preset, **lists)
+
+    @classmethod
+    def ignored(cls, params, today: dt.date) -> list[str]:
+        """The parts of a query string that from_params could not use (a typo, an old or a made-up
+        link), as key=value, for a short note."""
+        used = cls.from_params(params, today).to_params()
+        out = [f"{key}={params[key]}" for key in ("period", "start", "end")
+               if params.get(key) and params[key] != used.get(key)]
+        tiers = [x for x in params.get("tier", "").split(",") if x and x not in TIERS]
+        return out + [f"tier={x}" for x in tiers]

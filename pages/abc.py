@@ -13,7 +13,7 @@ ctx = ui.context()
 t, lang, filters = ctx.t, ctx.lang, ctx.filters
 
 st.title(t("abc.title"))
-st.caption(filters.human_clause(t))
+st.caption(ui.literal(filters.human_clause(t)))
 
 left, mid, right = st.columns([2, 1, 1])
 measure = left.segmented_control(t("abc.measure"), abc.MEASURES, default="revenue", key="abc_measure",

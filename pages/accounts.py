@@ -44,7 +44,7 @@ chosen = st.selectbox(t("accounts.pick"), ids, index=ids.index(wanted) if wanted
 st.query_params["customer"] = chosen
 
 info = account_file.profile(ctx.db, chosen)
-st.header(f"{info['name']} · {chosen}")
+st.header(ui.literal(f"{info['name']} · {chosen}"))
 
 # ---- the header: who the account is and how it stands ----------------------------------------
 history = account_file.classes_over_periods(ctx.db, chosen, filters)
@@ -92,7 +92,7 @@ if chosen in marked.index and marked.at[chosen, "marked"]:
                  now=fmt.money(figures["value_now"], lang),
                  classes=f"{ui.shown(figures['class_before'])} → {ui.shown(figures['class_now'])}"))
     if isinstance(said, str):
-        st.caption(t("accounts.marked_reason", reason=said))
+        st.caption(t("accounts.marked_reason", reason=ui.literal(said)))
     with st.form(f"marked_{chosen}"):
         reason = st.text_area(t("accounts.marked_reason_input"), height=80)
         if st.form_submit_button(t("accounts.record_reason"), type="primary"):

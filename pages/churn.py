@@ -18,7 +18,7 @@ t, lang, filters, today = ctx.t, ctx.lang, ctx.filters, ui.today()
 before = filters.previous()
 
 st.title(t("churn.title"))
-st.caption(filters.human_clause(t) + " " + t("filter.compared_with", start=before.period.start,
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("filter.compared_with", start=before.period.start,
                                                    end=before.period.end))
 
 now, then = churn.totals(ctx.db, filters), churn.totals(ctx.db, before)
@@ -93,7 +93,7 @@ else:
     reasons = churn.reasons(ctx.db)
     for row in suspects.head(SUSPECTS_SHOWN).itertuples():
         who, money, reason, confirm, dismiss = st.columns([3, 2, 2.2, 1.5, 1.2], vertical_alignment="center")
-        who.markdown(f"**{row.customer_name}** ({row.customer_id})  \n"
+        who.markdown(f"**{ui.literal(row.customer_name)}** {ui.literal(row.customer_id)}  \n"
                      + t("churn.silent_for", days=row.days_silent, last=f"{row.last_purchase:%Y-%m-%d}"))
         money.write(t("churn.at_stake", amount=fmt.money(row.revenue_12m, lang)))
         chosen = reason.selectbox(t("col.reason"), reasons, index=None, key=f"suspect_reason_{row.customer_id}",

@@ -41,7 +41,7 @@ with win_back:
             lambda v: churn.reactivate(ctx.work, chosen, v),
             key=f"winback_{chosen}", defaults={"reactivated_date": today}, submit="churn.win_back_save")
         if done:
-            st.success(t("churn.won_back", name=names[chosen]))
+            st.success(t("churn.won_back", name=ui.literal(names[chosen])))
 
 with plan:
     st.caption(t("churn.retention_help"))

@@ -50,7 +50,9 @@ def read_file(upload, encoding: str, header_line: int) -> files.Source | None:
         try:
             source = files.read(upload.name, upload.getvalue(), encoding=encoding, header_line=header_line or None)
         except files.ReadError as error:
-            st.error(t("import.unreadable", message=t(f"import.read_error.{error.code}", detail=error.detail)))
+            said = t(f"import.read_error.{error.code}", detail=error.detail)
+            st.error(t("import.unreadable_at", line=error.line, message=said) if error.line
+                     else t("import.unreadable", message=said))
             return None
         state.update(imp_source_key=key, imp_source=source)
         state.pop("imp_done", None)

@@ -19,7 +19,7 @@ day = coverage.as_of(filters, today)
 before_day = coverage.as_of(filters.previous(), today)
 
 st.title(t("revisit.dashboard_title"))
-st.caption(filters.human_clause(t) + " " + t("revisit.as_of", day=day, before=before_day))
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("revisit.as_of", day=day, before=before_day))
 
 table = coverage.accounts(ctx.db, filters, day, policy)
 if table.empty:

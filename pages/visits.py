@@ -47,7 +47,7 @@ log_tab, visit_tab, plan_tab, propose_tab, plans_tab = st.tabs([
 
 # ---- the visit log (访问履历) ------------------------------------------------
 with log_tab:
-    st.caption(filters.human_clause(t))
+    st.caption(ui.literal(filters.human_clause(t)))
     search, methods, occasions = st.columns([2, 1, 1])
     text = search.text_input(t("revisit.log_search"), key="vl_text")
     chosen_methods = methods.multiselect(t("col.visits.method"), VISIT_METHODS, key="vl_methods",
@@ -79,16 +79,17 @@ with log_tab:
     if opened:
         card = log[log["visit_id"] == opened].iloc[0]
         with st.container(border=True):
-            st.markdown(f"**{card['customer_name']}** ({card['customer_id']}) · {card['date']:%Y-%m-%d}")
+            st.markdown(f"**{ui.literal(card['customer_name'])}** {ui.literal(card['customer_id'])} · "
+                        f"{card['date']:%Y-%m-%d}")
             fields = ["method", "occasion", "received_by", "visited_by", "deal_stage", "satisfaction",
                       "next_visit_date", "next_visit_purpose", "plan_id", "recorded_by"]
             row = shown(log[log["visit_id"] == opened], fields, t).iloc[0]
             cells = st.columns(4)
             for i, (label, value) in enumerate(row.items()):
-                cells[i % 4].markdown(f"**{label}**  \n{'–' if pd.isna(value) or value == '' else value}")
+                cells[i % 4].markdown(f"**{label}**  \n{ui.literal(value) if not isinstance(value, str) or value else '–'}")
             for column in ("discussed", "progress"):
                 if isinstance(card[column], str) and card[column]:
-                    st.markdown(f"**{t(f'col.visits.{column}')}**  \n{card[column]}")
+                    st.markdown(f"**{t(f'col.visits.{column}')}**  \n{ui.literal(card[column])}")
 
 # ---- record a visit (回访记录表) ---------------------------------------------
 with visit_tab:

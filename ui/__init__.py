@@ -5,6 +5,8 @@ and the language live in the URL, so any view can be bookmarked and shared.
 """
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -14,7 +16,7 @@ import streamlit as st
 from kam.readside.choices import data_range, filter_options, period_has_data
 from kam.readside.database import Database
 from kam.filters import Filters
-from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXT
+from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXT, translator
 from kam.periods import PRESETS
 from kam.store import batches
 from kam.store.delta import Store, data_dir, default_user
@@ -76,7 +78,8 @@ def _seed_filter_state() -> None:
         return
     f = Filters.from_params(dict(st.query_params), today())
     st.session_state.update(f_period=f.preset, f_start=f.period.start, f_end=f.period.end,
-                            f_region=list(f.regions), f_manager=list(f.managers), f_tier=list(f.tiers))
+                            f_region=list(f.regions), f_manager=list(f.managers), f_tier=list(f.tiers),
+                            f_ignored=Filters.ignored(dict(st.query_params), today()))
 
 
 def sidebar_filters(ctx: Context) -> Filters:
@@ -85,6 +88,8 @@ def sidebar_filters(ctx: Context) -> Filters:
     options = filter_options(ctx.db)
     side = st.sidebar
     side.subheader(t("sidebar.filters"))
+    if st.session_state.get("f_ignored"):  # said once, on the run that read the address
+        side.caption(t("url.ignored", what=literal(", ".join(st.session_state.pop("f_ignored")))))
     side.selectbox(t("sidebar.period"), PRESETS, key="f_period", format_func=lambda p: t(f"period.{p}"))
     if st.session_state["f_period"] == "custom":
         side.date_input(t("sidebar.start"), key="f_start")
@@ -214,6 +219,39 @@ def named_values(frame: pd.DataFrame, t, columns) -> pd.DataFrame:
     for column, name in names.items():
         out[column] = [value_name(t, name, v) for v in out[column]]
     return out
+
+
+# Every sign Streamlit's markdown acts on: markdown itself, HTML and entities, :emoji: and :colour[...],
+# LaTeX. Written as a character reference (&#58;) each is shown as it is.
+MARKDOWN_SIGNS = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:&=\"'@/]")
+# Where the markdown's link finder sees an address in the text itself (http://, www., a@b.c), whatever
+# the escapes: an invisible word joiner there leaves the text as it looks and makes no link.
+LINK_STARTS = re.compile(r"(?i)(?<=http)(?=s?:)|(?<=www)(?=\.)|(?<=@)")
+
+
+def literal(value) -> str:
+    """Stored text for st.markdown, st.caption, st.header...: shown exactly as written (a name holding
+    ![x](http://host/beacon) shows those characters and loads nothing), its line breaks kept."""
+    text = LINK_STARTS.sub("\u2060", shown(value))
+    return MARKDOWN_SIGNS.sub(lambda sign: f"&#{ord(sign.group())};", text).replace("\n", "  \n")
+
+
+def failure(error: Exception) -> None:
+    """What a person sees when a page fails: the store's damage in one sentence, or an error id to
+    quote (the traceback goes to the server's console and the store's log, never to the page)."""
+    from kam import errors
+    from kam.store import damage
+    from kam.store.delta import data_dir
+
+    t = translator(st.session_state.get("lang", DEFAULT_LANGUAGE))
+    root = data_dir()
+    known = error if isinstance(error, (damage.DamagedTable, damage.NoStore)) else (
+        damage.first_damage(root) if root.is_dir() else None)
+    if known is not None:
+        st.error(t("app.store_problem", what=literal(str(known))))
+        return
+    error_id, _ = errors.record(error, root, console=True)
+    st.error(t("app.unexpected", id=error_id))
 
 
 def shown(value) -> str:

@@ -21,8 +21,14 @@ from kam.filters import Filters
 from kam.i18n import LANGUAGES, translator
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
 from kam.store import batches
+from kam.store import damage
 from kam.store.delta import Store
+from kam import errors
 
+
+
+# Commands that may start a store in a folder holding none; every other one reads a store.
+STARTS_A_STORE = ("demo", "import", "serve")
 
 
 class UsageError(Exception):
@@ -268,10 +274,37 @@ def main(argv=None) -> int:
     args.options = options
     store = Store(args.data)
     try:
+        if args.command not in STARTS_A_STORE:
+            damage.refuse_missing_store(store.root)
+        elif store.root.exists() and not store.root.is_dir():
+            raise damage.NoStore(store.root, "is a file, not a folder")
+        if args.command == "import":  # said now, not after checking the whole file
+            damage.refuse_unwritable(store.root, args.table)
         batches.on_start(store)
         return args.run(store, args)
-    except (UsageError, ValueError, KeyError) as error:
+    except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into head
         return 0
+    except Exception as error:
+        return _failed(store, error)
+
+
+def _failed(store: Store, error: Exception) -> int:
+    """One sentence on stderr: the store's damage when that is the cause (whatever the error says),
+    the error itself when it is a plain one, else an id to find its traceback in the log by."""
+    if isinstance(error, (damage.NoStore, damage.DamagedTable, damage.ReadOnlyStore)):
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    damaged = damage.first_damage(store.root) if store.root.is_dir() else None
+    if damaged is not None:
+        print(f"error: {damaged}", file=sys.stderr)
+        return 3
+    if isinstance(error, (ValueError, KeyError)):
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    error_id, log = errors.record(error, store.root)
+    print(f"error: the command failed unexpectedly ({type(error).__name__}); error id {error_id}, "
+          f"its details are in {log}", file=sys.stderr)
+    return 1

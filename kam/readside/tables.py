@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kam.readside.duckfile import DuckFile
+from kam.store.damage import DamagedTable
 from kam.store.delta import Store
 from kam.store.schema import DUCKDB_TYPES, TABLES
 
@@ -176,6 +177,7 @@ class TableCopy:
         seen = {}
         for name in names:
             identity = self.identity(name)
+            self._refuse_lost_files(name)
             if self.current(name) != identity:
                 with self.writing:
                     identity = self.identity(name)
@@ -183,6 +185,14 @@ class TableCopy:
                         (self._update if self.holding else self._repoint)(name, identity)
             seen[name] = identity
         return seen
+
+    def _refuse_lost_files(self, name: str) -> None:
+        """A data file deleted from a table leaves its version as it was: the copy held of its rows
+        must not go on being shown (kam.store.damage)."""
+        held = self.held.get(name) if self.holding else None
+        for path in held.files if held else ():
+            if not (self.store.root / path).exists():
+                raise DamagedTable(name, self.store.root / path, True, self.store.root)
 
     def _repoint(self, name: str, identity: tuple[int, int]) -> None:
         files = [str(self.store.root / f) for f in self.files(name, identity[0])]
