@@ -4,6 +4,7 @@ import streamlit as st
 from kam.i18n import translator
 import ui
 
+ui.leave_pages_folder_mode()
 st.set_page_config(page_title="大客户管理 · Key Accounts", page_icon=":material/monitoring:", layout="wide")
 
 lang = ui.language_switch()
@@ -15,7 +16,7 @@ st.session_state["ctx"] = ctx
 
 def page(name: str, icon: str) -> st.Page:
     # The address is the file's name: Streamlit serves a first request to an
-    # address from the pages/ folder by file name (see ui.context).
+    # address from the pages/ folder by file name (see ui/navigation.py).
     return st.Page(f"pages/{name}.py", title=t(f"page.{name}"), icon=f":material/{icon}:", url_path=name)
 
 
@@ -42,7 +43,7 @@ if ctx.store.is_empty():
     ui.bind_url(ctx)
     st.navigation([st.Page(empty_store, title=t("empty.title"), icon=":material/rocket_launch:"), import_page]).run()
 else:
-    ctx.filters = ui.sidebar_filters(ctx)
+    ctx.filters = ui.sidebar_filters(ctx, ui.today())
     ui.bind_url(ctx)
     overview = page("overview", "monitoring")
     accounts = page("accounts", "contact_page")

@@ -29,10 +29,9 @@ def history() -> None:
         st.caption(t("import.history_empty"))
     else:
         log["table"] = log["table"].map(table_label)
-        st.dataframe(log.rename(columns={
-            "import_id": t("import.col.import_id"), "table": t("col.table"), "when": t("data.when"),
-            "user": t("data.user"), "rows": t("col.rows"), "file": t("import.col.file"),
-            "version": t("col.version"), "undone": t("import.col.undone")}), hide_index=True, width="stretch")
+        ui.show_table(log, t, labels={"import_id": t("import.col.import_id"), "when": t("data.when"),
+                                      "user": t("data.user"), "file": t("import.col.file"),
+                                      "undone": t("import.col.undone")})
     name = state.get("imp_table", "sales")
     if st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
         try:
@@ -130,7 +129,7 @@ def show_check(plan: importer.Plan) -> None:
     if problems.empty:
         st.caption(t("import.no_problems"))
         return
-    named = problems.rename(columns={c: t(f"import.col.{c}") for c in problems.columns})
+    named = ui.labelled(problems, t, labels={c: t(f"import.col.{c}") for c in problems.columns})
     st.dataframe(named.head(PROBLEMS_SHOWN), hide_index=True, width="stretch")
     if len(named) > PROBLEMS_SHOWN:
         st.caption(t("import.problems_shown", shown=PROBLEMS_SHOWN))

@@ -21,16 +21,7 @@ VISIT_FIELDS = (("date", "method", "occasion"), ("received_by", "visited_by"), "
 PLAN_FIELDS = (("planned_date", "method"), "purpose", "content", "owner")
 
 st.title(t("revisit.visits_title"))
-if "rv_flash" in st.session_state:
-    st.success(st.session_state.pop("rv_flash"))
-
-
-def saved(message: str, form_key: str | None = None) -> None:
-    """Say what was saved on the next run, empty the form, and rerun so every table shows it."""
-    st.session_state["rv_flash"] = message
-    for key in [k for k in st.session_state if form_key and str(k).startswith(form_key + "_")]:
-        del st.session_state[key]
-    st.rerun()
+ui.said()
 
 
 def plan_label(plans: pd.DataFrame):
@@ -105,7 +96,7 @@ with visit_tab:
     visit_id = forms.record_form(ctx, "visits", VISIT_FIELDS, save_visit, key="vf_form",
                                  defaults={"date": today, "visited_by": ctx.user})
     if visit_id:
-        saved(t("revisit.visit_saved", id=visit_id), "vf_form")
+        ui.rerun_saying(t("revisit.visit_saved", id=visit_id), "vf_form")
 
 # ---- plan a revisit (回访计划表) ---------------------------------------------
 with plan_tab:
@@ -118,7 +109,7 @@ with plan_tab:
     plan_id = forms.record_form(ctx, "revisit_plans", PLAN_FIELDS, save_plan, key="pf_form",
                                 defaults={"planned_date": today + dt.timedelta(days=7), "owner": ctx.user})
     if plan_id:
-        saved(t("revisit.plan_saved", id=plan_id), "pf_form")
+        ui.rerun_saying(t("revisit.plan_saved", id=plan_id), "pf_form")
 
 # ---- propose plans for everyone due under the policy -----------------------
 with propose_tab:
@@ -159,13 +150,10 @@ with propose_tab:
                 ids = visit_records.add_plans(ctx.work, rows[["customer_id", "planned_date", "method", "purpose",
                                                               "owner"]])
             except InvalidRecords as error:
-                st.error(t("form.not_saved", count=len(error.problems)))
-                for problem in error.problems:
-                    st.error(t("revisit.problem_row", row=problem.row, column=t(f"col.revisit_plans.{problem.column}"),
-                               text=forms.problem_text(t, problem)))
+                forms.show_problems(t, error, {c: t(f"col.revisit_plans.{c}") for c in rows.columns})
             else:
                 st.session_state["pp_round"] = st.session_state.get("pp_round", 0) + 1
-                saved(t("revisit.propose_saved", count=len(ids)))
+                ui.rerun_saying(t("revisit.propose_saved", count=len(ids)))
 
 # ---- open plans, and cancelling one ----------------------------------------
 with plans_tab:
@@ -186,4 +174,4 @@ with plans_tab:
                 except InvalidRecords as error:
                     slot.error("; ".join(forms.problem_text(t, p) for p in error.problems))
                 else:
-                    saved(t("revisit.plan_cancelled", id=chosen), "pc")
+                    ui.rerun_saying(t("revisit.plan_cancelled", id=chosen), "pc")

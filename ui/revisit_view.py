@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from kam.sales.abc import CLASSES
-import ui
+from ui.tables import labelled
 
 CODED = ("method", "occasion", "deal_stage", "role", "status")
 
@@ -36,7 +36,7 @@ def shown(frame: pd.DataFrame, columns, t) -> pd.DataFrame:
             out[column] = out[column].dt.date  # a day, not midnight
         else:
             out[column] = named(out, column, t)
-    return ui.labelled(out, t, "revisit")
+    return labelled(out, t, "revisit")
 
 
 def policy_sentence(policy, t) -> str:

@@ -191,10 +191,6 @@ def cmd_serve(store: Store, args) -> int:
 
     os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
     warm.start(store)
-    # the app navigates with st.navigation: told now, the first request needs no second run to
-    # leave old-style pages mode (see pages/ui.context); the app stays free of this module
-    from importlib import import_module
-    import_module("streamlit.runtime.pages_manager").PagesManager.uses_pages_directory = False
     app = Path(__file__).resolve().parents[2] / "app.py"
     sys.argv = ["streamlit", "run", str(app), *args.options]
     runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does

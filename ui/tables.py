@@ -1,0 +1,81 @@
+"""Tables on screen: columns labelled in the user's language, coded values named, days without a
+time, money in yuan, shares as percentages, and no more rows than a person reads."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kam.i18n import TEXT, value_name
+from ui.links import customer_links
+
+ROWS_ON_SCREEN = 500  # a table on screen shows this many rows at most; its download has them all
+
+
+def first_rows(frame: pd.DataFrame, t) -> pd.DataFrame:
+    """The rows a table shows: the first ROWS_ON_SCREEN, saying so when there are more. Sending
+    tens of thousands of rows to a browser costs seconds and nobody reads them there."""
+    if len(frame) <= ROWS_ON_SCREEN:
+        return frame
+    st.caption(t("common.first_rows", shown=ROWS_ON_SCREEN, total=len(frame)))
+    return frame.head(ROWS_ON_SCREEN)
+
+
+def label(t, table: str | None, column: str, labels: dict | None = None) -> str:
+    """A column's name in the user's language: as `labels` (column -> text) gives it, else as the
+    table names it if it does, else the column's common name."""
+    if labels and column in labels:
+        return labels[column]
+    key = f"col.{table}.{column}"
+    return t(key) if table and key in TEXT else t(f"col.{column}")
+
+
+def labelled(frame: pd.DataFrame, t, table: str | None = None, labels: dict | None = None) -> pd.DataFrame:
+    """The frame with its columns named in the user's language (see label)."""
+    return frame.rename(columns={c: label(t, table, c, labels) for c in frame.columns})
+
+
+def named_values(frame: pd.DataFrame, t, columns) -> pd.DataFrame:
+    """The frame with the values of these columns named in the user's language.
+
+    `columns` lists columns, or maps a column to the name its values go by
+    (e.g. {"customer_status": "status"}).
+    """
+    names = columns if isinstance(columns, dict) else {c: c for c in columns}
+    out = frame.copy()
+    for column, name in names.items():
+        out[column] = [value_name(t, name, v) for v in out[column]]
+    return out
+
+
+def shown(value) -> str:
+    """One value as a card shows it: '–' when missing, a day without its time."""
+    if value is None or value is pd.NA or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+        return "–"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def _is_days(column: pd.Series) -> bool:
+    """Every time in the column is midnight: the column holds days (a moment keeps its time)."""
+    times = column.dropna()
+    return bool((times == times.dt.normalize()).all())
+
+
+def show_table(frame: pd.DataFrame, t, table: str | None = None, *, labels: dict | None = None, names=(),
+               money=(), shares=(), **options) -> None:
+    """A frame as a table: values named (see named_values), days without a time, money in yuan,
+    shares as percentages, columns labelled (see label), the customer leading to its account file."""
+    out, links = customer_links(named_values(frame, t, names) if names else frame.copy(), t)
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            if _is_days(out[column]):
+                out[column] = out[column].dt.date
+        elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].fillna("")  # not the word "None"
+    out = labelled(out, t, table, labels)
+    formats = {**{c: "yen" for c in money}, **{c: "percent" for c in shares}}
+    config = {label(t, table, c, labels): st.column_config.NumberColumn(format=f) for c, f in formats.items()}
+    config |= {label(t, table, c, labels): link for c, link in links.items()}
+    options["column_config"] = {**config, **options.get("column_config", {})}
+    st.dataframe(out, hide_index=True, width="stretch", **options)
