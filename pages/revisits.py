@@ -146,7 +146,7 @@ with left:
 with right:
     listed = holidays.load(ctx.db)
     window = holidays.between(listed, today, today + dt.timedelta(days=ahead))
-    joiner = t("revisit.list_joiner")
+    joiner = t("list.joiner")
     if window.empty:
         later = listed[listed["date"].dt.date > today].head(1)
         st.markdown(f"**{t('revisit.no_holidays')}**")

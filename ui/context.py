@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from kam.filters import Filters
-from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from kam.readside.database import Database
 from kam.store import batches
 from kam.store.delta import Store, data_dir, default_user
@@ -51,8 +51,9 @@ def language_switch() -> str:
     if "lang" not in st.session_state:
         wanted = st.query_params.get("lang", DEFAULT_LANGUAGE)
         st.session_state["lang"] = wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
-    st.sidebar.radio("语言 / Language", LANGUAGES, key="lang", horizontal=True,
-                     format_func={"zh": "中文", "en": "English"}.get)
+    t = translator(st.session_state["lang"])  # the switch reads the same in both languages
+    st.sidebar.radio(t("sidebar.language"), LANGUAGES, key="lang", horizontal=True,
+                     format_func=lambda lang: t(f"language.{lang}"))
     return st.session_state["lang"]
 
 

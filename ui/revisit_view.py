@@ -44,4 +44,4 @@ def policy_sentence(policy, t) -> str:
     items = [t("revisit.class_rule", name=r.name, days=r.interval_days) if r.kind == "class"
              else t("revisit.tier_rule", name=t(f"tier.{r.name}"), days=r.interval_days)
              for r in policy.rules if r.interval_days is not None]
-    return t("revisit.policy_sentence", rules=t("revisit.list_joiner").join(items))
+    return t("revisit.policy_sentence", rules=t("list.joiner").join(items))
