@@ -181,8 +181,10 @@ def cmd_coverage(store: Store, args) -> int:
 
 
 def cmd_serve(store: Store, args) -> int:
-    """`streamlit run app.py` in this process, its options passed on, after starting the warm-up
-    (kam.warm) in a thread: the first page opens on tables already held and questions answered."""
+    """The app's server (ui/server.py: `streamlit run app.py`) in this process, its options passed
+    on, after starting the warm-up (kam.warm) in a thread: the first page opens on tables already
+    held and questions answered. The server is the app's own script, run by its path: kam never
+    imports Streamlit or the app."""
     import os
     import runpy
     from pathlib import Path
@@ -191,9 +193,9 @@ def cmd_serve(store: Store, args) -> int:
 
     os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
     warm.start(store)
-    app = Path(__file__).resolve().parents[2] / "app.py"
-    sys.argv = ["streamlit", "run", str(app), *args.options]
-    runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does
+    server = Path(__file__).resolve().parents[2] / "ui" / "server.py"
+    sys.argv = [str(server), *args.options]
+    runpy.run_path(str(server), run_name="__main__")
     return 0
 
 
