@@ -10,6 +10,7 @@ from kam.store.records import InvalidRecords
 from kam.store.schema import VISIT_METHODS, VISIT_OCCASIONS
 from ui import forms
 import ui
+from ui import revisit_view
 from ui.revisit_view import named, shown
 
 ctx = ui.context()
@@ -53,7 +54,7 @@ with log_tab:
         st.caption(t("common.first_rows", shown=len(log), total=count))
     columns = ["date", "customer_name", "method", "occasion", "visited_by", "received_by", "deal_stage",
                "satisfaction", "next_visit_date"]
-    st.dataframe(shown(log, columns, t), hide_index=True, width="stretch", placeholder="–")
+    revisit_view.show_table(log, columns, t)
 
     def every_visit() -> pd.DataFrame:
         every = coverage.visit_log(*asked)
@@ -160,8 +161,8 @@ with plans_tab:
     plans = coverage.open_plans(ctx.db, filters)
     st.caption(t("revisit.plans_help", count=len(plans), late=int((plans["planned_date"] < pd.Timestamp(today)).sum())))
     plans = ui.first_rows(plans, t)  # the earliest; cancelled or done, they make room for the next
-    st.dataframe(shown(plans, ["planned_date", "customer_name", "account_manager", "method", "purpose", "owner",
-                               "plan_id"], t), hide_index=True, width="stretch", placeholder="–", height=320)
+    revisit_view.show_table(plans, ["planned_date", "customer_name", "account_manager", "method", "purpose", "owner",
+                                    "plan_id"], t, height=320)
     if len(plans):
         with st.form("pc_form"):
             chosen = st.selectbox(t("revisit.cancel_which"), plans["plan_id"].tolist(), key="pc_plan",

@@ -72,7 +72,7 @@ def show_table(frame: pd.DataFrame, t, table: str | None = None, *, labels: dict
             if _is_days(out[column]):
                 out[column] = out[column].dt.date
         elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].fillna("")  # not the word "None"
+            out[column] = out[column].fillna(options.get("placeholder", ""))  # not the word "None"
     out = labelled(out, t, table, labels)
     formats = {**{c: "yen" for c in money}, **{c: "percent" for c in shares}}
     config = {label(t, table, c, labels): st.column_config.NumberColumn(format=f) for c, f in formats.items()}
