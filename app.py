@@ -1,11 +1,12 @@
 """The frame: page setup, language, user, shared filters, navigation."""
 import streamlit as st
 
-from kam.i18n import translator
+from kam.i18n import DEFAULT_LANGUAGE, translator
 import ui
 
 ui.leave_pages_folder_mode()
-st.set_page_config(page_title="大客户管理 · Key Accounts", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title=translator(DEFAULT_LANGUAGE)("app.tab_title"), page_icon=":material/monitoring:",
+                   layout="wide")
 
 lang = ui.language_switch()
 t = translator(lang)

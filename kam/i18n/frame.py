@@ -3,6 +3,7 @@
 TEXT: dict[str, tuple[str, str]] = {
     # the frame
     "app.title": ("大客户管理", "Key Account Management"),
+    "app.tab_title": ("大客户管理 · Key Accounts", "大客户管理 · Key Accounts"),  # before the language is known
     "app.tagline": ("识别、维护并留住贡献最大利润的客户", "Find, serve and keep the customers who bring most of the profit"),
     "nav.dashboards": ("看板", "Dashboards"),
     "nav.records": ("记录", "Records"),
