@@ -19,4 +19,5 @@ ui.show_table(status, t)
 st.subheader(t("data.history"))
 name = st.selectbox(t("data.history_table"), list(TABLES), format_func=lambda n: t(f"table.{n}"), key="data_table")
 log = inventory.history(ctx.store, name)
-ui.show_table(log, t, labels={"when": t("data.when"), "operation": t("data.operation"), "user": t("data.user")})
+ui.show_table(log, t, labels={"when": t("data.when"), "operation": t("data.operation"), "user": t("data.user")},
+              moments=["when"])

@@ -31,7 +31,7 @@ def history() -> None:
         log["table"] = log["table"].map(table_label)
         ui.show_table(log, t, labels={"import_id": t("import.col.import_id"), "when": t("data.when"),
                                       "user": t("data.user"), "file": t("import.col.file"),
-                                      "undone": t("import.col.undone")})
+                                      "undone": t("import.col.undone")}, moments=["when"])
     name = state.get("imp_table", "sales")
     if st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
         try:

@@ -56,20 +56,15 @@ def shown(value) -> str:
     return str(value)
 
 
-def _is_days(column: pd.Series) -> bool:
-    """Every time in the column is midnight: the column holds days (a moment keeps its time)."""
-    times = column.dropna()
-    return bool((times == times.dt.normalize()).all())
-
-
 def show_table(frame: pd.DataFrame, t, table: str | None = None, *, labels: dict | None = None, names=(),
-               money=(), shares=(), **options) -> None:
-    """A frame as a table: values named (see named_values), days without a time, money in yuan,
-    shares as percentages, columns labelled (see label), the customer leading to its account file."""
+               money=(), shares=(), moments=(), **options) -> None:
+    """A frame as a table: values named (see named_values), days without a time (but the `moments`
+    keep theirs), money in yuan, shares as percentages, columns labelled (see label), the customer
+    leading to its account file."""
     out, links = customer_links(named_values(frame, t, names) if names else frame.copy(), t)
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
-            if _is_days(out[column]):
+            if column not in moments:
                 out[column] = out[column].dt.date
         elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].fillna(options.get("placeholder", ""))  # not the word "None"
