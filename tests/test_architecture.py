@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 
-FEATURES = ("kam.sales", "kam.accounts", "kam.revisits", "kam.risk", "kam.imports")
+FEATURES = ("kam.sales", "kam.accounts", "kam.revisits", "kam.risk", "kam.imports", "kam.explore")
 SHARED = ("kam.filters", "kam.periods", "kam.formatting", "kam.export", "kam.i18n")
 BY_NAME = {"import_module", "__import__", "run_module"}
 
