@@ -1,10 +1,12 @@
 """The frame: page setup, language, user, shared filters, navigation."""
 import streamlit as st
 
-from kam.i18n import translator
+from kam.i18n import DEFAULT_LANGUAGE, translator
 import ui
 
-st.set_page_config(page_title="大客户管理 · Key Accounts", page_icon="📊", layout="wide")  # an emoji: a material icon is fetched from Google
+ui.leave_pages_folder_mode()
+# the icon an emoji: a material icon would be fetched from Google
+st.set_page_config(page_title=translator(DEFAULT_LANGUAGE)("app.tab_title"), page_icon="📊", layout="wide")
 
 
 def frame() -> None:
@@ -16,7 +18,7 @@ def frame() -> None:
 
     def page(name: str, icon: str) -> st.Page:
         # The address is the file's name: Streamlit serves a first request to an
-        # address from the pages/ folder by file name (see ui.context).
+        # address from the pages/ folder by file name (see ui/navigation.py).
         return st.Page(f"pages/{name}.py", title=t(f"page.{name}"), icon=f":material/{icon}:", url_path=name)
 
     import_page = page("import", "upload_file")

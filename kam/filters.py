@@ -72,11 +72,11 @@ class Filters:
         """One sentence naming what is shown, in the language of the catalogue function t."""
         parts = [t("filter.period_is", start=self.period.start.isoformat(), end=self.period.end.isoformat())]
         if self.regions:
-            parts.append(t("filter.regions_are", values="、".join(self.regions)))
+            parts.append(t("filter.regions_are", values=t("list.joiner").join(self.regions)))
         if self.managers:
-            parts.append(t("filter.managers_are", values="、".join(self.managers)))
+            parts.append(t("filter.managers_are", values=t("list.joiner").join(self.managers)))
         if self.tiers:
-            parts.append(t("filter.tiers_are", values="、".join(t(f"tier.{x}") for x in self.tiers)))
+            parts.append(t("filter.tiers_are", values=t("list.joiner").join(t(f"tier.{x}") for x in self.tiers)))
         return t("filter.sentence", parts=t("filter.joiner").join(parts))
 
     # ---- the URL ---------------------------------------------------------

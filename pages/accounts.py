@@ -78,10 +78,10 @@ with st.expander(t("accounts.edit_profile")):
     edited = forms.record_form(
         ctx, "customers", PROFILE_FIELDS + ["reason"],
         lambda v: profile.edit_profile(ctx.work, chosen, {k: v[k] for k in v if k != "reason"}, v.get("reason")),
-        key=f"profile_edit_{chosen}", defaults=ui.form_defaults(info), borrowed={"reason": "profile_changes"},
+        key=f"profile_edit_{chosen}", defaults=forms.form_defaults(info), borrowed={"reason": "profile_changes"},
         submit="accounts.save_profile")
     if edited is not None:
-        st.success(t("accounts.profile_saved", fields=", ".join(t(f"col.customers.{f}") for f in edited))
+        st.success(t("accounts.profile_saved", fields=t("list.joiner").join(t(f"col.customers.{f}") for f in edited))
                    if edited else t("accounts.nothing_changed"))
 
 marked = marked_changes.judged(ctx.db, filters).set_index("customer_id")
@@ -119,7 +119,7 @@ if len(people):
         current = people.set_index("contact_id").loc[which].to_dict()
         if forms.record_form(ctx, "contacts", CONTACT_FIELDS,
                              lambda v: profile.edit_contact(ctx.work, which, v),
-                             key=f"contact_edit_{which}", defaults=ui.form_defaults(current)) is not None:
+                             key=f"contact_edit_{which}", defaults=forms.form_defaults(current)) is not None:
             st.success(t("accounts.contact_saved"))
 
 st.subheader(t("accounts.trade"))

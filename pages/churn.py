@@ -83,8 +83,7 @@ else:
 st.subheader(t("churn.suspected"))
 days = churn.silent_days(ctx.db)
 st.caption(t("churn.suspected_rule", days=days))
-if "churn_flash" in st.session_state:
-    st.success(st.session_state.pop("churn_flash"))
+ui.said()
 suspects = churn.suspected(ctx.db, filters, today, days)
 if suspects.empty:
     st.success(t("churn.none_suspected"))
@@ -105,12 +104,10 @@ else:
             except InvalidRecords as error:
                 reason.error("; ".join(forms.problem_text(t, p) for p in error.problems))
             else:
-                st.session_state["churn_flash"] = t("churn.confirmed", name=row.customer_name)
-                st.rerun()
+                ui.rerun_saying(t("churn.confirmed", name=row.customer_name))
         if dismiss.button(t("churn.dismiss"), key=f"suspect_dismiss_{row.customer_id}"):
             churn.dismiss(ctx.work, row.customer_id)
-            st.session_state["churn_flash"] = t("churn.dismissed", name=row.customer_name)
-            st.rerun()
+            ui.rerun_saying(t("churn.dismissed", name=row.customer_name))
     ui.csv_download(suspects, t("common.download_csv"), "churn_suspected.csv", key="dl_suspected")
 
 st.subheader(t("churn.overdue_actions"))

@@ -67,6 +67,6 @@ with plan:
                                  key=f"action_pick_{customer}")
             saved = forms.record_form(ctx, "retention_actions", ACTION_FIELDS, save(which),
                                       key=f"action_edit_{which}",
-                                      defaults=ui.form_defaults(retention.action(ctx.db, which)))
+                                      defaults=forms.form_defaults(retention.action(ctx.db, which)))
             if saved:
                 st.success(t("churn.action_saved", id=saved))

@@ -10,6 +10,7 @@ from kam.store.records import InvalidRecords
 from kam.store.schema import VISIT_METHODS, VISIT_OCCASIONS
 from ui import forms
 import ui
+from ui import revisit_view
 from ui.revisit_view import named, shown
 
 ctx = ui.context()
@@ -21,16 +22,7 @@ VISIT_FIELDS = (("date", "method", "occasion"), ("received_by", "visited_by"), "
 PLAN_FIELDS = (("planned_date", "method"), "purpose", "content", "owner")
 
 st.title(t("revisit.visits_title"))
-if "rv_flash" in st.session_state:
-    st.success(st.session_state.pop("rv_flash"))
-
-
-def saved(message: str, form_key: str | None = None) -> None:
-    """Say what was saved on the next run, empty the form, and rerun so every table shows it."""
-    st.session_state["rv_flash"] = message
-    for key in [k for k in st.session_state if form_key and str(k).startswith(form_key + "_")]:
-        del st.session_state[key]
-    st.rerun()
+ui.said()
 
 
 def plan_label(plans: pd.DataFrame):
@@ -62,7 +54,7 @@ with log_tab:
         st.caption(t("common.first_rows", shown=len(log), total=count))
     columns = ["date", "customer_name", "method", "occasion", "visited_by", "received_by", "deal_stage",
                "satisfaction", "next_visit_date"]
-    st.dataframe(shown(log, columns, t), hide_index=True, width="stretch", placeholder="–")
+    revisit_view.show_table(log, columns, t)
 
     def every_visit() -> pd.DataFrame:
         every = coverage.visit_log(*asked)
@@ -106,7 +98,7 @@ with visit_tab:
     visit_id = forms.record_form(ctx, "visits", VISIT_FIELDS, save_visit, key="vf_form",
                                  defaults={"date": today, "visited_by": ctx.user})
     if visit_id:
-        saved(t("revisit.visit_saved", id=visit_id), "vf_form")
+        ui.rerun_saying(t("revisit.visit_saved", id=visit_id), "vf_form")
 
 # ---- plan a revisit (回访计划表) ---------------------------------------------
 with plan_tab:
@@ -119,7 +111,7 @@ with plan_tab:
     plan_id = forms.record_form(ctx, "revisit_plans", PLAN_FIELDS, save_plan, key="pf_form",
                                 defaults={"planned_date": today + dt.timedelta(days=7), "owner": ctx.user})
     if plan_id:
-        saved(t("revisit.plan_saved", id=plan_id), "pf_form")
+        ui.rerun_saying(t("revisit.plan_saved", id=plan_id), "pf_form")
 
 # ---- propose plans for everyone due under the policy -----------------------
 with propose_tab:
@@ -160,21 +152,18 @@ with propose_tab:
                 ids = visit_records.add_plans(ctx.work, rows[["customer_id", "planned_date", "method", "purpose",
                                                               "owner"]])
             except InvalidRecords as error:
-                st.error(t("form.not_saved", count=len(error.problems)))
-                for problem in error.problems:
-                    st.error(t("revisit.problem_row", row=problem.row, column=t(f"col.revisit_plans.{problem.column}"),
-                               text=forms.problem_text(t, problem)))
+                forms.show_problems(t, error, {c: t(f"col.revisit_plans.{c}") for c in rows.columns})
             else:
                 st.session_state["pp_round"] = st.session_state.get("pp_round", 0) + 1
-                saved(t("revisit.propose_saved", count=len(ids)))
+                ui.rerun_saying(t("revisit.propose_saved", count=len(ids)))
 
 # ---- open plans, and cancelling one ----------------------------------------
 with plans_tab:
     plans = coverage.open_plans(ctx.db, filters)
     st.caption(t("revisit.plans_help", count=len(plans), late=int((plans["planned_date"] < pd.Timestamp(today)).sum())))
     plans = ui.first_rows(plans, t)  # the earliest; cancelled or done, they make room for the next
-    st.dataframe(shown(plans, ["planned_date", "customer_name", "account_manager", "method", "purpose", "owner",
-                               "plan_id"], t), hide_index=True, width="stretch", placeholder="–", height=320)
+    revisit_view.show_table(plans, ["planned_date", "customer_name", "account_manager", "method", "purpose", "owner",
+                                    "plan_id"], t, height=320)
     if len(plans):
         with st.form("pc_form"):
             chosen = st.selectbox(t("revisit.cancel_which"), plans["plan_id"].tolist(), key="pc_plan",
@@ -187,4 +176,4 @@ with plans_tab:
                 except InvalidRecords as error:
                     slot.error("; ".join(forms.problem_text(t, p) for p in error.problems))
                 else:
-                    saved(t("revisit.plan_cancelled", id=chosen), "pc")
+                    ui.rerun_saying(t("revisit.plan_cancelled", id=chosen), "pc")

@@ -78,9 +78,9 @@ def test_the_period_includes_its_first_and_last_day_and_nothing_beyond(db):
 
 @pytest.mark.parametrize("measure", abc.MEASURES)
 @pytest.mark.parametrize("chosen", CHOICES[:6], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "all")
-def test_customer_values_are_each_customers_measure_in_the_filtered_period(db, chosen, measure):
+def test_the_abc_table_holds_each_customers_measure_in_the_filtered_period(db, chosen, measure):
     f = filters(**chosen)
-    got = abc.customer_values(db, f, measure)
+    got = abc.abc_table(db, f, measure)
     assert dict(zip(got["customer_id"], got["value"])) == pytest.approx(per_customer(f, measure))
     filed = got.astype(object).where(got.notna(), None)  # a customer not on file has no region or tier
     for row in filed.itertuples():
@@ -107,7 +107,7 @@ def test_abc_table_with_custom_cuts(db):
 
 def test_an_unknown_measure_is_refused(db):
     with pytest.raises(ValueError, match="measure"):
-        abc.customer_values(db, filters(), "margin")
+        abc.abc_table(db, filters(), "margin")
 
 
 def test_kpis_compare_this_period_with_the_one_before(db):

@@ -15,7 +15,6 @@ import runpy
 import sys
 import threading
 import time
-from importlib import import_module
 from pathlib import Path
 
 from kam.sales import overview
@@ -75,14 +74,13 @@ def start(store: Store, *, keep_warm: bool = True) -> threading.Thread:
 
 
 def cmd_serve(store: Store, args) -> int:
-    """`streamlit run app.py` in this process, its options passed on, after starting the warm-up
-    in a thread: the first page opens on tables already held and questions answered."""
+    """The app's server (ui/server.py: `streamlit run app.py`) in this process, its options passed
+    on, after starting the warm-up in a thread: the first page opens on tables already held and
+    questions answered. The server is the app's own script, run by its path: kam never imports
+    Streamlit or the app."""
     os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
     start(store)
-    # the app navigates with st.navigation: told now, the first request needs no second run to
-    # leave old-style pages mode (see pages/ui.context); the app stays free of this module
-    import_module("streamlit.runtime.pages_manager").PagesManager.uses_pages_directory = False
-    app = Path(__file__).resolve().parents[2] / "app.py"
-    sys.argv = ["streamlit", "run", str(app), *args.options]
-    runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does
+    server = Path(__file__).resolve().parents[2] / "ui" / "server.py"
+    sys.argv = [str(server), *args.options]
+    runpy.run_path(str(server), run_name="__main__")
     return 0

@@ -24,7 +24,7 @@ import pandas as pd
 from kam.sales import abc
 from kam.revisits import ics
 from kam.revisits import revisit_policy
-from kam.readside.database import Database, Part, on_frames
+from kam.readside.database import Database, Part
 from kam.filters import Filters
 from kam.periods import Period
 from kam.revisits.revisit_policy import Policy
@@ -208,29 +208,13 @@ def due_soon(table: pd.DataFrame, day: dt.date, days: int = 14) -> pd.DataFrame:
                  "days_left", "next_plan"]].reset_index(drop=True)
 
 
-def outcome(status: str, planned: dt.date, done: dt.date | None, day: dt.date, grace: int) -> str:
-    """on_time: done at most `grace` days after the planned day; late: done after that;
-    missed: still open more than `grace` days after it; open: not yet due; cancelled."""
-    deadline = planned + dt.timedelta(days=grace)
-    if status == "cancelled":
-        return "cancelled"
-    if status == "done":
-        return "late" if done is not None and done > deadline else "on_time"
-    return "missed" if day > deadline else "open"
-
-
-# outcome() in SQL over a plan p, with $as_of and $grace
+# A plan's outcome on the day $as_of: on_time when done at most $grace days after the planned day; late when
+# done after that; missed when still open more than $grace days after it; open when not yet due; cancelled.
 OUTCOME_SQL = """CASE WHEN p.status = 'cancelled' THEN 'cancelled'
                       WHEN p.status = 'done' AND p.done_date::DATE > p.planned_date::DATE + $grace::INTEGER THEN 'late'
                       WHEN p.status = 'done' THEN 'on_time'
                       WHEN $as_of::DATE > p.planned_date::DATE + $grace::INTEGER THEN 'missed'
                       ELSE 'open' END"""
-
-
-def outcomes(plans: pd.DataFrame, day: dt.date, grace: int) -> list[str]:
-    """outcome() for every plan at once (columns status, planned_date, done_date), by OUTCOME_SQL."""
-    return on_frames(f"SELECT {OUTCOME_SQL} AS outcome FROM p_ p ORDER BY p._row",
-                     {"as_of": day, "grace": grace}, p_=plans.assign(_row=np.arange(len(plans))))["outcome"].tolist()
 
 
 def adherence(db: Database, filters: Filters, day: dt.date, grace: int) -> pd.DataFrame:
@@ -353,18 +337,6 @@ def proposals(table: pd.DataFrame, day: dt.date, weeks: int) -> pd.DataFrame:
                 "planned_date", "method", "owner", "rule"]].reset_index(drop=True)
 
 
-def next_birthday(birthday: dt.date, start: dt.date) -> dt.date:
-    """The first birthday on or after start; 29 February is kept on the 28th in other years."""
-    for year in (start.year, start.year + 1):
-        try:
-            day = birthday.replace(year=year)
-        except ValueError:
-            day = dt.date(year, 2, 28)
-        if day >= start:
-            return day
-    raise AssertionError("unreachable")
-
-
 def _birthday_in(column: str, year: str) -> str:
     """SQL: the birthday in the column on its day of the year (an expression), 29 February on
     the 28th in other years."""
@@ -374,17 +346,9 @@ def _birthday_in(column: str, year: str) -> str:
 
 
 def next_birthday_sql(column: str) -> str:
-    """next_birthday() in SQL: the first birthday on or after $start."""
+    """SQL: the first birthday on or after $start; 29 February is kept on the 28th in other years."""
     this_year = _birthday_in(column, "year($start::DATE)")
     return f"CASE WHEN {this_year} >= $start::DATE THEN {this_year} ELSE {_birthday_in(column, 'year($start::DATE) + 1')} END"
-
-
-def next_birthdays(birthdays: pd.Series, start: dt.date) -> pd.Series:
-    """next_birthday() for a whole column of dates at once, by next_birthday_sql()."""
-    frame = pd.DataFrame({"birthday": birthdays.reset_index(drop=True), "_row": range(len(birthdays))})
-    out = on_frames(f"SELECT {next_birthday_sql('b.birthday::DATE')} AS day FROM b_ b ORDER BY b._row",
-                    {"start": start}, b_=frame)["day"]
-    return pd.to_datetime(out).set_axis(birthdays.index)
 
 
 def birthdays(db: Database, filters: Filters, start: dt.date, days: int) -> pd.DataFrame:

@@ -39,7 +39,6 @@ KEY = "health.scoring"
 PARTS = ("sales", "visits", "complaints", "receivables")
 # sales bands are floors (at least), the others ceilings (at most)
 AT_LEAST = {"sales"}
-STATUSES = ("at_risk", "watch", "healthy")
 
 
 @dataclass(frozen=True)

@@ -109,11 +109,6 @@ def _with_values(db: Database, filters: Filters, measure: str, sql: str, params:
                      columns=f"customer_id, customer_name, {measure} AS value, account_manager, region, tier")
 
 
-def customer_values(db: Database, filters: Filters, measure: str = "revenue") -> pd.DataFrame:
-    """Each customer's measure over the filtered period (customers with sales only)."""
-    return _with_values(db, filters, measure, "SELECT * FROM v")
-
-
 def _cut_params(cuts) -> dict:
     a_cut, b_cut = check_cuts(cuts)
     return {"a_cut": a_cut, "b_cut": b_cut}
