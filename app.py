@@ -42,7 +42,7 @@ def frame() -> None:
         ui.bind_url(ctx)
         st.navigation([st.Page(empty_store, title=t("empty.title"), icon=":material/rocket_launch:"), import_page]).run()
     else:
-        ctx.filters = ui.sidebar_filters(ctx)
+        ctx.filters = ui.sidebar_filters(ctx, ui.today())
         ui.bind_url(ctx)
         overview = page("overview", "monitoring")
         accounts = page("accounts", "contact_page")
