@@ -7,7 +7,7 @@ from kam.imports import importer
 from kam.imports import mapping
 from kam.export import to_csv_bytes
 from kam.i18n import value_name
-from kam.store.schema import TABLES
+from kam.store.schema import IMPORTABLE, TABLES
 import ui
 
 ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16", "big5")
@@ -195,7 +195,7 @@ if done:
 
 st.subheader(t("import.step_file"))
 left, middle, right = st.columns([2, 1, 1])
-table_name = left.selectbox(t("import.table"), list(TABLES), index=list(TABLES).index("sales"), key="imp_table",
+table_name = left.selectbox(t("import.table"), IMPORTABLE, index=IMPORTABLE.index("sales"), key="imp_table",
                             format_func=table_label)
 encoding = middle.selectbox(t("import.encoding"), ENCODINGS, key="imp_encoding",
                             format_func=lambda e: t("import.encoding.auto") if e == "auto" else e.upper())
