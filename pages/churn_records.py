@@ -25,7 +25,7 @@ with record:
         saved = forms.record_form(
             ctx, "churns", [("churn_date", "reason"), "note"],
             lambda v: churn.record_churn(ctx.work, {**v, "customer_id": customer}),
-            key="churn_new_form", defaults={"churn_date": today}, choices={"reason": reasons})
+            key="churn_new_form", defaults={"churn_date": today}, choices={"reason": reasons}, account=customer)
         if saved:
             st.success(t("churn.saved", id=saved))
 
@@ -39,7 +39,8 @@ with win_back:
         done = forms.record_form(
             ctx, "churns", ["reactivated_date", "note"],
             lambda v: churn.reactivate(ctx.work, chosen, v),
-            key=f"winback_{chosen}", defaults={"reactivated_date": today}, submit="churn.win_back_save")
+            key=f"winback_{chosen}", defaults={"reactivated_date": today}, submit="churn.win_back_save",
+            account=chosen)
         if done:
             st.success(t("churn.won_back", name=names[chosen]))
 
@@ -57,7 +58,7 @@ with plan:
 
         st.markdown(f"**{t('churn.new_action')}**")
         saved = forms.record_form(ctx, "retention_actions", ACTION_FIELDS, save(), key=f"action_new_{customer}",
-                                  defaults={"owner": ctx.user, "status": "planned"})
+                                  defaults={"owner": ctx.user, "status": "planned"}, account=customer)
         if saved:
             st.success(t("churn.action_saved", id=saved))
         if not actions.empty:
@@ -67,6 +68,6 @@ with plan:
                                  key=f"action_pick_{customer}")
             saved = forms.record_form(ctx, "retention_actions", ACTION_FIELDS, save(which),
                                       key=f"action_edit_{which}",
-                                      defaults=ui.form_defaults(retention.action(ctx.db, which)))
+                                      defaults=ui.form_defaults(retention.action(ctx.db, which)), account=customer)
             if saved:
                 st.success(t("churn.action_saved", id=saved))

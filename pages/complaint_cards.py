@@ -34,7 +34,7 @@ with new:
     if customer:
         saved = forms.record_form(ctx, "complaints", FIELDS, save(customer), key="complaint_new_form",
                                   defaults={"received": ui.today(), "owner": ctx.user, "status": "open"},
-                                  choices=choices)
+                                  choices=choices, account=customer)
         if saved:
             st.success(t("complaint.saved", id=saved))
 
@@ -50,6 +50,6 @@ with update:
         record = complaints.complaint(ctx.db, chosen, ui.today())
         saved = forms.record_form(ctx, "complaints", FIELDS, save(record["customer_id"], chosen),
                                   key=f"complaint_edit_{chosen}", defaults=ui.form_defaults(record),
-                                  choices=choices)
+                                  choices=choices, account=record["customer_id"])
         if saved:
             st.success(t("complaint.saved", id=saved))

@@ -1,6 +1,7 @@
 """Import: file, mapping, preview and check, import; then the history and undo."""
 import streamlit as st
 
+from kam import access
 from kam.imports import files
 from kam.imports import import_log
 from kam.imports import importer
@@ -9,6 +10,7 @@ from kam.export import to_csv_bytes
 from kam.i18n import value_name
 from kam.store.schema import IMPORTABLE, TABLES
 import ui
+from ui import signin
 
 ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16", "big5")
 
@@ -34,7 +36,7 @@ def history() -> None:
             "user": t("data.user"), "rows": t("col.rows"), "file": t("import.col.file"),
             "version": t("col.version"), "undone": t("import.col.undone")}), hide_index=True, width="stretch")
     name = state.get("imp_table", "sales")
-    if st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
+    if signin.allowed(ctx, access.UNDO) and st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
         try:
             undone = import_log.undo_last(ctx.work, name)
         except import_log.UndoRefused as refused:

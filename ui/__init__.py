@@ -16,8 +16,10 @@ from kam.readside.database import Database
 from kam.filters import Filters
 from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXT
 from kam.periods import PRESETS
+from kam import access
+from kam.access import Person
 from kam.store import batches
-from kam.store.delta import Store, data_dir, default_user
+from kam.store.delta import Store, data_dir
 from kam.store.work import Work
 
 FILTER_KEYS = ("period", "start", "end", "region", "manager", "tier")
@@ -29,8 +31,9 @@ class Context:
     db: Database
     t: object
     lang: str
-    user: str
+    user: str  # who writes: the signed-in identity, or the local user's name
     filters: Filters | None = None
+    person: Person | None = None  # and what they may do (kam.access)
 
     @property
     def work(self) -> Work:
@@ -61,13 +64,6 @@ def language_switch() -> str:
     st.sidebar.radio("语言 / Language", LANGUAGES, key="lang", horizontal=True,
                      format_func={"zh": "中文", "en": "English"}.get)
     return st.session_state["lang"]
-
-
-def user_field(t) -> str:
-    if "user" not in st.session_state:
-        st.session_state["user"] = default_user()
-    st.sidebar.text_input(t("sidebar.user"), key="user", help=t("sidebar.user_help"))
-    return st.session_state["user"].strip() or default_user()
 
 
 def _seed_filter_state() -> None:
@@ -172,8 +168,10 @@ def period_guard(ctx: Context) -> bool:
 
 
 def csv_download(frame, label: str, file_name: str, key: str) -> None:
-    """A download of the frame as CSV; `frame` may be a function that makes it."""
+    """A download of the frame as CSV, for those who may export; `frame` may be a function that makes it."""
     from kam.export import to_csv_bytes
+    if not access.allows(context().person, access.EXPORT):
+        return
     # the file is made when someone clicks, not on every rerun: a big table's CSV takes a second
     st.download_button(label, lambda: to_csv_bytes(frame() if callable(frame) else frame), file_name=file_name,
                        mime="text/csv", key=key)

@@ -29,8 +29,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "page.accounts": ("客户档案", "Accounts"),
     "page.data": ("数据管理", "Data store"),
     "sidebar.language": ("语言 / Language", "语言 / Language"),
-    "sidebar.user": ("当前用户", "Your name"),
-    "sidebar.user_help": ("写入的记录会记下这个名字", "Records you write are stamped with this name"),
     "sidebar.filters": ("筛选", "Filters"),
     "sidebar.period": ("期间", "Period"),
     "sidebar.start": ("开始日期", "Start"),
