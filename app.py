@@ -57,7 +57,8 @@ if ctx.store.is_empty():
     start = st.Page(empty_store, title=t("empty.title"), icon=":material/rocket_launch:")
     st.navigation([p for p in (start, import_page, users_page) if p]).run()
 else:
-    ctx.filters = access.scoped(ui.sidebar_filters(ctx), person)
+    if access.allows(person, access.VIEW):
+        ctx.filters = access.scoped(ui.sidebar_filters(ctx), person)
     ui.bind_url(ctx)
     overview = page("overview", "monitoring")
     accounts = page("accounts", "contact_page")

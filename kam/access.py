@@ -34,6 +34,9 @@ MAY: dict[str, frozenset[str]] = {
     "administrator": frozenset({MANAGE_USERS}),
     LOCAL: frozenset(ACTIONS) - {MANAGE_USERS},
 }
+# Asked of no account in particular: may the person take the action on some account (e.g. open
+# the records pages)? An account manager may record, for their own accounts.
+ANY_ACCOUNT = object()
 # The setting (kam.store.settings) that lets account managers see every account in lists.
 MANAGERS_SEE_ALL = "access.managers_see_all"
 
@@ -62,26 +65,31 @@ class Refused(PermissionError):
         self.key, self.params = key, params
 
 
-def reason(person: Person, action: str, account_manager: str | None = None) -> Refused | None:
-    """Why the person may not take the action (on an account of this manager), or None if they may."""
+def reason(person: Person, action: str, account_manager=ANY_ACCOUNT) -> Refused | None:
+    """Why the person may not take the action (on an account of this manager, None for an account
+    nobody manages), or None if they may."""
     if action not in ACTIONS:
         raise KeyError(f"unknown action {action!r}; actions are: {', '.join(ACTIONS)}")
     if action not in MAY.get(person.role, ()):
         return Refused("access.refused.role", f"{person.identity} ({person.role}) may not {action}",
                        role=person.role, action=action)
-    if action == RECORD and person.own_accounts_only and (not person.manager_name
-                                                          or account_manager != person.manager_name):
+    if action != RECORD or not person.own_accounts_only:
+        return None
+    if not person.manager_name:
+        return Refused("access.refused.no_manager_name",
+                       f"{person.identity} has no account manager name in the data to record for")
+    if account_manager is not ANY_ACCOUNT and account_manager != person.manager_name:
         return Refused("access.refused.not_yours",
                        f"{person.identity} records only for accounts of {person.manager_name!r}, "
                        f"not of {account_manager!r}", manager=account_manager or "–")
     return None
 
 
-def allows(person: Person, action: str, account_manager: str | None = None) -> bool:
+def allows(person: Person, action: str, account_manager=ANY_ACCOUNT) -> bool:
     return reason(person, action, account_manager) is None
 
 
-def check(person: Person, action: str, account_manager: str | None = None) -> None:
+def check(person: Person, action: str, account_manager=ANY_ACCOUNT) -> None:
     refused = reason(person, action, account_manager)
     if refused is not None:
         raise refused
@@ -96,7 +104,7 @@ def check_account(db: Database, person: Person, customer_id: str) -> None:
 def customer_condition(person: Person, alias: str = "c", action: str = VIEW) -> tuple[str, dict]:
     """SQL condition on the customers table (aliased) picking the accounts the person may list
     (action VIEW) or write for (action RECORD), and its parameters."""
-    if not allows(person, action, person.manager_name):
+    if not allows(person, action):
         return "FALSE", {}
     if person.own_accounts_only and (action == RECORD or not person.sees_all):
         return f"{alias}.account_manager = $access_manager", {"access_manager": person.manager_name}

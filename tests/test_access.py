@@ -62,8 +62,14 @@ def test_a_refusal_says_why():
 
 def test_an_account_manager_without_a_name_in_the_data_records_for_nobody():
     nameless = Person("new@example.com", "account_manager")
-    assert not access.allows(nameless, "record", None)
+    assert not access.allows(nameless, "record")
     assert not access.allows(nameless, "record", OWN)
+    assert access.reason(nameless, "record").key == "access.refused.no_manager_name"
+
+
+def test_asked_of_no_account_in_particular_an_account_manager_may_record():
+    assert access.allows(LI, "record")  # the records pages are theirs too
+    assert not access.allows(LI, "record", None)  # but not on an account nobody manages
 
 
 def test_the_local_user_and_the_command_line_may_do_all_but_manage_users():

@@ -180,6 +180,44 @@ def cmd_coverage(store: Store, args) -> int:
     return 0
 
 
+OPEN_WITHOUT_SIGN_IN = "--open-without-sign-in"
+
+
+def sign_in_configured(options: list[str]) -> bool:
+    """Whether the secrets Streamlit will read hold an [auth] section (st.login's settings): the
+    files passed with --secrets.files, else Streamlit's defaults, ~/.streamlit/ and ./.streamlit/."""
+    import tomllib
+    from pathlib import Path
+
+    given = [options[i + 1] for i, o in enumerate(options[:-1]) if o == "--secrets.files"]
+    given += [o.split("=", 1)[1] for o in options if o.startswith("--secrets.files=")]
+    paths = given or [Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"]
+    for path in map(Path, paths):
+        try:
+            if "auth" in tomllib.loads(path.read_text(encoding="utf-8")):
+                return True
+        except FileNotFoundError:
+            continue
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise UsageError(f"{path}: cannot read the secrets: {error}") from None
+    return False
+
+
+def listening(options: list[str]) -> list[str]:
+    """Streamlit's options with the address to listen on. Without sign-in the app trusts whoever
+    reaches it, so it listens on this computer only, unless told otherwise in so many words."""
+    if OPEN_WITHOUT_SIGN_IN in options:
+        return [o for o in options if o != OPEN_WITHOUT_SIGN_IN]
+    if sign_in_configured(options):
+        return options
+    address = [o for i, o in enumerate(options) if i and options[i - 1] == "--server.address"]
+    address += [o.split("=", 1)[1] for o in options if o.startswith("--server.address=")]
+    if any(a not in ("127.0.0.1", "localhost") for a in address):
+        raise UsageError(f"sign-in is not configured (no [auth] in .streamlit/secrets.toml), so the app listens "
+                         f"on 127.0.0.1 only; to listen on {address[0]} without sign-in, add {OPEN_WITHOUT_SIGN_IN}")
+    return [*options, "--server.address", "127.0.0.1"] if not address else options
+
+
 def cmd_serve(store: Store, args) -> int:
     """`streamlit run app.py` in this process, its options passed on, after starting the warm-up
     (kam.warm) in a thread: the first page opens on tables already held and questions answered."""
@@ -189,6 +227,8 @@ def cmd_serve(store: Store, args) -> int:
 
     from kam.cli import warm
 
+    options = listening(args.options)
+
     os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
     warm.start(store)
     # the app navigates with st.navigation: told now, the first request needs no second run to
@@ -196,7 +236,7 @@ def cmd_serve(store: Store, args) -> int:
     from importlib import import_module
     import_module("streamlit.runtime.pages_manager").PagesManager.uses_pages_directory = False
     app = Path(__file__).resolve().parents[2] / "app.py"
-    sys.argv = ["streamlit", "run", str(app), *args.options]
+    sys.argv = ["streamlit", "run", str(app), *options]
     runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does
     return 0
 
@@ -269,7 +309,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the app, its first page warmed while the server starts",
                        description="Start the app (streamlit run app.py) with the store's tables brought into "
                                    "DuckDB and the first page's questions answered while the server starts. "
-                                   "Options after `serve` go to Streamlit, e.g. --server.port 8600.")
+                                   "Options after `serve` go to Streamlit, e.g. --server.port 8600. Without "
+                                   "sign-in configured ([auth] in .streamlit/secrets.toml) the app listens on "
+                                   f"127.0.0.1 only; {OPEN_WITHOUT_SIGN_IN} lets it listen on any address "
+                                   "anyway, trusting everyone who reaches it.")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("coverage", help="revisit coverage: one row per active account, as of a day")

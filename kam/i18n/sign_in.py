@@ -24,6 +24,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "access.refused.role": ("{role_name}不能{action_name}。", "A {role_name} may not {action_name}."),
     "access.refused.not_yours": ("这个客户由 {manager} 负责：只能为自己负责的客户记录。",
                                  "This account is {manager}'s: you record only for your own accounts."),
+    "access.refused.no_manager_name": ("您的用户资料里没有填写数据中的客户经理名，暂时不能记录。请联系管理员。",
+                                       "Your user entry names no account manager in the data, so you cannot "
+                                       "record yet. Please ask the administrator."),
     "action.view_dashboards": ("查看看板", "view the dashboards"),
     "action.record": ("记录拜访、抱怨、流失或档案变更", "record visits, complaints, churns or profile edits"),
     "action.import": ("导入数据", "import data"),
