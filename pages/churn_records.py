@@ -1,5 +1,6 @@
 import streamlit as st
 
+from kam import access
 from kam.risk import churn
 from kam.risk import retention
 from kam import formatting as fmt
@@ -30,7 +31,7 @@ with record:
             st.success(t("churn.saved", id=saved))
 
 with win_back:
-    gone = churn.churned_now(ctx.db)
+    gone = churn.churned_now(ctx.db, among=access.customer_condition(ctx.person, "c", access.RECORD))
     if gone.empty:
         st.info(t("churn.none_churned"))
     else:

@@ -1,5 +1,6 @@
 import streamlit as st
 
+from kam import access
 from kam.risk import complaints
 from kam.i18n import value_name
 from ui import forms
@@ -40,7 +41,7 @@ with new:
 
 with update:
     text = st.text_input(t("complaint.find"), key="complaint_find")
-    found = complaints.editable(ctx.db, text)
+    found = complaints.editable(ctx.db, text, among=access.customer_condition(ctx.person, "c", access.RECORD))
     if found.empty:
         st.info(t("complaint.none_to_update"))
     else:

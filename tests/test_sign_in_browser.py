@@ -1,8 +1,8 @@
 """Signed in through a real OpenID Connect provider (its own login form), each role finds what it
 may see and do, and no more; a stranger finds only whom to ask; everyone can sign out.
 
-One app served with sign-in configured, one browser; each person gets a browser context of their own
-(their own cookies), as on their own computer.
+One app served with sign-in configured, one browser; each person starts with no cookies, as on a
+computer of their own (the browser's cache of the app's scripts is shared, to keep it quick).
 """
 from __future__ import annotations
 
@@ -43,23 +43,24 @@ def app(filed_book, identity_provider, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browsing():
     with sync_playwright() as playwright:
         chromium = launch(playwright)
-        yield chromium
+        context = chromium.new_context(viewport={"width": 1400, "height": 1100})
+        yield context
         chromium.close()
 
 
 @pytest.fixture
-def signed_in(app, browser):
-    """sign_in(who): a tab of a fresh browser context, signed in through the provider's form."""
+def signed_in(app, browsing):
+    """sign_in(who): a tab signed in through the provider's form, nobody's cookies left from before."""
     url, _ = app
-    contexts = []
+    tabs = []
 
     def sign_in(who: str):
-        context = browser.new_context(viewport={"width": 1400, "height": 1100})
-        contexts.append(context)
-        tab = context.new_page()
+        browsing.clear_cookies()
+        tab = browsing.new_page()
+        tabs.append(tab)
         tab.goto(f"{url}/?lang=en")
         expect(tab.get_by_role("heading", name=t("signin.title"))).to_be_visible(timeout=60_000)
         tab.get_by_role("button", name=t("signin.button")).click()
@@ -69,8 +70,8 @@ def signed_in(app, browser):
         return tab
 
     yield sign_in
-    for context in contexts:
-        context.close()
+    for tab in tabs:
+        tab.close()
 
 
 def open_page(tab, url: str, name: str, heading: str) -> None:
