@@ -17,6 +17,7 @@ from kam.readside.database import Database
 from kam.store import settings
 from kam.store.delta import Store
 from kam.store.records import InvalidRecords, Problem
+from kam.store.work import Work
 
 
 def user_id(identity: str | None) -> str:
@@ -64,4 +65,4 @@ def changes(store: Store) -> pd.DataFrame:
 def widen_lists(store: Store, managers_see_all: bool, *, by: Person) -> str:
     """The setting that lets account managers see every account in lists and dashboards."""
     access.check(by, access.SETTINGS)
-    return settings.save(store, access.MANAGERS_SEE_ALL, bool(managers_see_all), user=by.identity)
+    return settings.save(Work.on(store, by.identity), access.MANAGERS_SEE_ALL, bool(managers_see_all))
