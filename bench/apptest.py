@@ -17,29 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 sys.path.insert(0, str(ROOT))
 
-from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 TIMEOUT = 1800
 
 
-def _stay_in_navigation_mode() -> None:
-    """As tests/conftest.py does: AppTest would otherwise rerun a page file alone after the first run."""
-    if getattr(PagesManager, "_bench_patched", False):
-        return
-    real = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        real(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    PagesManager._bench_patched = True
-
-
 def open_page(store: Path, page_file: str, params: dict[str, str] | None = None) -> AppTest:
     """An AppTest on the page, not yet run."""
-    _stay_in_navigation_mode()
     os.environ["KAM_DATA_DIR"] = str(store)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for key, value in (params or {}).items():

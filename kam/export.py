@@ -26,10 +26,15 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def write_csv(frame: pd.DataFrame, out) -> None:
+    """The one way the product writes CSV (downloads, exports, the command line's reports): formula-safe."""
+    neutralise(frame).to_csv(out, index=False, lineterminator="\n")
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark, which Excel needs to read Chinese text."""
     buffer = io.StringIO()
-    neutralise(frame).to_csv(buffer, index=False)
+    write_csv(frame, buffer)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -65,7 +70,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
 def emit(frame: pd.DataFrame, form: str, out=None) -> None:
     out = out or sys.stdout
     if form == "csv":
-        frame.to_csv(out, index=False, lineterminator="\n")
+        write_csv(frame, out)
     elif form == "json":
         json.dump(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)),
                   out, ensure_ascii=False, indent=1)

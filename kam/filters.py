@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
-
-if TYPE_CHECKING:
-    from kam.readside.database import Database
+from kam.store.schema import TIERS
 
 LIST_PARAMS = {"region": "regions", "manager": "managers", "tier": "tiers"}
 
@@ -46,15 +43,6 @@ class Filters:
         return (f"{date_column} BETWEEN $start AND $end AND {where}",
                 {**params, "start": self.period.start, "end": self.period.end})
 
-    def query_chosen(self, db: Database, part: tuple, name: str, sql: str, params: dict | None = None, *,
-                     columns: str = "*"):
-        """db.query of the SQL over `name`: the rows of a part (Database.query's `using`) carrying
-        region, account_manager and tier that the customer condition picks. Parts are made for
-        every customer, so a filter change reads rows of what is already made."""
-        where, chosen = self.customer_condition("p")
-        return db.query(f"WITH {name} AS (SELECT {columns} FROM part p WHERE {where}) {sql}",
-                        {**chosen, **(params or {})}, using={"part": part})
-
     def customers_in(self, customer_column: str) -> tuple[str, dict]:
         """The customer filter as a semi-join on a customer_id column ("TRUE" when none is set):
         a scan of millions of lines then needs no join with the customers."""
@@ -84,11 +72,11 @@ class Filters:
         """One sentence naming what is shown, in the language of the catalogue function t."""
         parts = [t("filter.period_is", start=self.period.start.isoformat(), end=self.period.end.isoformat())]
         if self.regions:
-            parts.append(t("filter.regions_are", values="、".join(self.regions)))
+            parts.append(t("filter.regions_are", values=t("list.joiner").join(self.regions)))
         if self.managers:
-            parts.append(t("filter.managers_are", values="、".join(self.managers)))
+            parts.append(t("filter.managers_are", values=t("list.joiner").join(self.managers)))
         if self.tiers:
-            parts.append(t("filter.tiers_are", values="、".join(t(f"tier.{x}") for x in self.tiers)))
+            parts.append(t("filter.tiers_are", values=t("list.joiner").join(t(f"tier.{x}") for x in self.tiers)))
         return t("filter.sentence", parts=t("filter.joiner").join(parts))
 
     # ---- the URL ---------------------------------------------------------
@@ -113,4 +101,15 @@ class Filters:
             preset, period = DEFAULT_PRESET, resolve(DEFAULT_PRESET, today)
         lists = {attr: tuple(v for v in params.get(key, "").split(",") if v)
                  for key, attr in LIST_PARAMS.items()}
+        lists["tiers"] = tuple(x for x in lists["tiers"] if x in TIERS)
         return cls(period=period, preset=preset, **lists)
+
+    @classmethod
+    def ignored(cls, params, today: dt.date) -> list[str]:
+        """The parts of a query string that from_params could not use (a typo, an old or a made-up
+        link), as key=value, for a short note."""
+        used = cls.from_params(params, today).to_params()
+        out = [f"{key}={params[key]}" for key in ("period", "start", "end")
+               if params.get(key) and params[key] != used.get(key)]
+        tiers = [x for x in params.get("tier", "").split(",") if x and x not in TIERS]
+        return out + [f"tier={x}" for x in tiers]

@@ -13,7 +13,7 @@ ctx = ui.context()
 t, lang, filters = ctx.t, ctx.lang, ctx.filters
 
 st.title(t("abc.title"))
-st.caption(filters.human_clause(t))
+st.caption(ui.literal(filters.human_clause(t)))
 
 left, mid, right = st.columns([2, 1, 1])
 measure = left.segmented_control(t("abc.measure"), abc.MEASURES, default="revenue", key="abc_measure",
@@ -62,12 +62,12 @@ st.caption(t("abc.rule", measure=measure_word, a=cuts[0], b=cuts[1]))
 
 st.subheader(t("abc.summary"))
 summary = abc.summary(table)
-st.table(summary.assign(
+summary = summary.assign(
     customers=summary["customers"].map(fmt.count), customer_share=summary["customer_share"].map(fmt.share),
-    value=[fmt.money(v, lang) for v in summary["value"]], value_share=summary["value_share"].map(fmt.share),
-).rename(columns={"abc_class": t("col.abc_class"), "customers": t("abc.customers_col"),
-                  "customer_share": t("abc.customer_share_col"), "value": measure_name,
-                  "value_share": t("abc.value_share_col")}).set_index(t("col.abc_class")))
+    value=[fmt.money(v, lang) for v in summary["value"]], value_share=summary["value_share"].map(fmt.share))
+st.table(ui.labelled(summary, t, labels={"customers": t("abc.customers_col"), "value": measure_name,
+                                         "customer_share": t("abc.customer_share_col"),
+                                         "value_share": t("abc.value_share_col")}).set_index(t("col.abc_class")))
 
 st.subheader(t("abc.table"))
 query = st.text_input(t("abc.search"), key="abc_search")
@@ -78,14 +78,9 @@ if query:
     shown = table[hit]
 columns = ["customer_name", "rank", "customer_id", "value", "share", "cumulative_share", "abc_class",
            "account_manager", "region"]  # the name first: a click on it opens the account file
-labels = {c: t(f"col.{c}") for c in columns} | {"customer_name": t("col.customer"), "value": measure_name}
-linked, links = ui.customer_links(shown[columns], t)
-st.dataframe(linked.rename(columns=labels), hide_index=True, width="stretch", height=420,
-             column_config={labels["customer_name"]: links["customer_name"],
-                            labels["share"]: st.column_config.NumberColumn(format="percent"),
-                            labels["cumulative_share"]: st.column_config.NumberColumn(format="percent"),
-                            labels["value"]: st.column_config.NumberColumn(format="yen")})
-ui.csv_download(shown[columns].rename(columns=labels), t("abc.download"),
+labels = {"customer_name": t("col.customer"), "value": measure_name}
+ui.show_table(shown[columns], t, labels=labels, money=["value"], shares=["share", "cumulative_share"], height=420)
+ui.csv_download(ui.labelled(shown[columns], t, labels=labels), t("abc.download"),
                 f"abc_{measure}_{filters.period.start}_{filters.period.end}.csv", key="abc_download")
 
 st.subheader(t("abc.migration"))
@@ -107,13 +102,5 @@ fell = abc.fell_from_a(table, previous)
 if fell.empty:
     st.success(t("abc.none_fell"))
 else:
-    fell_labels = {"customer_id": t("col.customer_id"), "customer_name": t("col.customer"),
-                   "account_manager": t("col.account_manager"), "region": t("col.region"),
-                   "value_before": t("col.value_before"), "value_now": t("col.value_now"),
-                   "change": t("col.change"), "abc_class_now": t("col.class_now")}
-    fell, links = ui.customer_links(fell, t)
-    st.dataframe(fell.rename(columns=fell_labels), hide_index=True, width="stretch",
-                 column_config={t("col.customer"): links["customer_name"],
-                                t("col.change"): st.column_config.NumberColumn(format="percent"),
-                                t("col.value_before"): st.column_config.NumberColumn(format="yen"),
-                                t("col.value_now"): st.column_config.NumberColumn(format="yen")})
+    ui.show_table(fell, t, labels={"customer_name": t("col.customer"), "abc_class_now": t("col.class_now")},
+                  money=["value_before", "value_now"], shares=["change"])

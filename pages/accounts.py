@@ -46,7 +46,7 @@ chosen = st.selectbox(t("accounts.pick"), ids, index=ids.index(wanted) if wanted
 st.query_params["customer"] = chosen
 
 info = account_file.profile(ctx.db, chosen)
-st.header(f"{info['name']} · {chosen}")
+st.header(ui.literal(f"{info['name']} · {chosen}"))
 
 # ---- the header: who the account is and how it stands ----------------------------------------
 history = account_file.classes_over_periods(ctx.db, chosen, filters)
@@ -80,10 +80,10 @@ with st.expander(t("accounts.edit_profile")):
     edited = forms.record_form(
         ctx, "customers", PROFILE_FIELDS + ["reason"],
         lambda v: profile.edit_profile(ctx.work, chosen, {k: v[k] for k in v if k != "reason"}, v.get("reason")),
-        key=f"profile_edit_{chosen}", defaults=ui.form_defaults(info), borrowed={"reason": "profile_changes"},
+        key=f"profile_edit_{chosen}", defaults=forms.form_defaults(info), borrowed={"reason": "profile_changes"},
         submit="accounts.save_profile")
     if edited is not None:
-        st.success(t("accounts.profile_saved", fields=", ".join(t(f"col.customers.{f}") for f in edited))
+        st.success(t("accounts.profile_saved", fields=t("list.joiner").join(t(f"col.customers.{f}") for f in edited))
                    if edited else t("accounts.nothing_changed"))
 
 marked = marked_changes.judged(ctx.db, filters).set_index("customer_id")
@@ -94,7 +94,7 @@ if chosen in marked.index and marked.at[chosen, "marked"]:
                  now=fmt.money(figures["value_now"], lang),
                  classes=f"{ui.shown(figures['class_before'])} → {ui.shown(figures['class_now'])}"))
     if isinstance(said, str):
-        st.caption(t("accounts.marked_reason", reason=said))
+        st.caption(t("accounts.marked_reason", reason=ui.literal(said)))
     with st.form(f"marked_{chosen}"):
         reason = st.text_area(t("accounts.marked_reason_input"), height=80)
         if st.form_submit_button(t("accounts.record_reason"), type="primary"):
@@ -121,7 +121,7 @@ if len(people):
         current = people.set_index("contact_id").loc[which].to_dict()
         if forms.record_form(ctx, "contacts", CONTACT_FIELDS,
                              lambda v: profile.edit_contact(ctx.work, which, v),
-                             key=f"contact_edit_{which}", defaults=ui.form_defaults(current)) is not None:
+                             key=f"contact_edit_{which}", defaults=forms.form_defaults(current)) is not None:
             st.success(t("accounts.contact_saved"))
 
 st.subheader(t("accounts.trade"))

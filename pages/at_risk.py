@@ -10,7 +10,7 @@ scoring = health.load(ctx.db)
 
 st.title(t("health.title"))
 before = filters.previous().period
-st.caption(filters.human_clause(t) + " " + t("filter.compared_with", start=before.start, end=before.end))
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("filter.compared_with", start=before.start, end=before.end))
 
 table = health.scores(ctx.db, filters, today, scoring)
 if table.empty:

@@ -20,7 +20,7 @@ t, lang, filters, today = ctx.t, ctx.lang, ctx.filters, ui.today()
 before = filters.previous()
 
 st.title(t("churn.title"))
-st.caption(filters.human_clause(t) + " " + t("filter.compared_with", start=before.period.start,
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("filter.compared_with", start=before.period.start,
                                                    end=before.period.end))
 
 now, then = churn.totals(ctx.db, filters), churn.totals(ctx.db, before)
@@ -85,8 +85,7 @@ else:
 st.subheader(t("churn.suspected"))
 days = churn.silent_days(ctx.db)
 st.caption(t("churn.suspected_rule", days=days))
-if "churn_flash" in st.session_state:
-    st.success(st.session_state.pop("churn_flash"))
+ui.said()
 suspects = churn.suspected(ctx.db, filters, today, days)
 if suspects.empty:
     st.success(t("churn.none_suspected"))
@@ -96,7 +95,7 @@ else:
     records = signin.allowed(ctx, access.RECORD)  # on some account; each click is checked for its own
     for row in suspects.head(SUSPECTS_SHOWN).itertuples():
         who, money, reason, confirm, dismiss = st.columns([3, 2, 2.2, 1.5, 1.2], vertical_alignment="center")
-        who.markdown(f"**{row.customer_name}** ({row.customer_id})  \n"
+        who.markdown(f"**{ui.literal(row.customer_name)}** {ui.literal(row.customer_id)}  \n"
                      + t("churn.silent_for", days=row.days_silent, last=f"{row.last_purchase:%Y-%m-%d}"))
         money.write(t("churn.at_stake", amount=fmt.money(row.revenue_12m, lang)))
         chosen = reason.selectbox(t("col.reason"), reasons, index=None, key=f"suspect_reason_{row.customer_id}",
@@ -109,13 +108,11 @@ else:
             except InvalidRecords as error:
                 reason.error("; ".join(forms.problem_text(t, p) for p in error.problems))
             else:
-                st.session_state["churn_flash"] = t("churn.confirmed", name=row.customer_name)
-                st.rerun()
+                ui.rerun_saying(t("churn.confirmed", name=row.customer_name))
         if records and dismiss.button(t("churn.dismiss"), key=f"suspect_dismiss_{row.customer_id}") \
                 and signin.may_record(ctx, row.customer_id, reason):
             churn.dismiss(ctx.work, row.customer_id)
-            st.session_state["churn_flash"] = t("churn.dismissed", name=row.customer_name)
-            st.rerun()
+            ui.rerun_saying(t("churn.dismissed", name=row.customer_name))
     ui.csv_download(suspects, t("common.download_csv"), "churn_suspected.csv", key="dl_suspected")
 
 st.subheader(t("churn.overdue_actions"))

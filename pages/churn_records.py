@@ -43,7 +43,7 @@ with win_back:
             key=f"winback_{chosen}", defaults={"reactivated_date": today}, submit="churn.win_back_save",
             account=chosen)
         if done:
-            st.success(t("churn.won_back", name=names[chosen]))
+            st.success(t("churn.won_back", name=ui.literal(names[chosen])))
 
 with plan:
     st.caption(t("churn.retention_help"))
@@ -69,6 +69,6 @@ with plan:
                                  key=f"action_pick_{customer}")
             saved = forms.record_form(ctx, "retention_actions", ACTION_FIELDS, save(which),
                                       key=f"action_edit_{which}",
-                                      defaults=ui.form_defaults(retention.action(ctx.db, which)), account=customer)
+                                      defaults=forms.form_defaults(retention.action(ctx.db, which)), account=customer)
             if saved:
                 st.success(t("churn.action_saved", id=saved))

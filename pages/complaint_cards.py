@@ -50,7 +50,7 @@ with update:
         chosen = st.selectbox(t("complaint.pick"), list(names), format_func=names.get, key="complaint_edit_pick")
         record = complaints.complaint(ctx.db, chosen, ui.today())
         saved = forms.record_form(ctx, "complaints", FIELDS, save(record["customer_id"], chosen),
-                                  key=f"complaint_edit_{chosen}", defaults=ui.form_defaults(record),
+                                  key=f"complaint_edit_{chosen}", defaults=forms.form_defaults(record),
                                   choices=choices, account=record["customer_id"])
         if saved:
             st.success(t("complaint.saved", id=saved))

@@ -14,7 +14,7 @@ day = coverage.as_of(filters, ui.today())
 before = filters.previous()
 
 st.title(t("complaint.title"))
-st.caption(filters.human_clause(t) + " " + t("complaint.open_on", day=day))
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("complaint.open_on", day=day))
 
 now = complaints.summary(ctx.db, filters, day)
 then = complaints.summary(ctx.db, before, before.period.end)
@@ -91,7 +91,7 @@ chosen = st.selectbox(t("complaint.pick"), ids, index=ids.index(wanted) if wante
                       format_func=known.get)
 st.query_params["complaint"] = chosen
 card = complaints.complaint(ctx.db, chosen, ui.today())
-st.markdown(f"**{card['customer_name']}** ({card['customer_id']}) · {chosen}")
+st.markdown(f"**{ui.literal(card['customer_name'])}** {ui.literal(card['customer_id'])} · {ui.literal(chosen)}")
 facts = st.columns(3)
 shown_facts = [("received", card["received"]), ("channel", card["channel"]),
                ("category", value_name(t, "category", card["category"])),
@@ -102,7 +102,7 @@ shown_facts = [("received", card["received"]), ("channel", card["channel"]),
                ("satisfied", None if ui.shown(card["satisfied"]) == "–" else
                 t(f"common.{str(bool(card['satisfied'])).lower()}"))]
 for i, (column, value) in enumerate(shown_facts):
-    facts[i % 3].markdown(f"{t(f'col.complaints.{column}')}  \n**{ui.shown(value)}**")
+    facts[i % 3].markdown(f"{t(f'col.complaints.{column}')}  \n**{ui.literal(value)}**")
 st.caption(t("complaint.days_open", days=int(card["days_open"])))
 for column in ("description", "cause", "resolution"):
-    st.markdown(f"**{t(f'col.complaints.{column}')}**: {ui.shown(card[column])}")
+    st.markdown(f"**{t(f'col.complaints.{column}')}**: {ui.literal(card[column])}")

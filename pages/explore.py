@@ -15,7 +15,7 @@ if question is None:
     st.stop()
 view.bind(question)
 
-st.caption(question.sentence(t) + ". " + ctx.filters.human_clause(t))
+st.caption(ui.literal(question.sentence(t) + ". " + ctx.filters.human_clause(t)))
 if question.compares:
     before = ctx.filters.previous().period
     st.caption(t("filter.compared_with", start=before.start, end=before.end))

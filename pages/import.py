@@ -31,10 +31,9 @@ def history() -> None:
         st.caption(t("import.history_empty"))
     else:
         log["table"] = log["table"].map(table_label)
-        st.dataframe(log.rename(columns={
-            "import_id": t("import.col.import_id"), "table": t("col.table"), "when": t("data.when"),
-            "user": t("data.user"), "rows": t("col.rows"), "file": t("import.col.file"),
-            "version": t("col.version"), "undone": t("import.col.undone")}), hide_index=True, width="stretch")
+        ui.show_table(log, t, labels={"import_id": t("import.col.import_id"), "when": t("data.when"),
+                                      "user": t("data.user"), "file": t("import.col.file"),
+                                      "undone": t("import.col.undone")}, moments=["when"])
     name = state.get("imp_table", "sales")
     if signin.allowed(ctx, access.UNDO) and st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
         try:
@@ -52,7 +51,9 @@ def read_file(upload, encoding: str, header_line: int) -> files.Source | None:
         try:
             source = files.read(upload.name, upload.getvalue(), encoding=encoding, header_line=header_line or None)
         except files.ReadError as error:
-            st.error(t("import.unreadable", message=t(f"import.read_error.{error.code}", detail=error.detail)))
+            said = t(f"import.read_error.{error.code}", detail=error.detail)
+            st.error(t("import.unreadable_at", line=error.line, message=said) if error.line
+                     else t("import.unreadable", message=said))
             return None
         state.update(imp_source_key=key, imp_source=source)
         state.pop("imp_done", None)
@@ -155,10 +156,10 @@ def show_check(plan: importer.Plan) -> None:
     kinds = importer.grouped(plan, t)
     kinds["severity"] = kinds["severity"].map(lambda s: t(f"import.severity.{s}"))
     kinds["column"] = [ui.label(t, plan.table.name, c) if c else "" for c in kinds["column"]]
-    st.dataframe(kinds.rename(columns={c: t(f"import.col.{c}") for c in kinds.columns}), hide_index=True,
+    st.dataframe(ui.labelled(kinds, t, labels={c: t(f"import.col.{c}") for c in kinds.columns}), hide_index=True,
                  width="stretch")
     named = importer.report(plan, t)
-    named = named.rename(columns={c: t(f"import.col.{c}") for c in named.columns})
+    named = ui.labelled(named, t, labels={c: t(f"import.col.{c}") for c in named.columns})
     left, right = st.columns(2)
     left.download_button(t("import.download_problems"), to_csv_bytes(named), mime="text/csv",
                          file_name=f"{plan.source.name}.problems.csv", key="imp_problems_csv")

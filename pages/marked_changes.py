@@ -9,7 +9,7 @@ t, filters = ctx.t, ctx.filters
 before = filters.previous().period
 
 st.title(t("marked.title"))
-st.caption(filters.human_clause(t) + " " + t("filter.compared_with", start=before.start, end=before.end))
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("filter.compared_with", start=before.start, end=before.end))
 share = marked_changes.threshold(ctx.db)
 st.caption(t("marked.rule", share=share))
 

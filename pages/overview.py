@@ -11,7 +11,7 @@ t, lang, filters = ctx.t, ctx.lang, ctx.filters
 
 st.title(t("overview.title"))
 before = filters.previous().period
-st.caption(filters.human_clause(t) + " " + t("filter.compared_with", start=before.start, end=before.end))
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("filter.compared_with", start=before.start, end=before.end))
 
 if ui.period_guard(ctx):
     figures = overview.kpis(ctx.db, filters, today=ui.today())

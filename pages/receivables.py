@@ -12,7 +12,7 @@ t, lang, filters, today = ctx.t, ctx.lang, ctx.filters, ui.today()
 day = coverage.as_of(filters, today)
 
 st.title(t("receivables.title"))
-st.caption(filters.human_clause(t) + " " + t("receivables.as_of", day=day))
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("receivables.as_of", day=day))
 st.caption(t("receivables.rule"))
 
 balance = receivables.balance(ctx.db, filters, day)

@@ -9,6 +9,7 @@ from kam.revisits import revisit_policy
 from kam.revisits import coverage
 from ui import charts
 import ui
+from ui import revisit_view
 from ui.revisit_view import named, policy_sentence, shown
 
 ctx = ui.context()
@@ -19,7 +20,7 @@ day = coverage.as_of(filters, today)
 before_day = coverage.as_of(filters.previous(), today)
 
 st.title(t("revisit.dashboard_title"))
-st.caption(filters.human_clause(t) + " " + t("revisit.as_of", day=day, before=before_day))
+st.caption(ui.literal(filters.human_clause(t)) + " " + t("revisit.as_of", day=day, before=before_day))
 
 table = coverage.accounts(ctx.db, filters, day, policy)
 if table.empty:
@@ -76,19 +77,14 @@ with left:
     st.caption(t("revisit.overdue_help"))
     columns = ["customer_name", "abc_class", "account_manager", "last_visit", "days_overdue", "revenue_12m",
                "next_plan"]
-    linked, links = ui.customer_links(ui.first_rows(late, t), t)
-    named_link = {ui.label(t, "revisit", "customer_name"): links.get("customer_name")}
-    st.dataframe(shown(linked, columns, t), hide_index=True, width="stretch", placeholder="–",
-                 column_config={t("col.revisit.revenue_12m"): st.column_config.NumberColumn(format="yen"),
-                                **named_link})
+    revisit_view.show_table(ui.first_rows(late, t), columns, t, money=["revenue_12m"], linked=True)
     ui.csv_download(lambda: shown(late, coverage.OVERDUE_COLUMNS, t), t("common.download_csv"),
                     f"overdue_{day}.csv", key="rv_overdue_csv")
 with right:
     st.subheader(t("revisit.due_soon_title", count=len(soon)))
     st.caption(t("revisit.due_soon_help"))
-    linked, _ = ui.customer_links(ui.first_rows(soon, t), t)
-    st.dataframe(shown(linked, ["customer_name", "abc_class", "account_manager", "due_date", "days_left"], t),
-                 hide_index=True, width="stretch", placeholder="–", column_config=named_link)
+    revisit_view.show_table(ui.first_rows(soon, t), ["customer_name", "abc_class", "account_manager", "due_date",
+                                                     "days_left"], t, linked=True)
 
 # ---- plan adherence ---------------------------------------------------------
 st.subheader(t("revisit.adherence"))
@@ -107,9 +103,9 @@ else:
     figure.update_layout(barmode="stack", height=80 + 36 * len(plans), margin={"t": 10, "b": 10},
                          legend={"orientation": "h", "y": -0.2, "traceorder": "normal"})
     left.plotly_chart(figure, width="stretch")
-    right.dataframe(shown(plans, ["account_manager", "plans", *coverage.OUTCOMES, "on_time_share"], t),
-                    hide_index=True, width="stretch", placeholder="–",
-                    column_config={t("col.revisit.on_time_share"): st.column_config.NumberColumn(format="percent")})
+    with right:
+        revisit_view.show_table(plans, ["account_manager", "plans", *coverage.OUTCOMES, "on_time_share"], t,
+                                shares=["on_time_share"])
 
 # ---- how we revisit, and how satisfied they are --------------------------
 st.subheader(t("revisit.mix"))
@@ -141,12 +137,12 @@ left, right = st.columns(2)
 with left:
     people = coverage.birthdays(ctx.db, filters, today, ahead)
     st.markdown(f"**{t('revisit.birthdays', count=len(people))}**")
-    st.dataframe(shown(ui.first_rows(people, t), ["next_birthday", "days_left", "contact", "role", "customer_name", "account_manager",
-                                "phone"], t), hide_index=True, width="stretch", placeholder="–", height=300)
+    revisit_view.show_table(ui.first_rows(people, t), ["next_birthday", "days_left", "contact", "role", "customer_name",
+                                                       "account_manager", "phone"], t, height=300)
 with right:
     listed = holidays.load(ctx.db)
     window = holidays.between(listed, today, today + dt.timedelta(days=ahead))
-    joiner = t("revisit.list_joiner")
+    joiner = t("list.joiner")
     if window.empty:
         later = listed[listed["date"].dt.date > today].head(1)
         st.markdown(f"**{t('revisit.no_holidays')}**")
@@ -161,10 +157,9 @@ with right:
         coming = coverage.holiday_visits(coverage.accounts(ctx.db, filters, today, policy), window, policy, today,
                                          ahead)
         st.markdown(f"**{t('revisit.holidays', names=names, who=who)}**")
-        st.dataframe(shown(ui.first_rows(coming, t).rename(columns={"date": "holiday_date"}),
-                           ["holiday_date", "holiday", "customer_name", "abc_class", "account_manager",
-                            "next_plan"], t),
-                     hide_index=True, width="stretch", placeholder="–", height=300)
+        revisit_view.show_table(ui.first_rows(coming, t).rename(columns={"date": "holiday_date"}),
+                                ["holiday_date", "holiday", "customer_name", "abc_class", "account_manager",
+                                 "next_plan"], t, height=300)
 
 # ---- the calendar file -------------------------------------------------------
 st.subheader(t("revisit.calendar"))

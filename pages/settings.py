@@ -18,24 +18,7 @@ ctx = ui.context()
 t = ctx.t
 
 st.title(t("settings.title"))
-if "settings_flash" in st.session_state:
-    st.success(st.session_state.pop("settings_flash"))
-
-
-def saved(message: str, *editor_keys: str) -> None:
-    st.session_state["settings_flash"] = message
-    for key in editor_keys:
-        st.session_state.pop(key, None)
-    st.rerun()
-
-
-def show_problems(error: InvalidRecords, labels: dict[str, str]) -> None:
-    st.error(t("form.not_saved", count=len(error.problems)))
-    for problem in error.problems:
-        where = labels.get(problem.column, problem.column)
-        text = forms.problem_text(t, problem)
-        st.error(t("revisit.problem_row", row=problem.row, column=where, text=text) if problem.row
-                 else f"{where}: {text}")
+ui.said()
 
 
 def revisit_policy_section() -> None:
@@ -68,10 +51,10 @@ def revisit_policy_section() -> None:
         try:
             new = revisit_policy.build(given.to_dict("records"), grace, classes, tiers)
         except InvalidRecords as error:
-            show_problems(error, labels | {"name": labels["applies_to"], "grace_days": t("settings.grace_days")})
+            forms.show_problems(t, error, labels | {"name": labels["applies_to"], "grace_days": t("settings.grace_days")})
         else:
             revisit_policy.save(ctx.work, new)
-            saved(t("settings.policy_saved"), "set_policy_rules")
+            ui.rerun_saying(t("settings.policy_saved"), "set_policy_rules")
 
 
 def holidays_section() -> None:
@@ -90,9 +73,9 @@ def holidays_section() -> None:
         try:
             kept = holidays.save(ctx.work, rows)
         except InvalidRecords as error:
-            show_problems(error, labels)
+            forms.show_problems(t, error, labels)
         else:
-            saved(t("settings.holidays_saved", count=len(kept)), "set_holidays")
+            ui.rerun_saying(t("settings.holidays_saved", count=len(kept)), "set_holidays")
 
 
 def marked_changes_section() -> None:
@@ -102,11 +85,11 @@ def marked_changes_section() -> None:
     percent = st.number_input(t("marked.setting_share"), 1, 500, int(round(now * 100)), step=5, key="set_marked")
     if st.button(t("marked.setting_save"), type="primary", key="set_marked_save"):
         marked_changes.save_threshold(ctx.work, percent / 100)
-        saved(t("marked.setting_saved", share=percent / 100))
+        ui.rerun_saying(t("marked.setting_saved", share=percent / 100))
 
 
 revisit_policy_section()
 holidays_section()
 marked_changes_section()
-risk_settings.show(ctx, saved, show_problems)
-signin.managers_see_all_section(ctx, saved)
+risk_settings.show(ctx)
+signin.managers_see_all_section(ctx)

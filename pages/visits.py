@@ -11,6 +11,7 @@ from kam.store.schema import VISIT_METHODS, VISIT_OCCASIONS
 from ui import forms
 from ui import signin
 import ui
+from ui import revisit_view
 from ui.revisit_view import named, shown
 
 ctx = ui.context()
@@ -22,16 +23,7 @@ VISIT_FIELDS = (("date", "method", "occasion"), ("received_by", "visited_by"), "
 PLAN_FIELDS = (("planned_date", "method"), "purpose", "content", "owner")
 
 st.title(t("revisit.visits_title"))
-if "rv_flash" in st.session_state:
-    st.success(st.session_state.pop("rv_flash"))
-
-
-def saved(message: str, form_key: str | None = None) -> None:
-    """Say what was saved on the next run, empty the form, and rerun so every table shows it."""
-    st.session_state["rv_flash"] = message
-    for key in [k for k in st.session_state if form_key and str(k).startswith(form_key + "_")]:
-        del st.session_state[key]
-    st.rerun()
+ui.said()
 
 
 def plan_label(plans: pd.DataFrame):
@@ -48,7 +40,7 @@ log_tab, visit_tab, plan_tab, propose_tab, plans_tab = st.tabs([
 
 # ---- the visit log (访问履历) ------------------------------------------------
 with log_tab:
-    st.caption(filters.human_clause(t))
+    st.caption(ui.literal(filters.human_clause(t)))
     search, methods, occasions = st.columns([2, 1, 1])
     text = search.text_input(t("revisit.log_search"), key="vl_text")
     chosen_methods = methods.multiselect(t("col.visits.method"), VISIT_METHODS, key="vl_methods",
@@ -63,7 +55,7 @@ with log_tab:
         st.caption(t("common.first_rows", shown=len(log), total=count))
     columns = ["date", "customer_name", "method", "occasion", "visited_by", "received_by", "deal_stage",
                "satisfaction", "next_visit_date"]
-    st.dataframe(shown(log, columns, t), hide_index=True, width="stretch", placeholder="–")
+    revisit_view.show_table(log, columns, t)
 
     def every_visit() -> pd.DataFrame:
         every = coverage.visit_log(*asked)
@@ -80,16 +72,17 @@ with log_tab:
     if opened:
         card = log[log["visit_id"] == opened].iloc[0]
         with st.container(border=True):
-            st.markdown(f"**{card['customer_name']}** ({card['customer_id']}) · {card['date']:%Y-%m-%d}")
+            st.markdown(f"**{ui.literal(card['customer_name'])}** {ui.literal(card['customer_id'])} · "
+                        f"{card['date']:%Y-%m-%d}")
             fields = ["method", "occasion", "received_by", "visited_by", "deal_stage", "satisfaction",
                       "next_visit_date", "next_visit_purpose", "plan_id", "recorded_by"]
             row = shown(log[log["visit_id"] == opened], fields, t).iloc[0]
             cells = st.columns(4)
             for i, (label, value) in enumerate(row.items()):
-                cells[i % 4].markdown(f"**{label}**  \n{'–' if pd.isna(value) or value == '' else value}")
+                cells[i % 4].markdown(f"**{label}**  \n{ui.literal(value) if not isinstance(value, str) or value else '–'}")
             for column in ("discussed", "progress"):
                 if isinstance(card[column], str) and card[column]:
-                    st.markdown(f"**{t(f'col.visits.{column}')}**  \n{card[column]}")
+                    st.markdown(f"**{t(f'col.visits.{column}')}**  \n{ui.literal(card[column])}")
 
 # ---- record a visit (回访记录表) ---------------------------------------------
 with visit_tab:
@@ -106,7 +99,7 @@ with visit_tab:
     visit_id = forms.record_form(ctx, "visits", VISIT_FIELDS, save_visit, key="vf_form",
                                  defaults={"date": today, "visited_by": ctx.user}, account=customer)
     if visit_id:
-        saved(t("revisit.visit_saved", id=visit_id), "vf_form")
+        ui.rerun_saying(t("revisit.visit_saved", id=visit_id), "vf_form")
 
 # ---- plan a revisit (回访计划表) ---------------------------------------------
 with plan_tab:
@@ -120,7 +113,7 @@ with plan_tab:
                                 defaults={"planned_date": today + dt.timedelta(days=7), "owner": ctx.user},
                                 account=customer)
     if plan_id:
-        saved(t("revisit.plan_saved", id=plan_id), "pf_form")
+        ui.rerun_saying(t("revisit.plan_saved", id=plan_id), "pf_form")
 
 # ---- propose plans for everyone due under the policy -----------------------
 with propose_tab:
@@ -162,21 +155,18 @@ with propose_tab:
                 ids = visit_records.add_plans(ctx.work, rows[["customer_id", "planned_date", "method", "purpose",
                                                               "owner"]])
             except InvalidRecords as error:
-                st.error(t("form.not_saved", count=len(error.problems)))
-                for problem in error.problems:
-                    st.error(t("revisit.problem_row", row=problem.row, column=t(f"col.revisit_plans.{problem.column}"),
-                               text=forms.problem_text(t, problem)))
+                forms.show_problems(t, error, {c: t(f"col.revisit_plans.{c}") for c in rows.columns})
             else:
                 st.session_state["pp_round"] = st.session_state.get("pp_round", 0) + 1
-                saved(t("revisit.propose_saved", count=len(ids)))
+                ui.rerun_saying(t("revisit.propose_saved", count=len(ids)))
 
 # ---- open plans, and cancelling one ----------------------------------------
 with plans_tab:
     plans = coverage.open_plans(ctx.db, filters)
     st.caption(t("revisit.plans_help", count=len(plans), late=int((plans["planned_date"] < pd.Timestamp(today)).sum())))
     plans = ui.first_rows(plans, t)  # the earliest; cancelled or done, they make room for the next
-    st.dataframe(shown(plans, ["planned_date", "customer_name", "account_manager", "method", "purpose", "owner",
-                               "plan_id"], t), hide_index=True, width="stretch", placeholder="–", height=320)
+    revisit_view.show_table(plans, ["planned_date", "customer_name", "account_manager", "method", "purpose", "owner",
+                                    "plan_id"], t, height=320)
     if len(plans):
         with st.form("pc_form"):
             chosen = st.selectbox(t("revisit.cancel_which"), plans["plan_id"].tolist(), key="pc_plan",
@@ -190,4 +180,4 @@ with plans_tab:
                 except InvalidRecords as error:
                     slot.error("; ".join(forms.problem_text(t, p) for p in error.problems))
                 else:
-                    saved(t("revisit.plan_cancelled", id=chosen), "pc")
+                    ui.rerun_saying(t("revisit.plan_cancelled", id=chosen), "pc")

@@ -12,7 +12,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 
 from kam.readside.database import Database
 from kam.store.delta import Store
@@ -160,24 +159,6 @@ def db(book) -> Database:
 def book_db(filed_book) -> Database:
     """The book for tests that only read it."""
     return Database(Store(filed_book))
-
-
-@pytest.fixture(autouse=True)
-def app_uses_navigation(monkeypatch):
-    """Run app.py the way a running server does, for every AppTest rerun.
-
-    A folder named pages/ puts Streamlit in its old one-file-per-page mode until
-    app.py calls st.navigation; a server then stays out of it for good, but
-    AppTest forgets before each run and would rerun the page file alone, with
-    the first run's stale context and no sidebar.
-    """
-    real_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture(autouse=True)

@@ -82,7 +82,7 @@ def address(page: str) -> str:
 
 
 # The overview last, so the server's first request goes straight to a page's own address, which
-# Streamlit answers in its old pages-folder mode until app.py has run once (see ui.context).
+# Streamlit would answer in its old pages-folder mode if the server had not left it (see ui/navigation.py).
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("page", sorted(PAGES, key=lambda page: page == "overview"))
 def test_every_page_opens_in_a_real_browser_with_its_title_and_no_error(app_url, browsing, page, lang):

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, SALES
 from kam.accounts import account_file
 from kam.sales import overview
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 from kam.filters import Filters
 from kam.periods import Period
 from kam.store.delta import Store
@@ -46,12 +46,6 @@ def test_a_table_written_after_the_first_query_appears(store):
     assert db.scalar(COUNT) == 0
     store.append("sales", [sale("F1")])
     assert db.scalar(COUNT) == 1
-
-
-def test_a_caller_changing_a_result_does_not_change_what_the_next_caller_gets(db):
-    first = db.query("SELECT order_id, amount FROM sales ORDER BY order_id")
-    first.loc[0, "amount"] = -1
-    assert db.query("SELECT order_id, amount FROM sales ORDER BY order_id").loc[0, "amount"] != -1
 
 
 def test_many_threads_query_while_a_writer_appends_and_each_sees_whole_batches(book, db):
@@ -92,9 +86,9 @@ def test_two_stores_on_the_same_folder_read_the_same_data(book):
 
 
 def test_a_shared_part_of_a_question_gives_the_answer_written_out_and_follows_every_write(book, db):
-    part = ("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1", None)
+    part = Part("SELECT customer_id, SUM(amount) AS revenue FROM sales GROUP BY 1")
     question = "SELECT COUNT(*) AS customers, SUM(revenue) AS revenue FROM per_customer WHERE revenue > $least"
-    inline = f"SELECT COUNT(*) AS customers, SUM(revenue) AS revenue FROM ({part[0]}) WHERE revenue > $least"
+    inline = f"SELECT COUNT(*) AS customers, SUM(revenue) AS revenue FROM ({part.sql}) WHERE revenue > $least"
     for least in (0, 100, 1000):
         shared = db.query(question, {"least": least}, using={"per_customer": part})
         assert shared.to_dict() == db.query(inline, {"least": least}).to_dict()
@@ -103,20 +97,3 @@ def test_a_shared_part_of_a_question_gives_the_answer_written_out_and_follows_ev
     after = db.query(question, {"least": 0}, using={"per_customer": part})
     assert after["revenue"].iat[0] == pytest.approx(before["revenue"].iat[0] + 5000)
     assert after.to_dict() == db.query(inline, {"least": 0}).to_dict()
-
-
-def test_a_question_asked_by_two_threads_at_once_is_answered_once(db, monkeypatch):
-    from kam.readside import database as read_side
-    answered = []
-    real = read_side._Reader.keep
-
-    def keep(self, key, frame):
-        answered.append(key[0])
-        return real(self, key, frame)
-
-    monkeypatch.setattr(read_side._Reader, "keep", keep)
-    slow = "SELECT COUNT(*) AS n FROM sales, range(3000000)"  # long enough for both threads to ask at once
-    with ThreadPoolExecutor(4) as pool:
-        counts = list(pool.map(lambda _: int(db.scalar(slow)), range(4)))
-    assert counts == [len(SALES) * 3_000_000] * 4
-    assert answered.count(slow) == 1

@@ -16,14 +16,16 @@ import pandas as pd
 import pytest
 
 import kam.readside.database
+import kam.readside.parts
+import kam.readside.tables
 from conftest import BOOK, pareto_classes
 from kam.sales import abc
 from kam.accounts import account_file
 from kam.sales import overview
-from kam.readside.database import CACHE_FILE, Database
+from kam.readside.database import CACHE_FILE, Database, Part
 from kam.filters import Filters
 from kam.periods import Period
-from kam.store.schema import TABLES
+from kam.store.schema import DUCKDB_TYPES, TABLES
 from kam.store.delta import Store
 
 YEAR_2025 = Filters(Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), preset="custom")
@@ -47,7 +49,7 @@ def floor(store: Store) -> duckdb.DuckDBPyConnection:
             listing = ", ".join(f"'{f}'" for f in files)
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}], union_by_name = true)")
         else:
-            cols = ", ".join(f"CAST(NULL AS {kam.readside.database.DUCKDB_TYPES[c.type]}) AS {c.name}" for c in spec.all_columns)
+            cols = ", ".join(f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {c.name}" for c in spec.all_columns)
             con.execute(f"CREATE VIEW {name} AS SELECT {cols} WHERE false")
     return con
 
@@ -86,9 +88,8 @@ def assert_same_answers(db: Database, store: Store) -> None:
         for measure, sql in MEASURE.items():
             theirs = con.execute(f"SELECT s.customer_id, SUM({sql}) AS value FROM sales s WHERE {chosen(f)} "
                                  "GROUP BY 1").df()
-            ours = abc.customer_values(db, f, measure)[["customer_id", "value"]]
-            same_rows(ours, theirs, ["customer_id"])
             table = abc.abc_table(db, f, measure)
+            same_rows(table[["customer_id", "value"]], theirs, ["customer_id"])
             assert dict(zip(table["customer_id"], table["abc_class"])) == pareto_classes(
                 dict(zip(theirs["customer_id"], theirs["value"])))
         revenue, profit, active = con.execute(
@@ -153,7 +154,7 @@ def test_after_a_restore_the_earlier_version_is_what_is_read(book, fresh):
 
 def test_a_restart_reuses_the_file_and_catches_up_with_what_was_written_meanwhile(book, fresh):
     assert_same_answers(fresh, book)
-    kam.readside.database._READERS.clear()  # as if the process ended: the next one finds the file left behind
+    kam.readside.database._SIDES.clear()  # as if the process ended: the next one finds the file left behind
     book.append("sales", [sale("M1", "00105", dt.date(2025, 9, 9), 1234.5)])
     book.upsert("customers", [dict(BOOK["customers"][0], tier="ordinary")])
     again = Database(book)
@@ -163,7 +164,7 @@ def test_a_restart_reuses_the_file_and_catches_up_with_what_was_written_meanwhil
 
 def test_a_store_written_again_from_scratch_is_read_afresh(book, fresh, tmp_path):
     assert_same_answers(fresh, book)
-    kam.readside.database._READERS.clear()
+    kam.readside.database._SIDES.clear()
     held = (book.root / CACHE_FILE).read_bytes()
     shutil.rmtree(book.root)
     book.root.mkdir()
@@ -177,7 +178,7 @@ def test_a_store_written_again_from_scratch_is_read_afresh(book, fresh, tmp_path
 
 
 def test_compaction_keeps_the_answers(book, fresh, monkeypatch):
-    monkeypatch.setattr(kam.readside.database, "COMPACT_MIN_ROWS", 0)
+    monkeypatch.setattr(kam.readside.tables, "COMPACT_MIN_ROWS", 0)
     for tier in ("ordinary", "potential", "important"):  # each upsert rewrites the customers' file
         book.upsert("customers", [dict(BOOK["customers"][2], tier=tier)])
         assert_same_answers(fresh, book)
@@ -220,26 +221,21 @@ def test_the_whole_months_of_a_period_are_read_from_the_monthly_summary(start, e
     assert (got.start, got.end) == (dt.date(*whole[0]), dt.date(*whole[1])) if whole else got is None
 
 
-PER_CUSTOMER = ("SELECT customer_id, SUM(amount) AS revenue FROM sales WHERE date >= $since GROUP BY 1",
-                {"since": dt.date(2025, 1, 1)})
+PER_CUSTOMER = Part("SELECT customer_id, SUM(amount) AS revenue FROM sales WHERE date >= $since GROUP BY 1",
+                    {"since": dt.date(2025, 1, 1)})
 BIGGEST = "SELECT customer_id, revenue FROM per_customer ORDER BY revenue DESC, customer_id LIMIT 3"
 
 
-def part_tables(db: Database) -> set[str]:
-    return set(db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'parts'")
-               ["table_name"])
-
-
 def test_a_part_is_held_in_the_file_and_found_by_the_next_process_on_the_same_data(book, fresh, monkeypatch):
-    made, real = [], kam.readside.database._Reader.part
+    made, real = [], kam.readside.parts.Parts.table
 
     def part(self, key, build):
         return real(self, key, lambda cursor, table: made.append(table) or build(cursor, table))
 
-    monkeypatch.setattr(kam.readside.database._Reader, "part", part)
+    monkeypatch.setattr(kam.readside.parts.Parts, "table", part)
     first = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
-    assert len(made) == 1 and made[0].removeprefix("parts.") in part_tables(fresh)
-    kam.readside.database._READERS.clear()  # a restart: nothing kept in memory
+    assert len(made) == 1 and made[0] in fresh.part_tables()
+    kam.readside.database._SIDES.clear()  # a restart: nothing kept in memory
     made.clear()
     again = Database(book)
     assert again.query(BIGGEST, using={"per_customer": PER_CUSTOMER}).equals(first)
@@ -247,12 +243,14 @@ def test_a_part_is_held_in_the_file_and_found_by_the_next_process_on_the_same_da
 
 
 def test_after_a_write_a_part_is_made_again_for_the_new_version_and_old_ones_are_let_go(book, fresh, monkeypatch):
-    monkeypatch.setattr(kam.readside.database, "PARTS_KEPT", 2)
-    fresh.query("SELECT 1")  # opens the file, with the parts other tests made on the book
+    others = fresh.part_tables()  # the file opened, with the parts other tests made on the book
     before = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
+    (one,) = [size for name, size in fresh.part_tables().items() if name not in others]  # the next: a customer more at most
+    monkeypatch.setattr(kam.readside.parts, "PARTS_BYTES", int(2.5 * one))
     book.append("sales", [sale("P1", "00200", dt.date(2025, 6, 1), 10_000_000)])
     after = fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})
     assert after["customer_id"].iat[0] == "00200" and before["customer_id"].iat[0] != "00200"
     book.append("sales", [sale("P2", "00105", dt.date(2025, 6, 2), 20_000_000)])
     assert fresh.query(BIGGEST, using={"per_customer": PER_CUSTOMER})["customer_id"].iat[0] == "00105"
-    assert len(part_tables(fresh)) == 2  # three versions asked, the oldest part dropped
+    held = fresh.part_tables()
+    assert len(held) == 2 and sum(held.values()) <= 2.5 * one  # three versions asked, the oldest part dropped

@@ -95,7 +95,7 @@ def test_every_account_at_risk_says_why_and_the_biggest_revenue_at_stake_comes_f
     assert list(listed["revenue_12m"]) == [200_000, 158_000]
     why = dict(zip(listed["customer_id"], listed["reasons"]))
     assert why["R"] == ("revenue down 42% on the period before (¥100.00K then); no visit for 97 days (interval 90); "
-                        "2 open complaint(s); ¥5.00K overdue, the oldest for 45 days")
+                        "2 open complaints; ¥5.00K overdue, the oldest for 45 days")
     assert why["R2"] == "revenue down 100% on the period before (¥200.00K then); never visited"
     assert health.at_risk_count(db, QUARTER, TODAY) == 2
     assert "销售收入比上一期下降 42%" in health.at_risk(db, QUARTER, TODAY, translator("zh"), "zh")["reasons"].iat[1]

@@ -3,6 +3,7 @@ it never fails with an unhandled exception and never changes the store."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,7 @@ from kam.imports import importer
 from kam.i18n import translator
 from kam.store.work import Work
 from kam.store.delta import Store
+from kam.store.schema import DATES, NOT_IN_IDS, NUMBER_LIMIT as SCHEMA_LIMIT
 
 HEADERS = ["订单号", "客户编号", "订单日期", "金额", "产品", "数量", "Customer ID", "Amount", "备注", "", "合计"]
 CELLS = ["00017", "C105", "2026-03-05", "2026/3/5", "05/03/2026", "46086", "1,234.50", "（５０）", "¥12", "12%",
@@ -34,7 +36,7 @@ def shop(tmp_path_factory) -> Store:
 def broken_files(draw) -> bytes:
     delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
-    header = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6))
+    header = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6, unique=True))
     rows = draw(st.lists(st.lists(st.sampled_from(CELLS), max_size=8), max_size=12))
     rows.append(["??"] * len(header))  # a line no column can take: the file is broken for sure
     lines = [delimiter.join(header)] + [delimiter.join(r) for r in rows]
@@ -126,3 +128,38 @@ def test_every_file_of_the_corpus_reads_the_same_from_disk_in_chunks(tmp_path, n
     path.write_bytes(data)
     assert whole_of(files.open_file(path, chunk_rows=2)) == read_whole(data)
     assert files.open_file(path, chunk_rows=2).rows == files.read(path.name, data).rows > 0
+
+
+# Values an attacker or an overflow brings: huge and tiny floats, dates no record has, ids with
+# line breaks and control characters, a value longer than any export's.
+HOSTILE = ["1e309", "-1e309", "1e-320", "5e-324", "1.7976931348623157e308", "9" * 400, "1e12", "-999999999999",
+           "9999-12-31", "1000-01-01", "0001-01-01", "S1\r\nATTENDEE:x", "S\x00", "S\x1b[31m", "S\u2028",
+           "00017", "2026-03-05", "100", "x" * 5000]
+SALES_HEADER = ["订单号", "客户编号", "订单日期", "金额"]
+
+
+@st.composite
+def hostile_files(draw) -> bytes:
+    header = SALES_HEADER + draw(st.sampled_from([[], ["金额"], ["订单号"]]))  # a header twice, or not
+    rows = draw(st.lists(st.lists(st.sampled_from(HOSTILE), min_size=len(header), max_size=len(header)),
+                         min_size=1, max_size=6))
+    if draw(st.integers(0, 9)) == 0:
+        rows.append(["S9", "00017", "2026-03-05", "x" * (files.LINE_CHARS + 1)])
+    lines = [",".join(header)] + [",".join('"' + c.replace('"', '""') + '"' for c in r) for r in rows]
+    codecs = draw(st.lists(st.sampled_from(["utf-8", "gb18030"]), min_size=len(lines), max_size=len(lines)))
+    return b"".join((line + "\n").encode(codec) for line, codec in zip(lines, codecs))  # encodings mixed
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=hostile_files())
+def test_hostile_values_never_reach_the_store(shop, data):
+    try:
+        source = files.read("hostile.csv", data)
+    except files.ReadError as error:
+        assert error.code in ("duplicate_header", "mixed_encoding", "line_too_long", "value_too_long")
+        return
+    plan = importer.check(shop, "sales", source, importer.Options(good_rows_only=True, force=True))
+    written = plan.records[plan.write]
+    assert (written["amount"].abs() < SCHEMA_LIMIT).all()
+    assert written["date"].between(*(pd.Timestamp(d) for d in DATES)).all()
+    assert not written["order_id"].str.contains(NOT_IN_IDS).any()

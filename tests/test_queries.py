@@ -12,6 +12,7 @@ from kam.sales import abc
 from kam.accounts import account_file
 from kam.sales import overview
 from kam.sales import receivables
+from kam.readside import choices
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.periods import Period, resolve
@@ -77,9 +78,9 @@ def test_the_period_includes_its_first_and_last_day_and_nothing_beyond(db):
 
 @pytest.mark.parametrize("measure", abc.MEASURES)
 @pytest.mark.parametrize("chosen", CHOICES[:6], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "all")
-def test_customer_values_are_each_customers_measure_in_the_filtered_period(db, chosen, measure):
+def test_the_abc_table_holds_each_customers_measure_in_the_filtered_period(db, chosen, measure):
     f = filters(**chosen)
-    got = abc.customer_values(db, f, measure)
+    got = abc.abc_table(db, f, measure)
     assert dict(zip(got["customer_id"], got["value"])) == pytest.approx(per_customer(f, measure))
     filed = got.astype(object).where(got.notna(), None)  # a customer not on file has no region or tier
     for row in filed.itertuples():
@@ -106,7 +107,7 @@ def test_abc_table_with_custom_cuts(db):
 
 def test_an_unknown_measure_is_refused(db):
     with pytest.raises(ValueError, match="measure"):
-        abc.customer_values(db, filters(), "margin")
+        abc.abc_table(db, filters(), "margin")
 
 
 def test_kpis_compare_this_period_with_the_one_before(db):
@@ -153,23 +154,23 @@ def test_monthly_trend_sums_each_month_of_both_periods(db):
 
 
 def test_data_range_is_the_first_and_last_sale_whatever_the_filters(db):
-    span = overview.data_range(db)
+    span = choices.data_range(db)
     assert (span.start, span.end) == (min(s["date"] for s in SALES), max(s["date"] for s in SALES))
 
 
 def test_an_empty_store_has_no_data_range(store):
     from kam.readside.database import Database
 
-    assert overview.data_range(Database(store)) is None
+    assert choices.data_range(Database(store)) is None
 
 
 def test_period_has_data_only_where_sales_fall(db):
-    assert overview.period_has_data(db, filters())
-    assert not overview.period_has_data(db, filters(Period(dt.date(2019, 1, 1), dt.date(2019, 12, 31))))
+    assert choices.period_has_data(db, filters())
+    assert not choices.period_has_data(db, filters(Period(dt.date(2019, 1, 1), dt.date(2019, 12, 31))))
 
 
 def test_filter_options_list_the_regions_managers_and_tiers_on_file(db):
-    options = overview.filter_options(db)
+    options = choices.filter_options(db)
     for column in ("region", "account_manager", "tier"):
         assert options[column] == sorted({c[column] for c in CUSTOMERS})
 

@@ -69,7 +69,7 @@ def test_aging_puts_each_open_amount_in_its_bucket_most_overdue_money_first(fina
 
 def test_the_health_score_reads_the_same_overdue_money(finance):
     everyone = Filters.from_params({"period": "custom", "start": "2026-01-01", "end": DAY.isoformat()}, DAY)
-    overdue = finance.query(*receivables.overdue_sql(DAY)).set_index("customer_id")
+    overdue = finance.query("SELECT * FROM overdue", using={"overdue": receivables.overdue_sql(DAY)}).set_index("customer_id")
     aged = receivables.aging(finance, DAY).set_index("customer_id")
     assert overdue["overdue_amount"].to_dict() == aged["overdue_amount"].to_dict()
     assert overdue["overdue_days"].to_dict() == aged["max_days_overdue"].to_dict()

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 
+import icalendar
 import pandas as pd
 from hypothesis import given, strategies as st
 
@@ -48,13 +49,24 @@ def test_a_calendar_file_follows_rfc_5545():
     assert unescape(description.removeprefix("DESCRIPTION:")) == long
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
-def test_folding_never_splits_a_character_and_unfolds_to_the_same_line(text):
-    line = "SUMMARY:" + ics.escape(text)
-    folded = ics.fold(line)
-    for piece in folded.split("\r\n"):
-        assert len(piece.encode("utf-8")) <= 75
-    assert folded.replace("\r\n ", "") == line
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300))
+def test_any_text_stays_inside_its_own_line_and_reads_back_the_same(text):
+    data = ics.calendar([ics.Event(f"{text}@kam", dt.date(2026, 7, 10), text, text)], name=text, stamp=STAMP)
+    lines = unfold(data.decode("utf-8"))
+    assert all(len(piece.encode("utf-8")) <= 75 for piece in data.decode("utf-8").split("\r\n"))
+    assert [line.split(":")[0].split(";")[0] for line in lines[7:-3]] == [
+        "SUMMARY", "DTSTART", "DTEND", "DTSTAMP", "UID", "DESCRIPTION", "TRANSP"]
+    event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+    assert str(event["summary"]) == str(event["description"]) == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_a_plan_id_with_a_line_break_cannot_add_a_line_to_the_calendar():
+    plans = pd.DataFrame([{"plan_id": "P1\r\nATTENDEE:mailto:boss@example.com", "customer_id": "K1",
+                           "planned_date": pd.Timestamp("2026-07-10"), "customer_name": "华东精密机械",
+                           "method": "phone", "purpose": None, "content": None, "owner": None}])
+    lines = unfold(coverage.calendar_file(plans, translator("en")).decode("utf-8"))
+    assert not any(line.startswith("ATTENDEE") for line in lines)
+    assert "UID:P1\\nATTENDEE:mailto:boss@example.com@kam.revisits" in lines
 
 
 def test_open_plans_become_all_day_events_named_in_the_users_language():

@@ -82,7 +82,7 @@ def test_a_visit_dated_tomorrow_is_refused_beside_the_date_and_nothing_is_writte
     at.date_input(key="vf_form_date").set_value(TODAY + DAY)
     at.selectbox(key="vf_form_method").set_value("in_person")
     submit(at, "vf_form")
-    assert "Not saved: 1 thing(s) to fix." in [e.value for e in at.error]
+    assert "Not saved: 1 thing to fix." in [e.value for e in at.error]
     assert any(e.value.startswith("The date cannot be after today") for e in at.error)
     assert accounts_book.count("visits") == 1
 
@@ -136,9 +136,9 @@ def test_a_plan_in_the_past_is_refused_and_a_good_one_listed(accounts_book, monk
 def test_proposals_for_every_account_due_are_saved_after_review(accounts_book, monkeypatch):
     at = open_app(accounts_book.root, monkeypatch, "visits", lang="en")
     save = at.button(key="pp_save")
-    assert save.label == "Save the 2 ticked plan(s)"  # K2 and K3; K1 already has a plan
+    assert save.label == "Save the 2 ticked plans"  # K2 and K3; K1 already has a plan
     save.click().run()
-    assert any(s.value == "2 plan(s) saved." for s in at.success)
+    assert any(s.value == "2 plans saved." for s in at.success)
     plans = accounts_book.read("revisit_plans").to_pandas()
     assert sorted(plans.loc[plans["plan_id"] != "P1", "customer_id"]) == ["K2", "K3"]
     assert any(s.value == "Every account due has a plan." for s in at.success)

@@ -17,7 +17,7 @@ from kam.sales import abc
 from kam.revisits import holidays
 from kam.revisits import revisit_policy
 from kam.revisits import coverage
-from kam.readside.database import Database
+from kam.readside.database import Database, on_frames
 from kam.filters import Filters
 from kam.periods import Period
 from kam.store.work import Work
@@ -29,6 +29,43 @@ from kam.store.delta import Store
 D = dt.date
 AS_OF = D(2026, 6, 30)
 OLD = D(2020, 1, 1)
+
+
+# The rules as a person states them, one plan or one birthday at a time: the SQL the app runs
+# over every plan and every contact at once must agree with them.
+def outcome(status: str, planned: dt.date, done: dt.date | None, day: dt.date, grace: int) -> str:
+    deadline = planned + dt.timedelta(days=grace)
+    if status == "cancelled":
+        return "cancelled"
+    if status == "done":
+        return "late" if done is not None and done > deadline else "on_time"
+    return "missed" if day > deadline else "open"
+
+
+def outcomes(plans: pd.DataFrame, day: dt.date, grace: int) -> list[str]:
+    """coverage.OUTCOME_SQL over every plan (columns status, planned_date, done_date)."""
+    return on_frames(f"SELECT {coverage.OUTCOME_SQL} AS outcome FROM p_ p ORDER BY p._row",
+                     {"as_of": day, "grace": grace}, p_=plans.assign(_row=range(len(plans))))["outcome"].tolist()
+
+
+def next_birthday(birthday: dt.date, start: dt.date) -> dt.date:
+    for year in (start.year, start.year + 1):
+        try:
+            day = birthday.replace(year=year)
+        except ValueError:
+            day = dt.date(year, 2, 28)
+        if day >= start:
+            return day
+    raise AssertionError("unreachable")
+
+
+def next_birthdays(birthdays: pd.Series, start: dt.date) -> list[dt.date]:
+    """coverage.next_birthday_sql over a column of dates."""
+    frame = pd.DataFrame({"birthday": birthdays.reset_index(drop=True), "_row": range(len(birthdays))})
+    out = on_frames(f"SELECT {coverage.next_birthday_sql('b.birthday::DATE')} AS day FROM b_ b ORDER BY b._row",
+                    {"start": start}, b_=frame)["day"]
+    return [day.date() for day in pd.to_datetime(out)]
+
 
 
 def _customer(cid, tier, created=OLD, status="active", manager="Li", region="East"):
@@ -225,7 +262,9 @@ def test_plan_adherence_counts_on_time_late_missed_open_and_cancelled(db):
     ("cancelled", None, AS_OF, "cancelled"),
 ])
 def test_a_plans_outcome(status, done, day, expected):
-    assert coverage.outcome(status, D(2026, 6, 1), done, day, 3) == expected
+    plan = pd.DataFrame({"status": [status], "planned_date": [pd.Timestamp(2026, 6, 1)],
+                         "done_date": pd.to_datetime([done])})
+    assert outcomes(plan, day, 3) == [expected] and outcome(status, D(2026, 6, 1), done, day, 3) == expected
 
 
 def test_coverage_month_by_month_uses_each_months_end(db):
@@ -252,10 +291,12 @@ def test_proposals_cover_every_account_due_without_a_plan(db):
 
 
 def test_birthdays_wrap_the_year_and_keep_29_february():
-    assert coverage.next_birthday(D(1980, 7, 2), AS_OF) == D(2026, 7, 2)
-    assert coverage.next_birthday(D(1980, 1, 3), D(2026, 12, 30)) == D(2027, 1, 3)
-    assert coverage.next_birthday(D(1988, 2, 29), D(2027, 1, 1)) == D(2027, 2, 28)
-    assert coverage.next_birthday(D(1988, 2, 29), D(2028, 1, 1)) == D(2028, 2, 29)
+    for birthday, start, expected in [(D(1980, 7, 2), AS_OF, D(2026, 7, 2)),
+                                      (D(1980, 1, 3), D(2026, 12, 30), D(2027, 1, 3)),
+                                      (D(1988, 2, 29), D(2027, 1, 1), D(2027, 2, 28)),
+                                      (D(1988, 2, 29), D(2028, 1, 1), D(2028, 2, 29))]:
+        assert next_birthdays(pd.Series([pd.Timestamp(birthday)]), start) == [expected]
+        assert next_birthday(birthday, start) == expected
 
 
 def test_birthdays_of_active_accounts_contacts_in_the_next_days(book):
@@ -355,15 +396,15 @@ def test_every_plan_at_once_gets_the_outcome_a_plan_alone_gets():
     for day in {c[2] for c in cases}:
         plans = pd.DataFrame({"status": [c[0] for c in cases], "planned_date": pd.Timestamp(2026, 6, 1),
                               "done_date": pd.to_datetime([c[1] for c in cases])})
-        expected = [coverage.outcome(s, D(2026, 6, 1), done, day, 3) for s, done, _ in cases]
-        assert list(coverage.outcomes(plans, day, 3)) == expected
+        expected = [outcome(s, D(2026, 6, 1), done, day, 3) for s, done, _ in cases]
+        assert outcomes(plans, day, 3) == expected
 
 
 def test_a_column_of_birthdays_gets_the_same_next_birthday_as_each_alone():
     days = pd.Series(pd.date_range("1988-01-01", "1988-12-31"))  # a leap year: 29 February included
     for start in (D(2026, 1, 1), D(2026, 2, 28), D(2026, 3, 1), D(2027, 12, 31), D(2028, 2, 29)):
-        expected = [coverage.next_birthday(b.date(), start) for b in days]
-        assert [d.date() for d in coverage.next_birthdays(days, start)] == expected
+        expected = [next_birthday(b.date(), start) for b in days]
+        assert next_birthdays(days, start) == expected
 
 
 STRICT = revisit_policy.build([
@@ -424,7 +465,7 @@ def test_the_visit_mix_and_satisfaction_are_the_periods_visits_counted(demo_db):
         by_hand = scored.groupby(scored["date"].dt.to_period("M").dt.start_time)["satisfaction"].agg(["size", "mean"])
         assert months["visits"].tolist() == by_hand["size"].tolist()
         assert months["satisfaction"].tolist() == pytest.approx(by_hand["mean"].tolist())
-        classes = demo_db.query("SELECT * FROM k", using={"k": coverage.classes_sql(demo_db, last)})[
+        classes = demo_db.query("SELECT * FROM k", using={"k": coverage.classes_sql(last)})[
             ["customer_id", "abc_class"]]
         by_class = coverage.satisfaction_by_class(demo_db, chosen, last).set_index("abc_class")
         joined = scored.merge(classes, on="customer_id", how="left")

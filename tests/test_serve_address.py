@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from kam.cli.main import OPEN_WITHOUT_SIGN_IN, UsageError, listening
+from kam.cli.serve import OPEN_WITHOUT_SIGN_IN, listening
+from kam.cli.usage import UsageError
 from live_app import serve
 
 

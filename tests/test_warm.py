@@ -8,11 +8,11 @@ import time
 import pytest
 
 from conftest import TODAY
-from kam.readside import database as read_side
+from kam.readside.duckfile import DuckFile
 from kam.sales import overview
 from kam.revisits import revisit_policy
 from kam.revisits import coverage
-from kam.cli import warm
+from kam.cli import serve
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.store.delta import Store
@@ -21,8 +21,8 @@ from kam.store.delta import Store
 def test_after_the_warm_up_the_overview_and_the_coverage_trend_are_answered_without_asking_duckdb(
         demo_dir, tmp_path, monkeypatch):
     store = Store(shutil.copytree(demo_dir, tmp_path / "store"))
-    warm.warm_up(store, TODAY)
-    monkeypatch.setattr(read_side._Reader, "cursor", lambda self: pytest.fail("the overview asked DuckDB again"))
+    serve.warm_up(store, TODAY)
+    monkeypatch.setattr(DuckFile, "cursor", lambda self: pytest.fail("the overview asked DuckDB again"))
     db, filters = Database(store), Filters.from_params({}, TODAY)
     figures = overview.kpis(db, filters, today=TODAY)
     now, _ = overview.monthly_trend(db, filters)
@@ -31,8 +31,8 @@ def test_after_the_warm_up_the_overview_and_the_coverage_trend_are_answered_with
 
 
 def test_a_warm_up_that_fails_is_reported_and_the_server_goes_on(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(warm, "warm_up", lambda store: 1 / 0)
-    warm.start(Store(tmp_path / "nothing"), keep_warm=False).join(timeout=30)
+    monkeypatch.setattr(serve, "warm_up", lambda store: 1 / 0)
+    serve.start(Store(tmp_path / "nothing"), keep_warm=False).join(timeout=30)
     assert "warm-up skipped: division by zero" in capsys.readouterr().err
 
 
@@ -40,9 +40,9 @@ def test_the_warm_up_runs_again_after_a_write(demo_dir, tmp_path, monkeypatch):
     store = Store(shutil.copytree(demo_dir, tmp_path / "store"))
     someone = Database(store).scalar("SELECT MIN(customer_id) FROM customers")
     runs = []
-    monkeypatch.setattr(warm, "POLL_SECONDS", 0.05)
-    monkeypatch.setattr(warm, "warm_up", lambda s: runs.append(s.versions()) or 0.0)
-    warm.start(store)
+    monkeypatch.setattr(serve, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(serve, "warm_up", lambda s: runs.append(s.versions()) or 0.0)
+    serve.start(store)
     wait_for(lambda: len(runs) == 1)
     time.sleep(0.3)
     assert len(runs) == 1  # nothing written: not warmed again

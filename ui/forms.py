@@ -7,6 +7,7 @@ its own field. Nothing is written unless `save` succeeds.
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from kam import access
@@ -14,10 +15,22 @@ from kam.accounts import account_file
 from kam.store.records import InvalidRecords, Problem
 from kam.store.schema import Column, table as table_def
 from ui import signin
+from ui.tables import shown
 
 # Free-text columns that deserve several lines.
 LONG_TEXT = {"discussed", "progress", "content", "description", "resolution", "cause", "note", "profile",
              "purpose", "next_visit_purpose", "reason"}
+
+
+def form_defaults(record: dict) -> dict:
+    """A stored record as a form's defaults: missing values None, days as dates, plain Python values."""
+    def plain(value):
+        if shown(value) == "–":
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.date()
+        return value.item() if hasattr(value, "item") else value
+    return {k: plain(v) for k, v in record.items()}
 
 
 def problem_text(t, problem: Problem) -> str:
@@ -25,6 +38,16 @@ def problem_text(t, problem: Problem) -> str:
     if problem.value not in (None, ""):
         text += f" ({problem.value})"
     return text
+
+
+def show_problems(t, error: InvalidRecords, labels: dict[str, str]) -> None:
+    """Why a list or table was not saved: each problem with its row, when it has one, and its column."""
+    st.error(t("form.not_saved", count=len(error.problems)))
+    for problem in error.problems:
+        where = labels.get(problem.column, problem.column)
+        text = problem_text(t, problem)
+        st.error(t("revisit.problem_row", row=problem.row, column=where, text=text) if problem.row
+                 else f"{where}: {text}")
 
 
 def customer_picker(ctx, key: str) -> str | None:

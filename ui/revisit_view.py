@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 
 from kam.sales.abc import CLASSES
-import ui
+from ui import tables
+from ui.links import customer_links
+from ui.tables import labelled
 
 CODED = ("method", "occasion", "deal_stage", "role", "status")
 
@@ -28,15 +30,31 @@ def named(frame: pd.DataFrame, column: str, t) -> pd.Series:
     return pd.Series(names[codes], index=frame.index, name=column)
 
 
-def shown(frame: pd.DataFrame, columns, t) -> pd.DataFrame:
-    """The chosen columns, codes named and headers in the user's language."""
+def coded(frame: pd.DataFrame, columns, t) -> pd.DataFrame:
+    """The chosen columns with their codes named and days without a time."""
     out = frame[list(columns)].copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.date  # a day, not midnight
         else:
             out[column] = named(out, column, t)
-    return ui.labelled(out, t, "revisit")
+    return out
+
+
+def shown(frame: pd.DataFrame, columns, t) -> pd.DataFrame:
+    """coded(), headers in the user's language: for a download or a card."""
+    return labelled(coded(frame, columns, t), t, "revisit")
+
+
+def show_table(frame: pd.DataFrame, columns, t, *, linked: bool = False, **options) -> None:
+    """coded() as a table on screen (ui.show_table: money, shares, labels); `linked`: the customer's
+    name leads to the account file."""
+    links = {}
+    if linked:
+        frame, links = customer_links(frame, t)
+    config = {tables.label(t, "revisit", c): link for c, link in links.items() if c in columns}
+    tables.show_table(coded(frame, columns, t), t, "revisit", placeholder="–",
+                      column_config={**config, **options.pop("column_config", {})}, **options)
 
 
 def policy_sentence(policy, t) -> str:
@@ -44,4 +62,4 @@ def policy_sentence(policy, t) -> str:
     items = [t("revisit.class_rule", name=r.name, days=r.interval_days) if r.kind == "class"
              else t("revisit.tier_rule", name=t(f"tier.{r.name}"), days=r.interval_days)
              for r in policy.rules if r.interval_days is not None]
-    return t("revisit.policy_sentence", rules=t("revisit.list_joiner").join(items))
+    return t("revisit.policy_sentence", rules=t("list.joiner").join(items))

@@ -11,13 +11,16 @@ from kam.risk import complaints
 from kam.risk import health
 from kam.i18n import value_from_name, value_name
 from kam.store.records import InvalidRecords
+from ui.forms import show_problems
+from ui.messages import rerun_saying
+from ui.tables import show_table
 
 
 def _text(value) -> str:
     return "" if value is None or pd.isna(value) else str(value).strip()
 
 
-def complaint_categories(ctx, saved, show_problems) -> None:
+def complaint_categories(ctx) -> None:
     t = ctx.t
     st.header(t("complaint.categories"))
     st.caption(t("complaint.categories_help"))
@@ -42,12 +45,12 @@ def complaint_categories(ctx, saved, show_problems) -> None:
         try:
             complaints.save_categories(ctx.work, value)
         except InvalidRecords as error:
-            show_problems(error, {complaints.CATEGORIES_KEY: t("complaint.categories")})
+            show_problems(t, error, {complaints.CATEGORIES_KEY: t("complaint.categories")})
         else:
-            saved(t("settings.risk_saved"), "set_complaint_categories")
+            rerun_saying(t("settings.risk_saved"), "set_complaint_categories")
 
 
-def churn_lists(ctx, saved, show_problems) -> None:
+def churn_lists(ctx) -> None:
     t = ctx.t
     st.header(t("churn.reason_list"))
     st.caption(t("churn.reason_list_help"))
@@ -64,19 +67,18 @@ def churn_lists(ctx, saved, show_problems) -> None:
             churn.save_reasons(ctx.work, names)
             churn.save_silent_days(ctx.work, int(days))
         except InvalidRecords as error:
-            show_problems(error, {churn.REASONS_KEY: t("churn.reason_list"),
+            show_problems(t, error, {churn.REASONS_KEY: t("churn.reason_list"),
                                   churn.SILENT_DAYS_KEY: t("churn.silent_days")})
         else:
-            saved(t("settings.risk_saved"), "set_churn_reasons")
+            rerun_saying(t("settings.risk_saved"), "set_churn_reasons")
 
 
-def health_score(ctx, saved, show_problems) -> None:
+def health_score(ctx) -> None:
     t = ctx.t
     st.header(t("health.settings"))
     st.caption(t("health.settings_help"))
     scoring = health.load(ctx.db)
-    st.dataframe(health.rules(t, scoring).rename(columns={c: t(f"col.{c}") for c in ("part", "weight", "rule")}),
-                 hide_index=True, width="stretch")
+    show_table(health.rules(t, scoring), t)
     weights = {}
     for place, part in zip(st.columns(len(health.PARTS)), health.PARTS):
         weights[part] = place.number_input(t(f"health.part.{part}") + " · " + t("col.weight"), min_value=0.0,
@@ -107,13 +109,13 @@ def health_score(ctx, saved, show_problems) -> None:
         try:
             health.save(ctx.work, health.build(weights, given, at_risk, watch))
         except InvalidRecords as error:
-            show_problems(error, labels)
+            show_problems(t, error, labels)
         else:
-            saved(t("settings.risk_saved"), "set_health_bands")
+            rerun_saying(t("settings.risk_saved"), "set_health_bands")
 
 
-def show(ctx, saved, show_problems) -> None:
-    """All three sections; `saved` and `show_problems` are the settings page's own."""
-    complaint_categories(ctx, saved, show_problems)
-    churn_lists(ctx, saved, show_problems)
-    health_score(ctx, saved, show_problems)
+def show(ctx) -> None:
+    """All three sections."""
+    complaint_categories(ctx)
+    churn_lists(ctx)
+    health_score(ctx)

@@ -11,6 +11,7 @@ from kam import access, users
 from kam.access import Person, Refused
 from kam.store import settings
 from kam.store.delta import default_user
+from ui.messages import rerun_saying
 
 
 def sign_in_configured() -> bool:
@@ -63,7 +64,7 @@ def allowed(ctx, action: str) -> bool:
     return access.allows(ctx.person, action)
 
 
-def managers_see_all_section(ctx, saved) -> None:
+def managers_see_all_section(ctx) -> None:
     """The setting that widens what account managers see in lists (on the settings page)."""
     t = ctx.t
     st.header(t("page.users"))
@@ -71,7 +72,7 @@ def managers_see_all_section(ctx, saved) -> None:
     wanted = st.toggle(t("users.managers_see_all"), value=now, key="set_managers_see_all")
     if wanted != now:
         users.widen_lists(ctx.store, wanted, by=ctx.person)
-        saved(t("users.managers_see_all"))
+        rerun_saying(t("users.managers_see_all"))
 
 
 def may_record(ctx, customer_id: str, place=st) -> bool:

@@ -16,6 +16,7 @@ from kam.imports import import_log
 from kam.imports import importer
 from kam.imports import mapping
 from kam.i18n import translator
+from kam.store import damage
 from kam.store.schema import IMPORTABLE, TABLES
 from kam.store.delta import Store
 from kam.store.work import Work
@@ -81,6 +82,7 @@ def progress_bar(stream=sys.stderr):
 
 def cmd_import(store: Store, args) -> int:
     path = Path(args.file)
+    damage.refuse_damaged(store.root, args.table)  # said now, not after checking the whole file
     try:
         source = files.open_file(path, encoding=args.encoding, header_line=args.header_line, sheet=args.sheet)
     except files.ReadError as error:

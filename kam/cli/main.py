@@ -14,19 +14,22 @@ import pandas as pd
 
 from kam.export import FORMATS, emit
 from kam.sales import abc
-from kam.cli import explore_commands, import_commands
+from kam.cli import explore_commands, import_commands, serve
 from kam.store import inventory
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.i18n import LANGUAGES, translator
 from kam.periods import DEFAULT_PRESET, PRESETS, Period, resolve
 from kam.store import batches
+from kam.store import damage
 from kam.store.delta import Store
+from kam import errors
+from kam.cli.usage import UsageError
 
 
 
-class UsageError(Exception):
-    pass
+# Commands that may start a store in a folder holding none; every other one reads a store.
+STARTS_A_STORE = ("demo", "import", "serve")
 
 
 def _date(text: str) -> dt.date:
@@ -180,67 +183,6 @@ def cmd_coverage(store: Store, args) -> int:
     return 0
 
 
-OPEN_WITHOUT_SIGN_IN = "--open-without-sign-in"
-
-
-def sign_in_configured(options: list[str]) -> bool:
-    """Whether the secrets Streamlit will read hold an [auth] section (st.login's settings): the
-    files passed with --secrets.files, else Streamlit's defaults, ~/.streamlit/ and ./.streamlit/."""
-    import tomllib
-    from pathlib import Path
-
-    given = [options[i + 1] for i, o in enumerate(options[:-1]) if o == "--secrets.files"]
-    given += [o.split("=", 1)[1] for o in options if o.startswith("--secrets.files=")]
-    paths = given or [Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"]
-    for path in map(Path, paths):
-        try:
-            if "auth" in tomllib.loads(path.read_text(encoding="utf-8")):
-                return True
-        except FileNotFoundError:
-            continue
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise UsageError(f"{path}: cannot read the secrets: {error}") from None
-    return False
-
-
-def listening(options: list[str]) -> list[str]:
-    """Streamlit's options with the address to listen on. Without sign-in the app trusts whoever
-    reaches it, so it listens on this computer only, unless told otherwise in so many words."""
-    if OPEN_WITHOUT_SIGN_IN in options:
-        return [o for o in options if o != OPEN_WITHOUT_SIGN_IN]
-    if sign_in_configured(options):
-        return options
-    address = [o for i, o in enumerate(options) if i and options[i - 1] == "--server.address"]
-    address += [o.split("=", 1)[1] for o in options if o.startswith("--server.address=")]
-    if any(a not in ("127.0.0.1", "localhost") for a in address):
-        raise UsageError(f"sign-in is not configured (no [auth] in .streamlit/secrets.toml), so the app listens "
-                         f"on 127.0.0.1 only; to listen on {address[0]} without sign-in, add {OPEN_WITHOUT_SIGN_IN}")
-    return [*options, "--server.address", "127.0.0.1"] if not address else options
-
-
-def cmd_serve(store: Store, args) -> int:
-    """`streamlit run app.py` in this process, its options passed on, after starting the warm-up
-    (kam.warm) in a thread: the first page opens on tables already held and questions answered."""
-    import os
-    import runpy
-    from pathlib import Path
-
-    from kam.cli import warm
-
-    options = listening(args.options)
-
-    os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
-    warm.start(store)
-    # the app navigates with st.navigation: told now, the first request needs no second run to
-    # leave old-style pages mode (see pages/ui.context); the app stays free of this module
-    from importlib import import_module
-    import_module("streamlit.runtime.pages_manager").PagesManager.uses_pages_directory = False
-    app = Path(__file__).resolve().parents[2] / "app.py"
-    sys.argv = ["streamlit", "run", str(app), *options]
-    runpy.run_module("streamlit", run_name="__main__", alter_sys=True)  # as `python -m streamlit` does
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m kam", description="Key account management: data and reports.")
     top.add_argument("--data", metavar="DIR", help="data folder (default: $KAM_DATA_DIR or ./data)")
@@ -311,9 +253,9 @@ def parser() -> argparse.ArgumentParser:
                                    "DuckDB and the first page's questions answered while the server starts. "
                                    "Options after `serve` go to Streamlit, e.g. --server.port 8600. Without "
                                    "sign-in configured ([auth] in .streamlit/secrets.toml) the app listens on "
-                                   f"127.0.0.1 only; {OPEN_WITHOUT_SIGN_IN} lets it listen on any address "
+                                   f"127.0.0.1 only; {serve.OPEN_WITHOUT_SIGN_IN} lets it listen on any address "
                                    "anyway, trusting everyone who reaches it.")
-    p.set_defaults(run=cmd_serve)
+    p.set_defaults(run=serve.cmd_serve)
 
     p = sub.add_parser("coverage", help="revisit coverage: one row per active account, as of a day")
     p.add_argument("--as-of", type=_date, help="the day to judge coverage on (default: today)")
@@ -332,10 +274,37 @@ def main(argv=None) -> int:
     args.options = options
     store = Store(args.data)
     try:
+        if args.command not in STARTS_A_STORE:
+            damage.refuse_missing_store(store.root)
+        elif store.root.exists() and not store.root.is_dir():
+            raise damage.NoStore(store.root, "is a file, not a folder")
+        if args.command == "import":  # said now, not after checking the whole file
+            damage.refuse_unwritable(store.root, args.table)
         batches.on_start(store)
         return args.run(store, args)
-    except (UsageError, ValueError, KeyError) as error:
+    except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into head
         return 0
+    except Exception as error:
+        return _failed(store, error)
+
+
+def _failed(store: Store, error: Exception) -> int:
+    """One sentence on stderr: the store's damage when that is the cause (whatever the error says),
+    the error itself when it is a plain one, else an id to find its traceback in the log by."""
+    if isinstance(error, (damage.NoStore, damage.DamagedTable, damage.ReadOnlyStore)):
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    damaged = damage.first_damage(store.root) if store.root.is_dir() else None
+    if damaged is not None:
+        print(f"error: {damaged}", file=sys.stderr)
+        return 3
+    if isinstance(error, (ValueError, KeyError)):
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    error_id, log = errors.record(error, store.root)
+    print(f"error: the command failed unexpectedly ({type(error).__name__}); error id {error_id}, "
+          f"its details are in {log}", file=sys.stderr)
+    return 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kam.filters import Filters
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 from kam.revisits import coverage, revisit_policy
 from kam.sales import abc, receivables
 
@@ -52,8 +52,8 @@ class Subject:
     rows: Callable[[Database, Filters, dt.date, str], tuple[str, dict, dict]]
 
 
-def _classes(db: Database, filters: Filters, prefix: str) -> dict:
-    return {f"{prefix}classes": abc.classes_sql(db, filters.period)}
+def _classes(filters: Filters, prefix: str) -> dict:
+    return {f"{prefix}classes": abc.classes_sql(filters.period)}
 
 
 def _dated_rows(table: str, date: str, columns: str) -> Callable:
@@ -64,7 +64,7 @@ def _dated_rows(table: str, date: str, columns: str) -> Callable:
                   LEFT JOIN {prefix}classes k ON k.customer_id = s.customer_id
                   WHERE s.{date} BETWEEN ${prefix}start AND ${prefix}end"""
         return sql, {f"{prefix}start": filters.period.start, f"{prefix}end": filters.period.end}, \
-            _classes(db, filters, prefix)
+            _classes(filters, prefix)
     return rows
 
 
@@ -74,8 +74,8 @@ def _receivable_rows(db: Database, filters: Filters, today: dt.date, prefix: str
                      o.paid_amount, o.open_amount, o.days_overdue, o.days_overdue > 0 AS overdue
               FROM {prefix}open o LEFT JOIN customers c ON c.customer_id = o.customer_id
               LEFT JOIN {prefix}classes k ON k.customer_id = o.customer_id"""
-    return sql, {}, {f"{prefix}open": (f"SELECT * FROM ({receivables.OPEN_ON})", {"day": day}),
-                     **_classes(db, filters, prefix)}
+    return sql, {}, {f"{prefix}open": Part(f"SELECT * FROM ({receivables.OPEN_ON})", {"day": day}),
+                     **_classes(filters, prefix)}
 
 
 def _coverage_rows(db: Database, filters: Filters, today: dt.date, prefix: str) -> tuple[str, dict, dict]:
@@ -83,7 +83,7 @@ def _coverage_rows(db: Database, filters: Filters, today: dt.date, prefix: str) 
     sql = f"""SELECT a.customer_id, a.customer_name, a.region, a.account_manager, a.tier, c.industry, c.size,
                      a.abc_class, a.covered::INTEGER AS covered, a.days_overdue, a.revenue_12m, a.interval_days
               FROM {prefix}accounts a LEFT JOIN customers c ON c.customer_id = a.customer_id"""
-    return sql, {}, {f"{prefix}accounts": coverage.accounts_sql(db, day, revisit_policy.load(db))}
+    return sql, {}, {f"{prefix}accounts": coverage.accounts_sql(day, revisit_policy.load(db))}
 
 
 def _with(*more: str, dated: bool = True) -> dict[str, str]:

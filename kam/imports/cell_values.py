@@ -32,7 +32,7 @@ COMPACT = r"^(?P<y>(?:19|20|21)\d{2})(?P<m>\d{2})(?P<d>\d{2})$"
 DAY_MONTH = r"^(?P<a>\d{1,2})\s*[-/.]\s*(?P<b>\d{1,2})\s*[-/.]\s*(?P<y>\d{4})" + TIME + "$"
 SERIAL = r"^(?P<n>\d{5})(?:\.\d+)?$"  # Excel's day count since 1899-12-30
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-YEARS = (1900, 2199)
+YEARS = (1, 9999)  # any year a date is written with; the days a record may hold are the schema's (DATES)
 
 
 @dataclass

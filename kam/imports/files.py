@@ -30,10 +30,17 @@ DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 30
 CHUNK_ROWS = 100_000  # records a file read from disk is imported by at a time
 READ_BYTES = 1 << 20
+# Limits no real export reaches and an attack does: a line of a million characters, a spreadsheet
+# of more than 200 MB once unpacked or with more than 3 million cells (save such a sheet as CSV).
+LINE_CHARS = 1_000_000
+XLSX_BYTES = 200 * 2 ** 20
+XLSX_CELLS = 3_000_000
+RECORD_BYTES = 1 << 22  # the CSV reader's block: a record (a quoted value's lines too) must fit in one
 GUESS_BYTES = 1 << 20  # what the encoding detector reads of a file on disk
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "UTF-8 (BOM)"), (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
         (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
 STRICT_TRIES = (("utf-8", "UTF-8"), ("gb18030", "GB18030"))
+SHOWN_LINES = 3  # offending lines a refusal names
 
 
 class ReadError(ValueError):
@@ -151,6 +158,34 @@ def _guess(data: bytes):
     return best
 
 
+def _lines_by_utf8(data: bytes) -> tuple[list[int], list[int]]:
+    """Of the lines holding more than ASCII: those valid in UTF-8, and those not."""
+    valid, invalid = [], []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+                valid.append(number)
+            except UnicodeDecodeError:
+                invalid.append(number)
+    return valid, invalid
+
+
+def _refuse_mixed(head: bytes, failed_line: int, utf8_before: bool) -> None:
+    """Refuse a file whose lines are partly UTF-8, partly not (a GB18030 line pasted into a UTF-8
+    export): read in either encoding, some of its lines would come out silently garbled. The file's
+    first bytes (`head`) are looked at line by line and the fewer kind is named; a file whose head is
+    UTF-8 throughout (`utf8_before`: more than ASCII) breaks at the line the decoder failed on."""
+    valid, invalid = _lines_by_utf8(head[:head.rfind(b"\n") + 1] if len(head) >= GUESS_BYTES else head)
+    if valid and invalid:
+        odd = invalid if len(invalid) <= len(valid) else valid
+    elif valid and utf8_before:  # the first line not UTF-8 lies beyond the head
+        odd = [failed_line]
+    else:
+        return
+    raise ReadError("mixed_encoding", ", ".join(map(str, odd[:SHOWN_LINES])), odd[0])
+
+
 def decode(data: bytes, encoding: str = "auto") -> tuple[str, str, bool]:
     """The text, the encoding's name, and whether it was only guessed by a detector."""
     for codec, label, final in _candidates(data[:4096], encoding):
@@ -159,19 +194,21 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str, bool]:
         except UnicodeDecodeError as error:
             if final:
                 raise ReadError("not_encoding", label, _line_of(data, error.start)) from None
+            if codec == "utf-8":
+                _refuse_mixed(data, _line_of(data, error.start), not data[:error.start].isascii())
     best = _guess(data)
     return str(best), best.encoding.upper(), True
 
 
 class _NotDecoded(Exception):
-    def __init__(self, line: int):
-        self.line = line
+    def __init__(self, line: int, more_than_ascii: bool):
+        self.line, self.more_than_ascii = line, more_than_ascii  # whether the text before held more than ASCII
 
 
 def _text_blocks(path: Path, codec: str, hasher=None) -> Iterator[str]:
     """The file's text a block at a time; _NotDecoded (with the line) where the codec fails."""
     decoder = codecs.getincrementaldecoder(codec)()
-    lines = 0
+    lines, ascii_only = 0, True
     with open(path, "rb") as f:
         while True:
             data = f.read(READ_BYTES)
@@ -180,8 +217,11 @@ def _text_blocks(path: Path, codec: str, hasher=None) -> Iterator[str]:
             try:
                 text = decoder.decode(data, final=not data)
             except UnicodeDecodeError as error:
-                raise _NotDecoded(lines + data.count(b"\n", 0, max(error.start, 0)) + 1) from None
+                start = max(error.start, 0)
+                raise _NotDecoded(lines + data.count(b"\n", 0, start) + 1,
+                                  not (ascii_only and data[:start].isascii())) from None
             lines += data.count(b"\n")
+            ascii_only = ascii_only and text.isascii()
             if text:
                 yield text
             if not data:
@@ -216,6 +256,8 @@ def open_file(path, *, encoding: str = "auto", header_line: int | None = None, s
         except _NotDecoded as failed:
             if final:
                 raise ReadError("not_encoding", label, failed.line) from None
+            if codec == "utf-8":
+                _refuse_mixed(head, failed.line, failed.more_than_ascii)
             return None
 
     for codec, label, final in _candidates(head, encoding):
@@ -337,17 +379,32 @@ class _Utf8(io.RawIOBase):
     """Blocks of text as a stream of UTF-8 bytes, encoded as they are read; notes whether a quote
     has passed (only then can a record span several lines)."""
 
-    def __init__(self, blocks):
+    def __init__(self, blocks, first_line: int):
         self.blocks, self.pending, self.quoted = iter(blocks), memoryview(b""), False
+        self.line, self.run = first_line, 0  # the line being passed on, and its characters so far
 
     def readable(self) -> bool:
         return True
+
+    def _measure(self, block: str) -> None:
+        """Refuse a line longer than LINE_CHARS, where it starts, before the CSV reader holds it."""
+        for at in range(0, len(block), LINE_CHARS):
+            piece = block[at:at + LINE_CHARS]
+            first = piece.find("\n")
+            if self.run + (len(piece) if first < 0 else first) > LINE_CHARS:
+                raise ReadError("line_too_long", f"{LINE_CHARS:,}", self.line)
+            if first >= 0:
+                self.line += piece.count("\n")
+                self.run = len(piece) - piece.rfind("\n") - 1
+            else:
+                self.run += len(piece)
 
     def readinto(self, target) -> int:
         while not len(self.pending):
             block = next(self.blocks, None)
             if block is None:
                 return 0
+            self._measure(block)
             self.quoted = self.quoted or '"' in block
             self.pending = memoryview(block.encode("utf-8"))
         n = min(len(target), len(self.pending))
@@ -360,7 +417,7 @@ def _records_of(blocks, width: int, delimiter: str, header_end: int, chunk_rows:
     """The records after the header, (cells, lines, ragged) a chunk of about chunk_rows at a time
     (all at once if None). A record with too few or too many values is put back in its place."""
     names = [f"f{k}" for k in range(width)]
-    stream, bad = _Utf8(blocks), []
+    stream, bad = _Utf8(blocks, header_end + 1), []
 
     def invalid(row):
         bad.append((row.number, row.text))
@@ -369,7 +426,7 @@ def _records_of(blocks, width: int, delimiter: str, header_end: int, chunk_rows:
     try:
         reader = pacsv.open_csv(
             io.BufferedReader(stream, 1 << 20),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 22),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=RECORD_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              ignore_empty_lines=False, invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -385,6 +442,8 @@ def _records_of(blocks, width: int, delimiter: str, header_end: int, chunk_rows:
         try:
             batch = next(batches, None)
         except pa.ArrowInvalid as error:  # e.g. a quote left open at the end of the file
+            if "straddling" in str(error):  # a quoted value of many short lines, longer than a block
+                raise ReadError("record_too_long", f"{RECORD_BYTES >> 20} MB", line) from None
             raise ReadError("not_csv", str(error).removeprefix("CSV parse error: ")) from None
         table = empty if batch is None else pa.Table.from_batches([batch])
         mine = 0  # the bad records among this batch's: before its last good one (all that remain at the end)
@@ -396,6 +455,7 @@ def _records_of(blocks, width: int, delimiter: str, header_end: int, chunk_rows:
         del bad[:mine]
         placed += table.num_rows
         lines = line + np.cumsum(spans) - spans
+        _refuse_long_values(table, lines)
         line += int(spans.sum())
         gathered.append((table, lines, [Ragged(int(lines[i]), n, extra) for i, n, extra in ragged]))
         count += table.num_rows
@@ -407,6 +467,16 @@ def _records_of(blocks, width: int, delimiter: str, header_end: int, chunk_rows:
             if count or placed == 0 or chunk_rows is None:
                 yield _concat(gathered, width)
             return
+
+
+def _refuse_long_values(table: pa.Table, lines: np.ndarray) -> None:
+    """A value of more than LINE_CHARS (bytes, as stored) is refused at its line: a quoted value of many
+    short lines gets past the line limit."""
+    for column in table.columns:
+        long = pc.greater(pc.binary_length(column), LINE_CHARS)
+        if pc.any(long).as_py():
+            raise ReadError("value_too_long", f"{LINE_CHARS:,}",
+                            int(lines[int(np.flatnonzero(long.to_numpy(zero_copy_only=False))[0])]))
 
 
 def _spans(table: pa.Table) -> np.ndarray:
@@ -482,9 +552,34 @@ def excel_text(value, number_format: str = "") -> str:
     return str(value)
 
 
+def _refuse_large_xlsx(data: bytes) -> None:
+    """Refuse a workbook beyond XLSX_BYTES unpacked or XLSX_CELLS cells from its zip's listing and a
+    streamed count of its cells, before anything is expanded in memory (a 1 MB file can unpack to 1 GB)."""
+    import zipfile
+
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(entry.file_size for entry in book.infolist())
+        if unpacked > XLSX_BYTES:
+            raise ReadError("xlsx_too_large", f"{unpacked / 2 ** 20:,.0f} MB > {XLSX_BYTES >> 20} MB")
+        cells = 0
+        for entry in book.infolist():
+            if entry.filename.startswith("xl/worksheets/"):
+                with book.open(entry) as sheet:
+                    tail = b""  # a block's last bytes, for a tag cut in two between blocks
+                    while block := sheet.read(READ_BYTES):
+                        cells += (tail + block).count(b"<c ") + (tail + block).count(b"<c>")
+                        tail = block[-2:]
+        if cells > XLSX_CELLS:
+            raise ReadError("xlsx_too_many_cells", f"{cells:,} > {XLSX_CELLS:,}")
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ReadError("not_excel", str(error)) from None
+
+
 def _xlsx_rows(data: bytes, sheet: str | None):
     import openpyxl
 
+    _refuse_large_xlsx(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)  # not read-only: merges are needed
     except Exception as error:  # a damaged or encrypted file
@@ -564,13 +659,15 @@ def _from_grid(name, kind, digest, sheet, rows, header_line) -> Source:
 # ---- both -------------------------------------------------------------------
 
 def _unique(headers: list[tuple[int, str]]) -> list[str]:
+    """The headers, an unnamed column called by its place; two columns with the same header are
+    refused, as either could be the one meant."""
     seen: dict[str, int] = {}
-    out = []
     for position, header in headers:
         header = header.strip() or f"#{position + 1}"
-        seen[header] = seen.get(header, 0) + 1
-        out.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
-    return out
+        if header in seen:
+            raise ReadError("duplicate_header", f"{header} ({seen[header] + 1}, {position + 1})")
+        seen[header] = position
+    return list(seen)
 
 
 def _empty_cells(table: pa.Table) -> list[pa.Array]:

@@ -37,7 +37,7 @@ from kam.revisits import visit_records
 from kam.imports.files import Source
 from kam.i18n import TEXT
 from kam.imports.mapping import CUSTOMER_NAME, PROBLEM_HEADER, auto_map, targets
-from kam.store.records import failures
+from kam.store.records import failures, out_of_range
 from kam.store.schema import Column, Table, table as table_def
 from kam.store import value_names
 from kam.store.delta import Store
@@ -241,6 +241,9 @@ def _parse(col: Column, header: str, text: cell_values.Distinct, how: ColumnRead
         number = pd.Series(text.rows(read), dtype="float64")
         bad = present & number.isna().to_numpy()
         found.rows(bad, header, col.name, "not_number")
+        outside, limits = out_of_range(col, number)
+        found.rows(outside & number.notna(), header, col.name, "out_of_range", limits)
+        number = number.where(~outside)  # said once, and never turned into a whole number
         if col.type == "int":
             fraction = (number.notna() & (number != np.floor(number))).to_numpy()
             found.rows(fraction, header, col.name, "not_whole")

@@ -24,7 +24,7 @@ import pandas as pd
 from kam.sales import abc
 from kam.revisits import ics
 from kam.revisits import revisit_policy
-from kam.readside.database import Database, on_frames
+from kam.readside.database import Database, Part
 from kam.filters import Filters
 from kam.periods import Period
 from kam.revisits.revisit_policy import Policy
@@ -49,31 +49,31 @@ def _days(series: pd.Series) -> pd.Series:
     return series.dt.days.astype("Int64")
 
 
-def classes_sql(db: Database, day: dt.date) -> tuple[str, dict, dict]:
+def classes_sql(day: dt.date) -> Part:
     """The accounts' classes on the day, as a part: kam.abc's rule over the 12 months up to it,
     ranked among all customers (customer_id, value, abc_class)."""
-    return abc.classes_sql(db, class_window(day))
+    return abc.classes_sql(class_window(day))
 
 
-def _last_visits_sql(day: dt.date) -> tuple[str, dict, dict, dict]:
+def _last_visits_sql(day: dt.date) -> Part:
     """customer_id, last_visit: each account's last visit on or before the day."""
-    return ("SELECT customer_id, MAX(date) AS last_visit FROM visits WHERE date <= $as_of GROUP BY 1",
-            {"as_of": day}, {}, {"visits": (None, day)})
+    return Part("SELECT customer_id, MAX(date) AS last_visit FROM visits WHERE date <= $as_of GROUP BY 1",
+                {"as_of": day}, windows={"visits": (None, day)})
 
 
-def _next_plans_sql(day: dt.date) -> tuple[str, dict]:
+def _next_plans_sql(day: dt.date) -> Part:
     """customer_id, next_plan: each account's first open plan from the day on."""
-    return ("""SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
-               WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1""", {"as_of": day})
+    return Part("""SELECT customer_id, MIN(planned_date) AS next_plan FROM revisit_plans
+                   WHERE status = 'planned' AND planned_date >= $as_of GROUP BY 1""", {"as_of": day})
 
 
-def _judged_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
+def _judged_sql(day: dt.date, policy: Policy) -> Part:
     """The rule on the day for every account counted (customer_id, last_visit, abc_class,
     revenue_12m, the policy's interval_days, method and rule, days_since, due_date, covered,
     days_overdue), as a part built from the day's classes and last visits: as those read only
     the days up to it, a sale or visit recorded later leaves it as it was."""
     joins, items = revisit_policy.chosen_sql(policy, "k.abc_class", "c.tier")
-    return f"""
+    return Part(f"""
         WITH {revisit_policy.rules_sql(policy)},
         counted AS (
             SELECT c.customer_id, c.created, s.last_visit::DATE AS last_visit, k.abc_class,
@@ -90,20 +90,20 @@ def _judged_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, 
                     THEN GREATEST(date_diff('day', COALESCE(last_visit, created), $as_of) - interval_days, 0)
                     END AS days_overdue
         FROM counted
-    """, {"as_of": day}, {"day_classes": classes_sql(db, day), "day_visits": _last_visits_sql(day)}
+    """, {"as_of": day}, {"day_classes": classes_sql(day), "day_visits": _last_visits_sql(day)})
 
 
-def accounts_sql(db: Database, day: dt.date, policy: Policy) -> tuple[str, dict, dict]:
+def accounts_sql(day: dt.date, policy: Policy) -> Part:
     """Every account counted on the day, as a part (Database.query's `using`): the rule's
     judgement (_judged_sql) with the account's name, the filters' columns (region,
     account_manager, tier), its filing day and its next open plan. Every filter reads its
     accounts from this one part."""
-    return """
+    return Part("""
         SELECT c.customer_id, c.name AS customer_name, c.tier, c.region, c.account_manager, c.created,
                j.last_visit, p.next_plan::DATE AS next_plan, j.* EXCLUDE (customer_id, last_visit)
         FROM day_judged j JOIN customers c ON c.customer_id = j.customer_id
         LEFT JOIN day_plans p ON p.customer_id = j.customer_id""", {}, {
-        "day_judged": _judged_sql(db, day, policy), "day_plans": _next_plans_sql(day)}
+        "day_judged": _judged_sql(day, policy), "day_plans": _next_plans_sql(day)})
 
 
 def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
@@ -115,14 +115,14 @@ def with_account_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def accounts(db: Database, filters: Filters, day: dt.date, policy: Policy) -> pd.DataFrame:
     """One row per counted account with its class, interval, last visit, due day and whether it is covered."""
-    return with_account_types(filters.query_chosen(
-        db, accounts_sql(db, day, policy), "a", "SELECT * FROM a ORDER BY customer_id"))
+    return with_account_types(db.chosen(accounts_sql(day, policy), filters, "a",
+                                        "SELECT * FROM a ORDER BY customer_id"))
 
 
 def coverage_share(db: Database, filters: Filters, day: dt.date, policy: Policy) -> float | None:
     """coverage() of accounts(), counted in SQL."""
-    share = filters.query_chosen(db, accounts_sql(db, day, policy), "a",
-                                 "SELECT AVG(covered::INTEGER) FROM a").iat[0, 0]
+    share = db.chosen(accounts_sql(day, policy), filters, "a",
+                      "SELECT AVG(covered::INTEGER) FROM a").iat[0, 0]
     return None if share is None or pd.isna(share) else float(share)
 
 
@@ -169,7 +169,7 @@ def coverage_on(db: Database, filters: Filters, days, policy: Policy) -> pd.Data
               FROM ({each}) j JOIN customers c ON c.customer_id = j.customer_id)
         SELECT d.day AS as_of, COUNT(a.day) AS accounts, COUNT(*) FILTER (WHERE a.covered) AS covered
         FROM days d LEFT JOIN a ON a.day = d.day AND {where} GROUP BY 1 ORDER BY 1""",
-                     params, using={f"day_{i}": _judged_sql(db, day, policy) for i, day in enumerate(days)})
+                     params, using={f"day_{i}": _judged_sql(day, policy) for i, day in enumerate(days)})
     table["as_of"] = table["as_of"].dt.date
     table["coverage"] = (table["covered"] / table["accounts"].where(table["accounts"] > 0)).astype("float64")
     return table
@@ -208,29 +208,13 @@ def due_soon(table: pd.DataFrame, day: dt.date, days: int = 14) -> pd.DataFrame:
                  "days_left", "next_plan"]].reset_index(drop=True)
 
 
-def outcome(status: str, planned: dt.date, done: dt.date | None, day: dt.date, grace: int) -> str:
-    """on_time: done at most `grace` days after the planned day; late: done after that;
-    missed: still open more than `grace` days after it; open: not yet due; cancelled."""
-    deadline = planned + dt.timedelta(days=grace)
-    if status == "cancelled":
-        return "cancelled"
-    if status == "done":
-        return "late" if done is not None and done > deadline else "on_time"
-    return "missed" if day > deadline else "open"
-
-
-# outcome() in SQL over a plan p, with $as_of and $grace
+# A plan's outcome on the day $as_of: on_time when done at most $grace days after the planned day; late when
+# done after that; missed when still open more than $grace days after it; open when not yet due; cancelled.
 OUTCOME_SQL = """CASE WHEN p.status = 'cancelled' THEN 'cancelled'
                       WHEN p.status = 'done' AND p.done_date::DATE > p.planned_date::DATE + $grace::INTEGER THEN 'late'
                       WHEN p.status = 'done' THEN 'on_time'
                       WHEN $as_of::DATE > p.planned_date::DATE + $grace::INTEGER THEN 'missed'
                       ELSE 'open' END"""
-
-
-def outcomes(plans: pd.DataFrame, day: dt.date, grace: int) -> list[str]:
-    """outcome() for every plan at once (columns status, planned_date, done_date), by OUTCOME_SQL."""
-    return on_frames(f"SELECT {OUTCOME_SQL} AS outcome FROM p_ p ORDER BY p._row",
-                     {"as_of": day, "grace": grace}, p_=plans.assign(_row=np.arange(len(plans))))["outcome"].tolist()
 
 
 def adherence(db: Database, filters: Filters, day: dt.date, grace: int) -> pd.DataFrame:
@@ -314,7 +298,7 @@ def satisfaction_by_class(db: Database, filters: Filters, day: dt.date) -> pd.Da
               AND v.satisfaction IS NOT NULL
             GROUP BY 1)
         ORDER BY CASE abc_class WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 9 END""",
-                   params, using={"day_classes": classes_sql(db, day)})
+                   params, using={"day_classes": classes_sql(day)})
     return out
 
 
@@ -353,18 +337,6 @@ def proposals(table: pd.DataFrame, day: dt.date, weeks: int) -> pd.DataFrame:
                 "planned_date", "method", "owner", "rule"]].reset_index(drop=True)
 
 
-def next_birthday(birthday: dt.date, start: dt.date) -> dt.date:
-    """The first birthday on or after start; 29 February is kept on the 28th in other years."""
-    for year in (start.year, start.year + 1):
-        try:
-            day = birthday.replace(year=year)
-        except ValueError:
-            day = dt.date(year, 2, 28)
-        if day >= start:
-            return day
-    raise AssertionError("unreachable")
-
-
 def _birthday_in(column: str, year: str) -> str:
     """SQL: the birthday in the column on its day of the year (an expression), 29 February on
     the 28th in other years."""
@@ -374,17 +346,9 @@ def _birthday_in(column: str, year: str) -> str:
 
 
 def next_birthday_sql(column: str) -> str:
-    """next_birthday() in SQL: the first birthday on or after $start."""
+    """SQL: the first birthday on or after $start; 29 February is kept on the 28th in other years."""
     this_year = _birthday_in(column, "year($start::DATE)")
     return f"CASE WHEN {this_year} >= $start::DATE THEN {this_year} ELSE {_birthday_in(column, 'year($start::DATE) + 1')} END"
-
-
-def next_birthdays(birthdays: pd.Series, start: dt.date) -> pd.Series:
-    """next_birthday() for a whole column of dates at once, by next_birthday_sql()."""
-    frame = pd.DataFrame({"birthday": birthdays.reset_index(drop=True), "_row": range(len(birthdays))})
-    out = on_frames(f"SELECT {next_birthday_sql('b.birthday::DATE')} AS day FROM b_ b ORDER BY b._row",
-                    {"start": start}, b_=frame)["day"]
-    return pd.to_datetime(out).set_axis(birthdays.index)
 
 
 def birthdays(db: Database, filters: Filters, start: dt.date, days: int) -> pd.DataFrame:

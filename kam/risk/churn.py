@@ -21,7 +21,7 @@ import pandas as pd
 from kam.sales import abc
 from kam.accounts import account_file
 from kam.store import settings
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 from kam.filters import Filters
 from kam.store.records import InvalidRecords, Problem
 from kam.store.records import refuse_unless_valid
@@ -196,9 +196,9 @@ def suspected(db: Database, filters: Filters, today: dt.date, days: int | None =
                           WHERE d.customer_id = c.customer_id AND d.last_purchase >= l.last_purchase::DATE)
         ORDER BY revenue_12m DESC, c.customer_id
     """, {**params, "today": today, "days": days}, using={
-        "last_purchases": ("SELECT customer_id, MAX(date) AS last_purchase FROM sales WHERE date <= $today "
-                           "GROUP BY 1", {"today": today}),
-        "revenues_12m": (REVENUE_12M.format(wanted="TRUE"), {"as_of": today})})
+        "last_purchases": Part("SELECT customer_id, MAX(date) AS last_purchase FROM sales WHERE date <= $today "
+                               "GROUP BY 1", {"today": today}),
+        "revenues_12m": Part(REVENUE_12M.format(wanted="TRUE"), {"as_of": today})})
 
 
 def churned_now(db: Database, among: tuple[str, dict] = ("TRUE", {})) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from kam.sales import receivables
 from kam.revisits import revisit_policy
 from kam.revisits import coverage
 from kam.store import settings
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 from kam.filters import Filters
 from kam.formatting import money
 from kam.periods import Period
@@ -39,7 +39,6 @@ KEY = "health.scoring"
 PARTS = ("sales", "visits", "complaints", "receivables")
 # sales bands are floors (at least), the others ceilings (at most)
 AT_LEAST = {"sales"}
-STATUSES = ("at_risk", "watch", "healthy")
 
 
 @dataclass(frozen=True)
@@ -114,18 +113,18 @@ def band_points(part: str, figures: pd.Series, bands) -> np.ndarray:
 
 
 # ---- the figures ----------------------------------------------------------------
-def _complained_sql(day: dt.date) -> tuple[str, dict]:
+def _complained_sql(day: dt.date) -> Part:
     """customer_id, open_complaints: complaints open on the day (every customer, any filter)."""
-    return (f"""SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
-                WHERE {complaints.OPEN_ON} GROUP BY 1""", {"day": day})
+    return Part(f"""SELECT k.customer_id, COUNT(*) AS open_complaints FROM complaints k
+                    WHERE {complaints.OPEN_ON} GROUP BY 1""", {"day": day})
 
 
-def figures_sql(db: Database, period: Period, day: dt.date) -> tuple[str, dict, dict]:
+def figures_sql(db: Database, period: Period, day: dt.date) -> Part:
     """Every scored account's figures on the day, sales compared over the period and the one
     before, as a part every filter shares (it carries the filters' columns). It is one query
     over parts other pages share too: the revisit accounts of the day, each period's sales per
     customer, and every customer's open complaints and overdue invoices on the day."""
-    return ("""
+    return Part("""
         WITH sold AS (SELECT a.customer_id, COALESCE(n.revenue, 0) AS sales_now, COALESCE(b.revenue, 0) AS sales_before
                       FROM health_accounts a LEFT JOIN sold_now n ON n.customer_id = a.customer_id
                       LEFT JOIN sold_before b ON b.customer_id = a.customer_id)
@@ -138,15 +137,15 @@ def figures_sql(db: Database, period: Period, day: dt.date) -> tuple[str, dict, 
         LEFT JOIN complained k ON k.customer_id = a.customer_id
         LEFT JOIN overdue o ON o.customer_id = a.customer_id
         WHERE s.sales_now <> 0 OR s.sales_before <> 0""", {}, {
-        "health_accounts": coverage.accounts_sql(db, day, revisit_policy.load(db)),
-        "sold_now": abc.period_values_sql(db, period),
-        "sold_before": abc.period_values_sql(db, period.previous()),
+        "health_accounts": coverage.accounts_sql(day, revisit_policy.load(db)),
+        "sold_now": abc.period_values_sql(period),
+        "sold_before": abc.period_values_sql(period.previous()),
         "complained": _complained_sql(day), "overdue": receivables.overdue_sql(day)})
 
 
 def _chosen_figures(db: Database, filters: Filters, today: dt.date, sql: str, params: dict | None = None):
     """Database.query of SQL over `f`, the figures of the filtered accounts."""
-    return filters.query_chosen(db, figures_sql(db, filters.period, coverage.as_of(filters, today)), "f", sql, params)
+    return db.chosen(figures_sql(db, filters.period, coverage.as_of(filters, today)), filters, "f", sql, params)
 
 
 def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kam.readside.database import Database, on_frames
+from kam.readside.database import Database, Part, on_frames
 from kam.filters import Filters
 from kam.periods import Period
 
@@ -66,16 +66,14 @@ def classify(values: pd.DataFrame, cuts=DEFAULT_CUTS) -> pd.DataFrame:
                      given=values.assign(value=values["value"].astype("float64")))
 
 
-def per_customer_sql(db: Database, period: Period) -> tuple[str, dict]:
-    """SQL for every customer's revenue and profit lines over the period (customers with sales only).
-
-    When the tables are held, the whole calendar months of the period are read from the
-    monthly summary and only the days around them from the lines.
-    """
+def per_customer_sql(period: Period) -> tuple[str, dict]:
+    """SQL for every customer's revenue and profit lines over the period (customers with sales only):
+    the whole calendar months of the period from the monthly summary, the days around them from
+    the lines."""
     params = {"start": period.start, "end": period.end}
     line_values = ", ".join(f"{sql} AS {m}" for m, sql in MEASURE_SQL.items())
     lines = "s.date BETWEEN $start AND $end"
-    whole = period.whole_months() if db.holding else None
+    whole = period.whole_months()
     if whole is None:
         return f"SELECT s.customer_id, {line_values} FROM sales s WHERE {lines}", params
     month_values = ", ".join(MONTH_SQL.values())
@@ -88,18 +86,18 @@ def per_customer_sql(db: Database, period: Period) -> tuple[str, dict]:
         **params, "whole_start": whole.start, "whole_end": whole.end}
 
 
-def period_values_sql(db: Database, period: Period) -> tuple[str, dict, dict, dict]:
+def period_values_sql(period: Period) -> Part:
     """customer_id, customer_name, revenue, profit, account_manager, region and tier of every
     customer with sales in the period: a part (Database.query's `using`) that every filter on
     the period shares, since the filter's columns come with it. A filter change then ranks or
     sums the chosen rows of a table of customers, never the sales lines again; and a sale
     recorded on a day outside the period leaves it as it was."""
-    lines, params = per_customer_sql(db, period)
+    lines, params = per_customer_sql(period)
     # summed before the customers are joined: the join then meets one row per customer, not per line
-    return f"""
+    return Part(f"""
         SELECT s.customer_id, c.name AS customer_name, s.revenue, s.profit, c.account_manager, c.region, c.tier
         FROM (SELECT customer_id, SUM(revenue) AS revenue, SUM(profit) AS profit FROM ({lines}) GROUP BY customer_id) s
-        LEFT JOIN customers c ON c.customer_id = s.customer_id""", params, {}, {"sales": (period.start, period.end)}
+        LEFT JOIN customers c ON c.customer_id = s.customer_id""", params, windows={"sales": (period.start, period.end)})
 
 
 def _with_values(db: Database, filters: Filters, measure: str, sql: str, params: dict | None = None):
@@ -107,13 +105,8 @@ def _with_values(db: Database, filters: Filters, measure: str, sql: str, params:
     measure as `value`."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
-    return filters.query_chosen(db, period_values_sql(db, filters.period), "v", sql, params,
-                                columns=f"customer_id, customer_name, {measure} AS value, account_manager, region, tier")
-
-
-def customer_values(db: Database, filters: Filters, measure: str = "revenue") -> pd.DataFrame:
-    """Each customer's measure over the filtered period (customers with sales only)."""
-    return _with_values(db, filters, measure, "SELECT * FROM v")
+    return db.chosen(period_values_sql(filters.period), filters, "v", sql, params,
+                     columns=f"customer_id, customer_name, {measure} AS value, account_manager, region, tier")
 
 
 def _cut_params(cuts) -> dict:
@@ -127,11 +120,11 @@ def abc_table(db: Database, filters: Filters, measure: str = "revenue", cuts=DEF
     return _with_values(db, filters, measure, f"SELECT * FROM (WITH {_RANKED}) ORDER BY rank", _cut_params(cuts))
 
 
-def classes_sql(db: Database, period: Period, cuts=DEFAULT_CUTS) -> tuple[str, dict, dict]:
+def classes_sql(period: Period, cuts=DEFAULT_CUTS) -> Part:
     """customer_id, value and abc_class of every customer with sales in the period, by revenue,
     as a part (Database.query's `using`): the classes the revisit policy reads."""
-    return (f"SELECT customer_id, value, abc_class FROM (WITH v AS (SELECT customer_id, revenue AS value "
-            f"FROM period_values), {_RANKED})", _cut_params(cuts), {"period_values": period_values_sql(db, period)})
+    return Part(f"SELECT customer_id, value, abc_class FROM (WITH v AS (SELECT customer_id, revenue AS value "
+                f"FROM period_values), {_RANKED})", _cut_params(cuts), {"period_values": period_values_sql(period)})
 
 
 def class_a(db: Database, filters: Filters, cuts=DEFAULT_CUTS) -> tuple[int, float]:

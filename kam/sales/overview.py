@@ -15,7 +15,6 @@ from kam.revisits import revisit_policy
 from kam.revisits import coverage
 from kam.readside.database import Database
 from kam.filters import Filters
-from kam.periods import Period
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class Kpi:
 
 
 def sales_totals(db: Database, filters: Filters) -> dict[str, float]:
-    row = filters.query_chosen(db, abc.period_values_sql(db, filters.period), "c", """
+    row = db.chosen(abc.period_values_sql(filters.period), filters, "c", """
         SELECT COALESCE(SUM(revenue), 0) AS revenue, COALESCE(SUM(profit), 0) AS profit,
                COUNT(*) AS active_customers
         FROM c""").iloc[0]
@@ -95,23 +94,3 @@ def monthly_trend(db: Database, filters: Filters) -> tuple[pd.DataFrame, pd.Data
             GROUP BY 1 ORDER BY 1
         """, params)
     return per_month(filters), per_month(filters.previous())
-
-
-def data_range(db: Database) -> Period | None:
-    """First and last sales date in the store, whatever the filters."""
-    row = db.query("SELECT MIN(date) AS first, MAX(date) AS last FROM sales").iloc[0]
-    if pd.isna(row["first"]):
-        return None
-    return Period(pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date())
-
-
-def period_has_data(db: Database, filters: Filters) -> bool:
-    params = {"start": filters.period.start, "end": filters.period.end}
-    return bool(db.scalar("SELECT COUNT(*) > 0 FROM sales WHERE date BETWEEN $start AND $end", params))
-
-
-def filter_options(db: Database) -> dict[str, list[str]]:
-    """The regions, managers and tiers present, for the sidebar's choices."""
-    frame = db.query("SELECT DISTINCT region, account_manager, tier FROM customers")
-    return {col: sorted(v for v in frame[col].dropna().unique()) for col in ("region", "account_manager", "tier")}
-

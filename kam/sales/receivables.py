@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 
 from kam.filters import Filters
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 
 # days overdue that end each aging bucket (the last has no end); "not_due" is not overdue yet
 AGING = (("d1_30", 30), ("d31_60", 60), ("d61_90", 90), ("d90_plus", None))
@@ -36,11 +36,11 @@ def open_invoices(db: Database, customer_id: str, day: dt.date) -> pd.DataFrame:
                         ORDER BY due_date, invoice_id""", {"id": customer_id, "day": day})
 
 
-def overdue_sql(day: dt.date) -> tuple[str, dict]:
+def overdue_sql(day: dt.date) -> Part:
     """customer_id, overdue_amount and overdue_days (of the oldest) on the day, for every customer
     with an overdue invoice: a part of the health figures (Database.query's `using`)."""
-    return (f"""SELECT customer_id, SUM(open_amount) AS overdue_amount, MAX(days_overdue) AS overdue_days
-                FROM ({OPEN_ON}) WHERE days_overdue > 0 GROUP BY 1""", {"day": day})
+    return Part(f"""SELECT customer_id, SUM(open_amount) AS overdue_amount, MAX(days_overdue) AS overdue_days
+                    FROM ({OPEN_ON}) WHERE days_overdue > 0 GROUP BY 1""", {"day": day})
 
 
 def _bucket(name: str, end: int | None, start: int) -> str:

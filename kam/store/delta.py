@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
+from kam.store.damage import refuse_damaged
 from kam.store.records import to_arrow
 from kam.store.schema import TABLES, table as table_def
 from kam.store.turns import LockFiles
@@ -206,6 +207,7 @@ class Store:
                     .when_matched_update_all().when_not_matched_insert_all().execute())
 
         with self.turn(name):
+            refuse_damaged(self.root, name)  # a commit on top would bury the damage
             try:
                 self._commit(name, write, meta)
             except Exception:

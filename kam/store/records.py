@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from kam.store.schema import Column, Table, table as table_def
+from kam.store.schema import DATES, NOT_IN_IDS, NUMBER_LIMIT, Column, Table, table as table_def
 
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "满意", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "不满意", "f"}
@@ -24,7 +24,7 @@ class Problem:
     row: int | None  # 1-based position of the record in what was given; None for the whole batch
     column: str
     value: object
-    code: str  # required | type | allowed | minimum | maximum | unknown_column | duplicate | ...
+    code: str  # required | type | allowed | minimum | maximum | out_of_range | not_one_line | duplicate | ...
     detail: str = ""
 
     def __str__(self) -> str:
@@ -82,7 +82,7 @@ def _as_date(series: pd.Series) -> pd.Series:
             return pd.Timestamp(dt.date.fromisoformat(str(v).strip()[:10]))
         except ValueError:
             return pd.NaT
-    return series.map(one).astype("datetime64[ns]")
+    return series.map(one).astype("datetime64[s]")  # seconds: 9999-12-31 is a date, to be judged by its range
 
 
 def _as_bool(series: pd.Series) -> pd.Series:
@@ -104,7 +104,7 @@ def _convert(col: Column, series: pd.Series) -> pd.Series:
     if col.type in ("int", "float"):
         numbers = pd.to_numeric(series, errors="coerce")
         if col.type == "int":
-            whole = numbers.isna() | (numbers == np.floor(numbers))
+            whole = numbers.isna() | ((numbers == np.floor(numbers)) & (numbers.abs() < NUMBER_LIMIT))
             return numbers.where(whole).astype("Int64")
         return numbers.astype("float64")
     if col.type == "date":
@@ -116,12 +116,26 @@ def _convert(col: Column, series: pd.Series) -> pd.Series:
     raise ValueError(f"unknown type {col.type}")
 
 
+def out_of_range(col: Column, value: pd.Series) -> tuple[pd.Series, str]:
+    """The values outside what any column of the type may hold (kam.store.schema), and that range."""
+    if col.type in ("int", "float"):
+        return ~(value.abs() < NUMBER_LIMIT), f"-{NUMBER_LIMIT:g} … {NUMBER_LIMIT:g}"
+    if col.type == "date":
+        first, last = (pd.Timestamp(d) for d in DATES)
+        return (value < first) | (value > last), f"{DATES[0]} … {DATES[1]}"
+    return pd.Series(False, index=value.index), ""
+
+
 def failures(col: Column, value: pd.Series, blank: pd.Series):
     """(mask, code, detail) for each rule of the column; the importer needs every failing row."""
     if col.required:
         yield blank, "required", ""
     yield ~blank & value.isna(), "type", f"expected {col.type}"
     present = ~blank & value.notna()
+    outside, limits = out_of_range(col, value)
+    yield present & outside, "out_of_range", limits
+    if col.is_id:
+        yield present & value.str.contains(NOT_IN_IDS), "not_one_line", ""
     if col.allowed:
         yield present & ~value.isin(col.allowed), "allowed", "expected one of " + ", ".join(col.allowed)
     if col.minimum is not None:

@@ -5,6 +5,7 @@ declarations; nothing else names a column's type or its allowed values.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -28,6 +29,17 @@ DUCKDB_TYPES = {
 }
 
 
+# What any number column may hold: finite values smaller than this in size. No amount, quantity or
+# limit of a real account comes near it; an overflow (1e309 read as infinity) or a typo always does.
+NUMBER_LIMIT = 1e12
+# The days a date column may hold: a real record's dates lie well inside, and the placeholders some
+# systems write for "never" (9999-12-31) or a mistyped year (1000-01-01) lie outside.
+DATES = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+# What an id may not hold: it is one line of printable text (a line break in a plan's id once
+# became a line of its own in a calendar file).
+NOT_IN_IDS = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -44,6 +56,10 @@ class Column:
     @property
     def arrow_type(self) -> pa.DataType:
         return ARROW_TYPES[self.type]
+
+    @property
+    def is_id(self) -> bool:
+        return self.type == "text" and self.name.endswith("_id")
 
 
 @dataclass(frozen=True)
