@@ -11,8 +11,7 @@ t = ctx.t
 
 st.title(t("users.title"))
 st.caption(t("users.intro"))
-if "users_flash" in st.session_state:
-    st.success(st.session_state.pop("users_flash"))
+ui.said()
 ui.show_table(users.listing(ctx.db), t, "users", names=["role"])
 
 st.subheader(t("users.edit"))
@@ -20,8 +19,7 @@ st.subheader(t("users.edit"))
 
 def save(values: dict) -> str:
     users.save(ctx.store, values, by=ctx.person)
-    st.session_state["users_flash"] = t("users.saved", who=users.user_id(values["user_id"]))
-    st.rerun()
+    ui.rerun_saying(t("users.saved", who=users.user_id(values["user_id"])))
 
 
 forms.record_form(ctx, "users", (("user_id", "role"), ("manager_name", "active")), save, key="users_form",
