@@ -1,31 +1,46 @@
 """The frame: page setup, language, user, shared filters, navigation."""
 import streamlit as st
 
+from kam import access
 from kam.i18n import DEFAULT_LANGUAGE, translator
 import ui
+from ui import signin
 
 ui.leave_pages_folder_mode()
 # the icon an emoji: a material icon would be fetched from Google
 st.set_page_config(page_title=translator(DEFAULT_LANGUAGE)("app.tab_title"), page_icon="📊", layout="wide")
 
 
+def menu(groups: dict) -> dict:
+    """The navigation's groups without the pages left out, and without a group left empty."""
+    return {group: [p for p in pages if p] for group, pages in groups.items() if any(pages)}
+
+
 def frame() -> None:
     lang = ui.language_switch()
     t = translator(lang)
     db = ui.database()
-    ctx = ui.Context(store=db.store, db=db, t=t, lang=lang, user=ui.user_field(t))
+    person = signin.person(db, t)
+    ctx = ui.Context(store=db.store, db=db, t=t, lang=lang, user=person.identity, person=person)
     st.session_state["ctx"] = ctx
 
-    def page(name: str, icon: str) -> st.Page:
+    def page(name: str, icon: str, action: str = access.VIEW) -> st.Page | None:
+        """The page, if the person may take the action it is for: a page they may not use is not there."""
+        if not access.allows(person, action):
+            return None
         # The address is the file's name: Streamlit serves a first request to an
         # address from the pages/ folder by file name (see ui/navigation.py).
         return st.Page(f"pages/{name}.py", title=t(f"page.{name}"), icon=f":material/{icon}:", url_path=name)
 
-    import_page = page("import", "upload_file")
+    import_page = page("import", "upload_file", access.IMPORT)
+    users_page = page("users", "manage_accounts", access.MANAGE_USERS)
 
     def empty_store() -> None:
         st.title(t("app.title"))
         st.subheader(t("empty.title"))
+        if import_page is None:
+            st.write(t("signin.no_data"))
+            return
         st.write(t("empty.body"))
         left, right = st.columns(2)
         if left.button(t("empty.load_demo"), type="primary", width="stretch"):
@@ -40,21 +55,24 @@ def frame() -> None:
 
     if ctx.store.is_empty():
         ui.bind_url(ctx)
-        st.navigation([st.Page(empty_store, title=t("empty.title"), icon=":material/rocket_launch:"), import_page]).run()
+        start = st.Page(empty_store, title=t("empty.title"), icon=":material/rocket_launch:")
+        st.navigation([p for p in (start, import_page, users_page) if p]).run()
     else:
-        ctx.filters = ui.sidebar_filters(ctx, ui.today())
+        if access.allows(person, access.VIEW):
+            ctx.filters = access.scoped(ui.sidebar_filters(ctx, ui.today()), person)
         ui.bind_url(ctx)
         overview = page("overview", "monitoring")
         accounts = page("accounts", "contact_page")
-        ui.account_search(ctx, accounts)
-        meeting = page("meeting", "co_present")
+        if accounts:
+            ui.account_search(ctx, accounts)
+        meeting = page("meeting", "co_present", access.MEETING_MODE)
 
         def home() -> None:
             # Streamlit serves the default page at / only; the overview keeps its own
             # address so that /overview?region=… links work, and / leads to it.
-            st.switch_page(overview, query_params=dict(st.query_params))
+            st.switch_page(overview or users_page, query_params=dict(st.query_params))
 
-        pages = {
+        pages = menu({
             "": [st.Page(home, title=t("page.overview"), url_path="home", default=True, visibility="hidden")],
             t("nav.dashboards"): [
                 overview,
@@ -69,19 +87,20 @@ def frame() -> None:
             ],
             t("nav.records"): [
                 accounts,
-                page("visits", "edit_calendar"),
-                page("complaint_cards", "feedback"),
-                page("churn_records", "handshake"),
+                page("visits", "edit_calendar", access.RECORD),
+                page("complaint_cards", "feedback", access.RECORD),
+                page("churn_records", "handshake", access.RECORD),
             ],
             t("nav.reporting"): [page("explore", "query_stats"), page("sql", "terminal")],
             t("nav.data"): [
-                page("data", "database"),
+                page("data", "database", access.DATA_PAGES),
                 import_page,
-                page("settings", "settings"),
+                page("settings", "settings", access.SETTINGS),
+                users_page,
             ],
-        }
+        })
         chosen = st.navigation(pages, expanded=True)
-        if st.query_params.get("present") == "1":  # presentation mode, entered from any page's address
+        if meeting and st.query_params.get("present") == "1":  # presentation mode, entered from any page's address
             st.switch_page(meeting, query_params={k: v for k, v in st.query_params.items() if k != "present"})
         chosen.run()
 
@@ -90,4 +109,3 @@ try:
     frame()
 except Exception as error:  # Streamlit's own reruns and stops are not Exceptions
     ui.failure(error)
-

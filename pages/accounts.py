@@ -1,5 +1,6 @@
 import streamlit as st
 
+from kam import access
 from kam import formatting as fmt
 from kam.accounts import account_file, marked_changes, profile
 from kam.i18n import value_name
@@ -30,10 +31,11 @@ with st.expander(t("accounts.new_customer")):
         st.success(t("accounts.customer_added", id=made))
 
 text = st.text_input(t("accounts.search"), key="acct_search")
-found = account_file.search(ctx.db, text)
+found = account_file.search(ctx.db, text, among=access.customer_condition(ctx.person))
 wanted = st.query_params.get("customer")
 if not text.strip() and wanted and wanted not in set(found["customer_id"]):
-    found = account_file.search(ctx.db, wanted)  # the address names an account beyond the first matches
+    # the address names an account beyond the first matches
+    found = account_file.search(ctx.db, wanted, among=access.customer_condition(ctx.person))
 if found.empty:
     st.info(t("accounts.none"))
     st.stop()

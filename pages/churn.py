@@ -1,6 +1,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
+from kam import access
 from kam.risk import churn
 from kam.risk import retention
 from kam import formatting as fmt
@@ -8,6 +9,7 @@ from kam.i18n import value_name
 from kam.store.records import InvalidRecords
 from ui import charts
 from ui import forms
+from ui import signin
 import ui
 
 SUSPECTS_SHOWN = 20
@@ -90,6 +92,7 @@ if suspects.empty:
 else:
     st.write(t("churn.suspected_count", count=len(suspects), shown=min(len(suspects), SUSPECTS_SHOWN)))
     reasons = churn.reasons(ctx.db)
+    records = signin.allowed(ctx, access.RECORD)  # on some account; each click is checked for its own
     for row in suspects.head(SUSPECTS_SHOWN).itertuples():
         who, money, reason, confirm, dismiss = st.columns([3, 2, 2.2, 1.5, 1.2], vertical_alignment="center")
         who.markdown(f"**{ui.literal(row.customer_name)}** {ui.literal(row.customer_id)}  \n"
@@ -98,14 +101,16 @@ else:
         chosen = reason.selectbox(t("col.reason"), reasons, index=None, key=f"suspect_reason_{row.customer_id}",
                                   format_func=lambda r: value_name(t, "reason", r),
                                   placeholder=t("churn.choose_reason"), label_visibility="collapsed")
-        if confirm.button(t("churn.confirm"), key=f"suspect_confirm_{row.customer_id}", type="primary"):
+        if records and confirm.button(t("churn.confirm"), key=f"suspect_confirm_{row.customer_id}", type="primary") \
+                and signin.may_record(ctx, row.customer_id, reason):
             try:
                 churn.record_churn(ctx.work, {"customer_id": row.customer_id, "churn_date": today, "reason": chosen})
             except InvalidRecords as error:
                 reason.error("; ".join(forms.problem_text(t, p) for p in error.problems))
             else:
                 ui.rerun_saying(t("churn.confirmed", name=row.customer_name))
-        if dismiss.button(t("churn.dismiss"), key=f"suspect_dismiss_{row.customer_id}"):
+        if records and dismiss.button(t("churn.dismiss"), key=f"suspect_dismiss_{row.customer_id}") \
+                and signin.may_record(ctx, row.customer_id, reason):
             churn.dismiss(ctx.work, row.customer_id)
             ui.rerun_saying(t("churn.dismissed", name=row.customer_name))
     ui.csv_download(suspects, t("common.download_csv"), "churn_suspected.csv", key="dl_suspected")

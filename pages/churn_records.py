@@ -1,5 +1,6 @@
 import streamlit as st
 
+from kam import access
 from kam.risk import churn
 from kam.risk import retention
 from kam import formatting as fmt
@@ -25,12 +26,12 @@ with record:
         saved = forms.record_form(
             ctx, "churns", [("churn_date", "reason"), "note"],
             lambda v: churn.record_churn(ctx.work, {**v, "customer_id": customer}),
-            key="churn_new_form", defaults={"churn_date": today}, choices={"reason": reasons})
+            key="churn_new_form", defaults={"churn_date": today}, choices={"reason": reasons}, account=customer)
         if saved:
             st.success(t("churn.saved", id=saved))
 
 with win_back:
-    gone = churn.churned_now(ctx.db)
+    gone = churn.churned_now(ctx.db, among=access.customer_condition(ctx.person, "c", access.RECORD))
     if gone.empty:
         st.info(t("churn.none_churned"))
     else:
@@ -39,7 +40,8 @@ with win_back:
         done = forms.record_form(
             ctx, "churns", ["reactivated_date", "note"],
             lambda v: churn.reactivate(ctx.work, chosen, v),
-            key=f"winback_{chosen}", defaults={"reactivated_date": today}, submit="churn.win_back_save")
+            key=f"winback_{chosen}", defaults={"reactivated_date": today}, submit="churn.win_back_save",
+            account=chosen)
         if done:
             st.success(t("churn.won_back", name=ui.literal(names[chosen])))
 
@@ -57,7 +59,7 @@ with plan:
 
         st.markdown(f"**{t('churn.new_action')}**")
         saved = forms.record_form(ctx, "retention_actions", ACTION_FIELDS, save(), key=f"action_new_{customer}",
-                                  defaults={"owner": ctx.user, "status": "planned"})
+                                  defaults={"owner": ctx.user, "status": "planned"}, account=customer)
         if saved:
             st.success(t("churn.action_saved", id=saved))
         if not actions.empty:
@@ -67,6 +69,6 @@ with plan:
                                  key=f"action_pick_{customer}")
             saved = forms.record_form(ctx, "retention_actions", ACTION_FIELDS, save(which),
                                       key=f"action_edit_{which}",
-                                      defaults=forms.form_defaults(retention.action(ctx.db, which)))
+                                      defaults=forms.form_defaults(retention.action(ctx.db, which)), account=customer)
             if saved:
                 st.success(t("churn.action_saved", id=saved))

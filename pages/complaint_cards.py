@@ -1,5 +1,6 @@
 import streamlit as st
 
+from kam import access
 from kam.risk import complaints
 from kam.i18n import value_name
 from ui import forms
@@ -34,13 +35,13 @@ with new:
     if customer:
         saved = forms.record_form(ctx, "complaints", FIELDS, save(customer), key="complaint_new_form",
                                   defaults={"received": ui.today(), "owner": ctx.user, "status": "open"},
-                                  choices=choices)
+                                  choices=choices, account=customer)
         if saved:
             st.success(t("complaint.saved", id=saved))
 
 with update:
     text = st.text_input(t("complaint.find"), key="complaint_find")
-    found = complaints.editable(ctx.db, text)
+    found = complaints.editable(ctx.db, text, among=access.customer_condition(ctx.person, "c", access.RECORD))
     if found.empty:
         st.info(t("complaint.none_to_update"))
     else:
@@ -50,6 +51,6 @@ with update:
         record = complaints.complaint(ctx.db, chosen, ui.today())
         saved = forms.record_form(ctx, "complaints", FIELDS, save(record["customer_id"], chosen),
                                   key=f"complaint_edit_{chosen}", defaults=forms.form_defaults(record),
-                                  choices=choices)
+                                  choices=choices, account=record["customer_id"])
         if saved:
             st.success(t("complaint.saved", id=saved))

@@ -1,14 +1,16 @@
 """Import: file, mapping, preview and check, import; then the history and undo."""
 import streamlit as st
 
+from kam import access
 from kam.imports import files
 from kam.imports import import_log
 from kam.imports import importer
 from kam.imports import mapping
 from kam.export import to_csv_bytes
 from kam.i18n import value_name
-from kam.store.schema import TABLES
+from kam.store.schema import IMPORTABLE, TABLES
 import ui
+from ui import signin
 
 ENCODINGS = ("auto", "utf-8", "gb18030", "utf-16", "big5")
 
@@ -33,7 +35,7 @@ def history() -> None:
                                       "user": t("data.user"), "file": t("import.col.file"),
                                       "undone": t("import.col.undone")}, moments=["when"])
     name = state.get("imp_table", "sales")
-    if st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
+    if signin.allowed(ctx, access.UNDO) and st.button(t("import.undo", table=table_label(name)), key="imp_undo"):
         try:
             undone = import_log.undo_last(ctx.work, name)
         except import_log.UndoRefused as refused:
@@ -196,7 +198,7 @@ if done:
 
 st.subheader(t("import.step_file"))
 left, middle, right = st.columns([2, 1, 1])
-table_name = left.selectbox(t("import.table"), list(TABLES), index=list(TABLES).index("sales"), key="imp_table",
+table_name = left.selectbox(t("import.table"), IMPORTABLE, index=IMPORTABLE.index("sales"), key="imp_table",
                             format_func=table_label)
 encoding = middle.selectbox(t("import.encoding"), ENCODINGS, key="imp_encoding",
                             format_func=lambda e: t("import.encoding.auto") if e == "auto" else e.upper())

@@ -10,6 +10,7 @@ from kam.store.records import InvalidRecords
 from kam.store.schema import TIERS, VISIT_METHODS
 from ui import forms
 from ui import risk_settings
+from ui import signin
 import ui
 from ui.revisit_view import policy_sentence
 
@@ -91,3 +92,4 @@ revisit_policy_section()
 holidays_section()
 marked_changes_section()
 risk_settings.show(ctx)
+signin.managers_see_all_section(ctx)

@@ -9,6 +9,7 @@ from kam.revisits import coverage
 from kam.store.records import InvalidRecords
 from kam.store.schema import VISIT_METHODS, VISIT_OCCASIONS
 from ui import forms
+from ui import signin
 import ui
 from ui import revisit_view
 from ui.revisit_view import named, shown
@@ -96,7 +97,7 @@ with visit_tab:
         return visit_records.record_visit(ctx.work, {**values, "customer_id": customer, "plan_id": plan_id})
 
     visit_id = forms.record_form(ctx, "visits", VISIT_FIELDS, save_visit, key="vf_form",
-                                 defaults={"date": today, "visited_by": ctx.user})
+                                 defaults={"date": today, "visited_by": ctx.user}, account=customer)
     if visit_id:
         ui.rerun_saying(t("revisit.visit_saved", id=visit_id), "vf_form")
 
@@ -109,7 +110,8 @@ with plan_tab:
         return visit_records.add_plan(ctx.work, {**values, "customer_id": customer, "status": "planned"})
 
     plan_id = forms.record_form(ctx, "revisit_plans", PLAN_FIELDS, save_plan, key="pf_form",
-                                defaults={"planned_date": today + dt.timedelta(days=7), "owner": ctx.user})
+                                defaults={"planned_date": today + dt.timedelta(days=7), "owner": ctx.user},
+                                account=customer)
     if plan_id:
         ui.rerun_saying(t("revisit.plan_saved", id=plan_id), "pf_form")
 
@@ -146,7 +148,8 @@ with propose_tab:
                 "purpose": t("col.revisit_plans.purpose"), "owner": t("col.revisit_plans.owner")})
         keep = edited["save"].fillna(False).astype(bool)
         if st.button(t("revisit.propose_save", count=int(keep.sum())), type="primary", disabled=not keep.any(),
-                     key="pp_save"):
+                     key="pp_save") and all(signin.may_record(ctx, customer)
+                                            for customer in proposed.loc[keep[keep].index, "customer_id"].unique()):
             rows = edited[keep].assign(customer_id=proposed.loc[keep[keep].index, "customer_id"])
             try:
                 ids = visit_records.add_plans(ctx.work, rows[["customer_id", "planned_date", "method", "purpose",
@@ -170,7 +173,8 @@ with plans_tab:
                                   format_func=plan_label(plans))
             reason = st.text_input(t("col.revisit_plans.cancel_reason") + " *", key="pc_reason")
             slot = st.empty()
-            if st.form_submit_button(t("revisit.cancel_plan")):
+            if st.form_submit_button(t("revisit.cancel_plan")) and \
+                    signin.may_record(ctx, plans.set_index("plan_id").at[chosen, "customer_id"], slot):
                 try:
                     visit_records.cancel_plan(ctx.work, chosen, reason)
                 except InvalidRecords as error:

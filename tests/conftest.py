@@ -184,3 +184,15 @@ def demo_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("demo") / "store"
     demo.generate(Store(root), customers=60, today=TODAY, user="demo")
     return root
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> str:
+    """A real OpenID Connect provider (tests/identity_provider.py), started once for the session."""
+    from identity_provider import running
+
+    try:
+        with running() as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(str(error))

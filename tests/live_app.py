@@ -45,16 +45,18 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log: Path | None, sec
 
 
 @contextlib.contextmanager
-def serve(data_dir: Path, *, user: str | None = None, keep_log: bool = True, seconds: float = 90):
-    """`python -m kam serve` (the README's run command) on a free port over this data folder,
-    until healthy; yields its address and process, and stops it afterwards."""
-    port = free_port()
+def serve(data_dir: Path, *, user: str | None = None, keep_log: bool = True, seconds: float = 90,
+          port: int | None = None, options: tuple[str, ...] = ()):
+    """`python -m kam serve` (the README's run command) on a free port (or this one) over this data
+    folder, Streamlit's options added, until healthy; yields its address and process, and stops it
+    afterwards."""
+    port = port or free_port()
     log = Path(tempfile.mkdtemp(prefix="kam-server-")) / "streamlit.log" if keep_log else None
     env = {**os.environ, "KAM_DATA_DIR": str(data_dir), **({"KAM_USER": user} if user else {})}
     with open(log or os.devnull, "w") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "kam", "serve", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -70,13 +72,13 @@ def serve(data_dir: Path, *, user: str | None = None, keep_log: bool = True, sec
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path, *, user: str | None = None):
+def streamlit_server(data_dir: Path, *, user: str | None = None, **how):
     """serve() for a test: yields the address; a server that does not come up fails the test."""
     import pytest
 
     running = contextlib.ExitStack()
     try:
-        url, _ = running.enter_context(serve(data_dir, user=user))
+        url, _ = running.enter_context(serve(data_dir, user=user, **how))
     except RuntimeError as error:
         pytest.fail(str(error))
     with running:

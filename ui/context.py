@@ -10,7 +10,8 @@ from kam.filters import Filters
 from kam.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from kam.readside.database import Database
 from kam.store import batches
-from kam.store.delta import Store, data_dir, default_user
+from kam.access import Person
+from kam.store.delta import Store, data_dir
 from kam.store.work import Work
 from ui.navigation import leave_pages_folder_mode
 
@@ -21,8 +22,9 @@ class Context:
     db: Database
     t: object
     lang: str
-    user: str
+    user: str  # who writes: the signed-in identity, or the local user's name
     filters: Filters | None = None
+    person: Person | None = None  # and what they may do (kam.access)
 
     @property
     def work(self) -> Work:
@@ -55,13 +57,6 @@ def language_switch() -> str:
     st.sidebar.radio(t("sidebar.language"), LANGUAGES, key="lang", horizontal=True,
                      format_func=lambda lang: t(f"language.{lang}"))
     return st.session_state["lang"]
-
-
-def user_field(t) -> str:
-    if "user" not in st.session_state:
-        st.session_state["user"] = default_user()
-    st.sidebar.text_input(t("sidebar.user"), key="user", help=t("sidebar.user_help"))
-    return st.session_state["user"].strip() or default_user()
 
 
 def context() -> Context:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kam import access
 from kam.accounts import account_file
 from kam.store.records import InvalidRecords, Problem
 from kam.store.schema import Column, table as table_def
+from ui import signin
 from ui.tables import shown
 
 # Free-text columns that deserve several lines.
@@ -52,7 +54,7 @@ def customer_picker(ctx, key: str) -> str | None:
     """Search by id or name, then choose; returns the customer id (None when nothing matches)."""
     t = ctx.t
     text = st.text_input(t("form.customer_search"), key=f"{key}_search")
-    found = account_file.search(ctx.db, text)
+    found = account_file.search(ctx.db, text, among=access.customer_condition(ctx.person, "c", access.RECORD))
     if found.empty:
         st.warning(t("accounts.none"))
         return None
@@ -95,9 +97,13 @@ def widget(t, table: str, col: Column, key: str, default=None, choices: dict | N
 
 
 def record_form(ctx, table: str, fields, save, *, key: str, defaults: dict | None = None,
-                submit: str = "form.save", choices: dict[str, dict] | None = None, borrowed: dict | None = None):
+                submit: str = "form.save", choices: dict[str, dict] | None = None, borrowed: dict | None = None,
+                account: str | None = None):
     """Render the form; on submit call save(values). Returns save's result, or None. `borrowed`
-    names fields of another table the form also asks, {field: table} (e.g. a change's reason)."""
+    names fields of another table the form also asks, {field: table} (e.g. a change's reason).
+
+    A record on an account (`account`: its customer id) is saved only if the person may record
+    for it (kam.access); otherwise the form says why."""
     t, defaults, borrowed = ctx.t, defaults or {}, borrowed or {}
     values, slots = {}, {}
     with st.form(key):
@@ -114,7 +120,12 @@ def record_form(ctx, table: str, fields, save, *, key: str, defaults: dict | Non
     if not submitted:
         return None
     try:
+        if account is not None:
+            access.check_account(ctx.db, ctx.person, account)
         return save({k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()})
+    except access.Refused as refused:
+        st.error(signin.refusal_text(t, refused))
+        return None
     except InvalidRecords as error:
         st.error(t("form.not_saved", count=len(error.problems)))
         for problem in error.problems:

@@ -6,18 +6,21 @@ import pandas as pd
 from kam.readside.database import Database
 
 
-def search(db: Database, text: str = "", limit: int = 200) -> pd.DataFrame:
-    """Accounts whose id or name contains the text, biggest customers first."""
-    return db.query("""
+def search(db: Database, text: str = "", limit: int = 200, among: tuple[str, dict] = ("TRUE", {})) -> pd.DataFrame:
+    """Accounts whose id or name contains the text, biggest customers first; `among` is a
+    condition on customers c (kam.access.customer_condition: the accounts a person may see)."""
+    where, params = among
+    return db.query(f"""
         SELECT c.customer_id, c.name, c.tier, c.region, c.account_manager, c.status,
                COALESCE(s.revenue, 0) AS revenue_12m
         FROM customers c
         LEFT JOIN (SELECT customer_id, SUM(amount) AS revenue FROM sales
                    WHERE date > current_date - INTERVAL 12 MONTH GROUP BY 1) s USING (customer_id)
-        WHERE $text = '' OR c.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%'
+        WHERE ($text = '' OR c.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%')
+          AND {where}
         ORDER BY revenue_12m DESC, c.customer_id
         LIMIT $limit
-    """, {"text": text.strip(), "limit": limit})
+    """, {**params, "text": text.strip(), "limit": limit})
 
 
 def profile(db: Database, customer_id: str) -> dict | None:

@@ -17,7 +17,7 @@ from kam.imports import importer
 from kam.imports import mapping
 from kam.i18n import translator
 from kam.store import damage
-from kam.store.schema import TABLES
+from kam.store.schema import IMPORTABLE, TABLES
 from kam.store.delta import Store
 from kam.store.work import Work
 
@@ -163,7 +163,7 @@ def cmd_export(store: Store, args) -> int:
 
 def add_commands(sub) -> None:
     p = sub.add_parser("import", help="import a CSV or Excel file; nothing is written if anything is wrong")
-    p.add_argument("table", choices=list(TABLES))
+    p.add_argument("table", choices=IMPORTABLE)
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check and report only")
     p.add_argument("--encoding", default="auto", help="auto (default: UTF-8, then GB18030, then a guess), or a codec")

@@ -24,15 +24,12 @@ from kam.store import batches
 from kam.store import damage
 from kam.store.delta import Store
 from kam import errors
+from kam.cli.usage import UsageError
 
 
 
 # Commands that may start a store in a folder holding none; every other one reads a store.
 STARTS_A_STORE = ("demo", "import", "serve")
-
-
-class UsageError(Exception):
-    pass
 
 
 def _date(text: str) -> dt.date:
@@ -254,7 +251,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the app, its first page warmed while the server starts",
                        description="Start the app (streamlit run app.py) with the store's tables brought into "
                                    "DuckDB and the first page's questions answered while the server starts. "
-                                   "Options after `serve` go to Streamlit, e.g. --server.port 8600.")
+                                   "Options after `serve` go to Streamlit, e.g. --server.port 8600. Without "
+                                   "sign-in configured ([auth] in .streamlit/secrets.toml) the app listens on "
+                                   f"127.0.0.1 only; {serve.OPEN_WITHOUT_SIGN_IN} lets it listen on any address "
+                                   "anyway, trusting everyone who reaches it.")
     p.set_defaults(run=serve.cmd_serve)
 
     p = sub.add_parser("coverage", help="revisit coverage: one row per active account, as of a day")

@@ -24,6 +24,7 @@ from kam.readside import choices
 from kam.readside.database import Database
 from kam.filters import Filters
 from kam.store.delta import Store
+from kam.cli.usage import UsageError
 
 
 def warm_up(store: Store, today: dt.date | None = None) -> float:
@@ -73,14 +74,52 @@ def start(store: Store, *, keep_warm: bool = True) -> threading.Thread:
     return thread
 
 
+OPEN_WITHOUT_SIGN_IN = "--open-without-sign-in"
+
+
+def sign_in_configured(options: list[str]) -> bool:
+    """Whether the secrets Streamlit will read hold an [auth] section (st.login's settings): the
+    files passed with --secrets.files, else Streamlit's defaults, ~/.streamlit/ and ./.streamlit/."""
+    import tomllib
+
+    given = [options[i + 1] for i, o in enumerate(options[:-1]) if o == "--secrets.files"]
+    given += [o.split("=", 1)[1] for o in options if o.startswith("--secrets.files=")]
+    paths = given or [Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"]
+    for path in map(Path, paths):
+        try:
+            if "auth" in tomllib.loads(path.read_text(encoding="utf-8")):
+                return True
+        except FileNotFoundError:
+            continue
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise UsageError(f"{path}: cannot read the secrets: {error}") from None
+    return False
+
+
+def listening(options: list[str]) -> list[str]:
+    """Streamlit's options with the address to listen on. Without sign-in the app trusts whoever
+    reaches it, so it listens on this computer only, unless told otherwise in so many words."""
+    if OPEN_WITHOUT_SIGN_IN in options:
+        return [o for o in options if o != OPEN_WITHOUT_SIGN_IN]
+    if sign_in_configured(options):
+        return options
+    address = [o for i, o in enumerate(options) if i and options[i - 1] == "--server.address"]
+    address += [o.split("=", 1)[1] for o in options if o.startswith("--server.address=")]
+    if any(a not in ("127.0.0.1", "localhost") for a in address):
+        raise UsageError(f"sign-in is not configured (no [auth] in .streamlit/secrets.toml), so the app listens "
+                         f"on 127.0.0.1 only; to listen on {address[0]} without sign-in, add {OPEN_WITHOUT_SIGN_IN}")
+    return [*options, "--server.address", "127.0.0.1"] if not address else options
+
+
 def cmd_serve(store: Store, args) -> int:
     """The app's server (ui/server.py: `streamlit run app.py`) in this process, its options passed
     on, after starting the warm-up in a thread: the first page opens on tables already held and
     questions answered. The server is the app's own script, run by its path: kam never imports
     Streamlit or the app."""
+    options = listening(args.options)
     os.environ["KAM_DATA_DIR"] = str(store.root)  # the app reads the store this command was given
     start(store)
     server = Path(__file__).resolve().parents[2] / "ui" / "server.py"
-    sys.argv = [str(server), *args.options]
+    sys.argv = [str(server), *options]
     runpy.run_path(str(server), run_name="__main__")
     return 0

@@ -16,8 +16,6 @@ TEXT: dict[str, tuple[str, str]] = {
     # each language named in itself, so that anyone finds their own
     "language.zh": ("中文", "中文"),
     "language.en": ("English", "English"),
-    "sidebar.user": ("当前用户", "Your name"),
-    "sidebar.user_help": ("写入的记录会记下这个名字", "Records you write are stamped with this name"),
     "sidebar.filters": ("筛选", "Filters"),
     "sidebar.period": ("期间", "Period"),
     "sidebar.start": ("开始日期", "Start"),

@@ -201,14 +201,16 @@ def suspected(db: Database, filters: Filters, today: dt.date, days: int | None =
         "revenues_12m": Part(REVENUE_12M.format(wanted="TRUE"), {"as_of": today})})
 
 
-def churned_now(db: Database) -> pd.DataFrame:
-    """Customers whose status is churned, with their latest churn, most recent first."""
-    return db.query("""
+def churned_now(db: Database, among: tuple[str, dict] = ("TRUE", {})) -> pd.DataFrame:
+    """Customers whose status is churned, with their latest churn, most recent first; `among` is a
+    condition on customers c (kam.access.customer_condition)."""
+    where, params = among
+    return db.query(f"""
         SELECT c.customer_id, c.name AS customer_name, h.churn_date, h.reason, h.lost_revenue
         FROM customers c
         LEFT JOIN (SELECT * FROM churns QUALIFY row_number() OVER (
                        PARTITION BY customer_id ORDER BY churn_date DESC, churn_id DESC) = 1) h USING (customer_id)
-        WHERE c.status = 'churned' ORDER BY h.churn_date DESC NULLS LAST, c.customer_id""")
+        WHERE c.status = 'churned' AND {where} ORDER BY h.churn_date DESC NULLS LAST, c.customer_id""", params)
 
 
 def churned(db: Database, filters: Filters) -> pd.DataFrame:

@@ -109,14 +109,16 @@ def complaint(db: Database, complaint_id: str, today: dt.date) -> dict | None:
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
-def editable(db: Database, text: str = "", limit: int = 200) -> pd.DataFrame:
-    """Complaints not yet closed whose id or customer matches the text, newest first."""
-    return db.query("""
+def editable(db: Database, text: str = "", limit: int = 200, among: tuple[str, dict] = ("TRUE", {})) -> pd.DataFrame:
+    """Complaints not yet closed whose id or customer matches the text, newest first; `among` is a
+    condition on customers c (kam.access.customer_condition)."""
+    where, params = among
+    return db.query(f"""
         SELECT k.complaint_id, k.received, k.customer_id, c.name AS customer_name, k.category, k.status
         FROM complaints k LEFT JOIN customers c USING (customer_id)
         WHERE k.status <> 'closed' AND ($text = '' OR k.complaint_id ILIKE '%' || $text || '%'
-              OR k.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%')
-        ORDER BY k.received DESC, k.complaint_id LIMIT $limit""", {"text": text.strip(), "limit": limit})
+              OR k.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%') AND {where}
+        ORDER BY k.received DESC, k.complaint_id LIMIT $limit""", {**params, "text": text.strip(), "limit": limit})
 
 
 def listing(db: Database, filters: Filters) -> pd.DataFrame:

@@ -114,6 +114,7 @@ COMPLAINT_STATUSES = ("open", "in_progress", "resolved", "closed")
 # stored list when a record is saved (kam.complaints, kam.churn), so they have no allowed values here.
 RETENTION_STATUSES = ("planned", "in_progress", "done", "cancelled")
 MEETING_ACTION_STATUSES = ("open", "done", "cancelled")
+ROLES = ("director", "account_manager", "analyst", "viewer", "administrator")  # see kam.access
 
 
 def _c(name, type_, zh, en, **kw) -> Column:
@@ -285,12 +286,23 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("name", "text", "名称", "Name", required=True),
         _c("question", "text", "问题(网址参数)", "Question (address)", required=True),
     ), key="name"),
+    # Who may sign in and as what (kam.access); edited by an administrator, never imported.
+    Table("users", "用户", "Users", (
+        _c("user_id", "text", "用户", "User", required=True),  # the email or subject the sign-in gives
+        _c("role", "text", "角色", "Role", required=True, allowed=ROLES),
+        _c("manager_name", "text", "数据中的客户经理名", "Account manager name in the data"),
+        _c("active", "bool", "启用", "Active", required=True),
+    ), key="user_id"),
     # Editable settings (revisit policy, editable lists, score weights), one JSON value per key.
     Table("settings", "设置", "Settings", (
         _c("key", "text", "设置项", "Setting", required=True),
         _c("value", "text", "值 (JSON)", "Value (JSON)", required=True),
     ), key="key"),
 )}
+
+
+# Users are not a file to import: an import must not make anyone an administrator.
+IMPORTABLE = tuple(name for name in TABLES if name != "users")
 
 
 def table(name: str) -> Table:
