@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from kam.filters import Filters
@@ -42,64 +41,51 @@ def save_threshold(work: Work, share: float) -> str:
     return settings.save(work, SHARE_KEY, share)
 
 
-def _everyone(filters: Filters) -> Filters:
-    return Filters(filters.period, preset=filters.preset)
-
-
-def _chosen(frame: pd.DataFrame, filters: Filters) -> pd.Series:
-    keep = pd.Series(True, index=frame.index)
-    for column, values in (("region", filters.regions), ("account_manager", filters.managers),
-                           ("tier", filters.tiers)):
-        if values:
-            keep &= frame[column].isin(values)
-    return keep
-
-
-def _reasons(db: Database, filters: Filters) -> pd.DataFrame:
-    return db.query("""SELECT customer_id, last(reason ORDER BY recorded_at) AS reason FROM change_reasons
-                       WHERE period_start = $start AND period_end = $end GROUP BY 1""",
-                    {"start": filters.period.start, "end": filters.period.end})
+def _judged(db: Database, filters: Filters, share: float | None, then: str) -> pd.DataFrame:
+    """The judgement as one query over the two periods' class parts (kam.sales.abc, ranked among
+    every customer), `then` choosing and ordering its rows from `judged`: the read side keeps
+    the answer, so a rerun does no work."""
+    share = threshold(db) if share is None else share
+    where, picked = filters.customer_condition("c")
+    return db.query(f"""
+        WITH both_periods AS (
+            SELECT customer_id, COALESCE(n.value, 0) AS value_now, b.value AS value_before,
+                   b.abc_class AS class_before, n.abc_class AS class_now
+            FROM now_classes n FULL OUTER JOIN before_classes b USING (customer_id)),
+        reasons AS (
+            SELECT customer_id, last(reason ORDER BY recorded_at) AS reason FROM change_reasons
+            WHERE period_start = $start AND period_end = $end GROUP BY 1),
+        judged AS (
+            SELECT x.customer_id, c.name AS customer_name, c.account_manager, x.value_before, x.value_now,
+                   CASE WHEN x.value_before > 0 THEN x.value_now / x.value_before - 1 END AS change_share,
+                   x.class_before, x.class_now, r.reason AS reason_recorded,
+                   COALESCE(x.value_before > 0 AND round(abs(x.value_now / x.value_before - 1), 9) > $share, FALSE)
+                   OR COALESCE(x.class_now <> x.class_before, FALSE) AS marked
+            FROM both_periods x LEFT JOIN customers c ON c.customer_id = x.customer_id
+            LEFT JOIN reasons r ON r.customer_id = x.customer_id
+            WHERE {where})
+        {then}""",
+        {**picked, "share": float(share), "start": filters.period.start, "end": filters.period.end},
+        using={"now_classes": abc.classes_sql(filters.period), "before_classes": abc.classes_sql(filters.previous().period)})
 
 
 def judged(db: Database, filters: Filters, share: float | None = None) -> pd.DataFrame:
     """Every account with sales in the period or the one before, its figures, whether it is
     marked and the reason recorded for the period (None if none): COLUMNS plus `marked`."""
-    share = threshold(db) if share is None else share
-    everyone = _everyone(filters)
-    now = abc.abc_table(db, everyone)[["customer_id", "customer_name", "account_manager", "region", "tier",
-                                       "value", "abc_class"]]
-    before = abc.abc_table(db, everyone.previous())[["customer_id", "customer_name", "account_manager", "region",
-                                                     "tier", "value", "abc_class"]]
-    both = now.merge(before, on="customer_id", how="outer", suffixes=("_now", "_before"))
-    for column in ("customer_name", "account_manager", "region", "tier"):
-        both[column] = both[f"{column}_now"].combine_first(both[f"{column}_before"])
-    both["value_now"] = both["value_now"].fillna(0.0)
-    had_sales = both["value_before"].fillna(0) > 0
-    both["change_share"] = np.where(had_sales, both["value_now"] / both["value_before"].where(had_sales) - 1, np.nan)
-    both = both.rename(columns={"abc_class_now": "class_now", "abc_class_before": "class_before"})
-    moved = had_sales & (both["change_share"].abs().round(9) > share)
-    reclassed = both["class_now"].notna() & both["class_before"].notna() & (both["class_now"] != both["class_before"])
-    both["marked"] = moved | reclassed
-    reasons = _reasons(db, filters).set_index("customer_id")["reason"]
-    both["reason_recorded"] = both["customer_id"].map(reasons)
-    both = both[_chosen(both, filters)]
-    return both[COLUMNS + ["marked"]].sort_values(["value_before", "customer_id"], ascending=[False, True],
-                                                  na_position="last").reset_index(drop=True)
+    return _judged(db, filters, share, "SELECT * FROM judged ORDER BY value_before DESC NULLS LAST, customer_id")
 
 
 def needing_reason(db: Database, filters: Filters, share: float | None = None) -> pd.DataFrame:
     """The marked accounts still without a reason for the period, the biggest change in money first."""
-    table = judged(db, filters, share)
-    table = table[table["marked"] & table["reason_recorded"].isna()].drop(columns="marked")
-    money = (table["value_now"] - table["value_before"].fillna(0)).abs()
-    return table.assign(_m=money).sort_values(["_m", "customer_id"], ascending=[False, True]).drop(
-        columns="_m").reset_index(drop=True)
+    return _judged(db, filters, share, """
+        SELECT * EXCLUDE (marked) FROM judged WHERE marked AND reason_recorded IS NULL
+        ORDER BY abs(value_now - COALESCE(value_before, 0)) DESC, customer_id""")
 
 
 def marked(db: Database, filters: Filters, share: float | None = None) -> pd.DataFrame:
     """Every marked account of the period, with the reason when one is recorded (the CLI's report)."""
-    table = judged(db, filters, share)
-    return table[table["marked"]].drop(columns="marked").reset_index(drop=True)
+    return _judged(db, filters, share, """
+        SELECT * EXCLUDE (marked) FROM judged WHERE marked ORDER BY value_before DESC NULLS LAST, customer_id""")
 
 
 def record_reason(work: Work, customer_id: str, filters: Filters, reason: str) -> str:
@@ -110,7 +96,7 @@ def record_reason(work: Work, customer_id: str, filters: Filters, reason: str) -
 
 
 def _record_reason(db: Database, batch: Batch, customer_id: str, filters: Filters, reason: str, today: dt.date) -> str:
-    row = judged(db, _everyone(filters)).set_index("customer_id")
+    row = judged(db, Filters(filters.period, preset=filters.preset)).set_index("customer_id")  # any account
     problems = []
     if customer_id not in row.index or not row.at[customer_id, "marked"]:
         problems.append(Problem(1, "customer_id", customer_id, "not_marked"))
