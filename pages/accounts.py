@@ -65,8 +65,7 @@ left.metric(t("accounts.revenue_now"), fmt.money(now["value"], lang),
             None if change is None else fmt.share(change))
 classes = " ← ".join(c if isinstance(c, str) else "–" for c in history["abc_class"])
 mid.metric(t("accounts.abc_classes"), classes, help=t("accounts.abc_classes_help"))
-scored = health.scores(ctx.db, filters, today)
-mine = scored[scored["customer_id"] == chosen]
+mine = health.scores(ctx.db, filters, today, customer_id=chosen)
 if len(mine):
     row = mine.iloc[0]
     right.metric(t("accounts.health"), f"{row['score']:.0f} · {t(f'health.status.{row.status}')}")

@@ -46,6 +46,21 @@ def test_another_database_on_the_same_store_sees_the_write_too(book, db):
     assert Database(book).scalar(COUNT) == db.scalar(COUNT) == len(SALES) + 1
 
 
+
+def test_what_is_read_from_the_store_itself_is_kept_until_a_table_it_names_moves(book, db):
+    reads = []
+
+    def orders() -> pd.DataFrame:  # read from the Delta table itself, not through SQL
+        reads.append(1)
+        return pd.DataFrame({"orders": [book.count("sales")]})
+
+    assert db.kept(["sales"], "orders", orders)["orders"][0] == len(SALES)
+    assert db.kept(["sales"], "orders", orders)["orders"][0] == len(SALES)
+    assert len(reads) == 1  # the second asking was answered from what was kept
+    book.append("sales", [sale("V3")])
+    assert db.kept(["sales"], "orders", orders)["orders"][0] == len(SALES) + 1
+    assert len(reads) == 2
+
 # ---- 3. one version of each table, never part of a write -----------------------------------
 def test_a_question_reads_a_batch_whole_or_not_at_all(book, db):
     counts, done = [], threading.Event()

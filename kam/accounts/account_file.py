@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kam.readside.database import Database
+from kam.store.schema import TABLES
 
 
 def search(db: Database, text: str = "", limit: int = 200, among: tuple[str, dict] = ("TRUE", {})) -> pd.DataFrame:
@@ -110,7 +111,7 @@ def _imports(db: Database, customer_id: str) -> pd.DataFrame:
         for name in _IMPORTED + ("customers",)), {"id": customer_id})
     if batches.empty:
         return pd.DataFrame(columns=TIMELINE_COLUMNS)
-    log = import_log.history(db.store)
+    log = db.kept(TABLES, "import history", lambda: import_log.history(db.store))
     found = batches.merge(log, left_on=["tbl", "batch_id"], right_on=["table", "import_id"])
     return pd.DataFrame({"kind": "import", "day": pd.to_datetime(found["when"]).dt.tz_localize(None).dt.normalize(),
                          "code": found["table"], "text": found["file"] + " (" + found["n"].astype(str) + ")",

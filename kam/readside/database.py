@@ -94,6 +94,15 @@ class Database:
         frame = self.query(sql, params, using=using)
         return None if frame.empty else frame.iat[0, 0]
 
+    def kept(self, tables, question: str, work) -> pd.DataFrame:
+        """work()'s frame, kept with the answers until one of these tables moves: for what is read
+        from the store itself rather than asked in SQL (an import history from the Delta logs)."""
+        side = self._side
+        with side.tables.duck.in_use():
+            seen = side.tables.bring_up_to_date(tables)
+        key = ("kept", question, tuple((t, seen[t]) for t in tables))
+        return side.answers.answer(key, work).copy(deep=False)
+
     def chosen(self, part: Part, filters: Filters, name: str, sql: str, params: dict | None = None, *,
                columns: str = "*") -> pd.DataFrame:
         """The SQL's answer over `name`: the rows of the part (carrying region, account_manager and

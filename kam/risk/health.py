@@ -148,9 +148,12 @@ def _chosen_figures(db: Database, filters: Filters, today: dt.date, sql: str, pa
     return db.chosen(figures_sql(db, filters.period, coverage.as_of(filters, today)), filters, "f", sql, params)
 
 
-def figures(db: Database, filters: Filters, today: dt.date) -> pd.DataFrame:
-    """Each scored account with the figure behind every part."""
-    frame = coverage.with_account_types(_chosen_figures(db, filters, today, "SELECT * FROM f ORDER BY customer_id"))
+def figures(db: Database, filters: Filters, today: dt.date, customer_id: str | None = None) -> pd.DataFrame:
+    """Each scored account with the figure behind every part (only this customer's, if given:
+    the account file shows one)."""
+    one = "" if customer_id is None else "WHERE customer_id = $customer_id"
+    frame = coverage.with_account_types(_chosen_figures(db, filters, today, f"SELECT * FROM f {one} ORDER BY customer_id",
+                                                        None if customer_id is None else {"customer_id": customer_id}))
     frame["as_of"] = coverage.as_of(filters, today)
     return frame
 
@@ -212,8 +215,9 @@ def why(row, t, lang: str, scoring: Scoring = DEFAULT) -> str:
     return t("health.why.joiner").join(parts)
 
 
-def scores(db: Database, filters: Filters, today: dt.date, scoring: Scoring | None = None) -> pd.DataFrame:
-    return score(figures(db, filters, today), scoring or load(db))
+def scores(db: Database, filters: Filters, today: dt.date, scoring: Scoring | None = None, *,
+           customer_id: str | None = None) -> pd.DataFrame:
+    return score(figures(db, filters, today, customer_id), scoring or load(db))
 
 
 def with_reasons(table: pd.DataFrame, t, lang: str, scoring: Scoring = DEFAULT) -> pd.DataFrame:
