@@ -2,10 +2,13 @@
 
 One call fills an empty store with every table: a few hundred industrial-supply
 customers whose revenue follows the 80/20 rule, three years of orders with the
-Spring Festival dip and the year-end peak, invoices and collections (some late,
-some overdue), contacts with birthdays coming up, visit histories with accounts
-that have been neglected, revisit plans (done, due, missed, cancelled),
-complaints, lost customers and changes to the account files.
+Spring Festival dip and the year-end peak, invoices and collections (mostly within
+terms, a few problem accounts), contacts with birthdays coming up, visit histories
+at each account's own pace (steady coverage that dips after Spring Festival, a few
+visits slipping), revisit plans (done, some late, due, missed, cancelled),
+complaints that come and go, lost customers and changes to the account files.
+Every process runs at the same pace through the history, so the last twelve
+months compare fairly with the twelve before, whatever day is today.
 
 The same seed and the same `today` always give the same data. Sales lines are
 generated with numpy, never one Python object per line, and written in chunks,
@@ -161,16 +164,20 @@ WEEKEND_FACTOR = 0.25
 YEARLY_GROWTH = 1.08
 
 PAYER_KINDS = ("punctual", "slow", "troubled")
-PAYER_SHARES = (0.65, 0.25, 0.10)
+PAYER_SHARES = (0.70, 0.26, 0.04)  # a few problem accounts
 PARTIAL_PAYMENT = np.array([0.03, 0.08, 0.20])
 
-VISIT_INTERVAL_DAYS = {"important": (24, 36), "ordinary": (55, 100), "potential": (40, 80)}
+# Each account's own pace in days, by the ABC class it is expected to have (A, B, C) and for
+# prospects, a little inside the default revisit policy; a visit comes after 0.65 to 1.15 paces,
+# and a few slip further.
+VISIT_PACE_DAYS = ((22, 34), (55, 95), (90, 170), (40, 70))
+VISIT_GAP = (0.65, 1.15)
+SLIPPED_SHARE = 0.08
 VISIT_METHOD_SHARES = {  # VISIT_METHODS order: phone, email, in_person, video, other
     "important": (0.30, 0.08, 0.45, 0.12, 0.05),
     "ordinary": (0.45, 0.15, 0.22, 0.13, 0.05),
     "potential": (0.35, 0.10, 0.40, 0.10, 0.05),
 }
-LAPSED_SHARE = 0.15  # accounts nobody has visited for too long
 DISCUSSED = {
     "periodic": ("例行拜访，了解近期生产计划和采购需求", "沟通下季度采购计划，客户关注交期和价格",
                  "介绍新产品线，客户对节能型号有兴趣", "回顾上月供货情况，客户反馈整体满意",
@@ -199,6 +206,7 @@ PLAN_PURPOSES = {"periodic": "定期回访", "after_transaction": "交易后回�
                  "complaint_followup": "抱怨处理回访", "other": "需求挖掘"}
 PLAN_CONTENTS = ("了解满意度及改进建议", "沟通下季度采购计划", "确认交付及使用情况", "介绍新产品",
                  "收集转介绍线索", "核对应收账款")
+LATE_PLAN_SHARE = 0.10
 CANCEL_REASONS = ("客户临时出差", "客户要求改期", "客户经理时间冲突", "客户工厂停产检修", "航班取消")
 
 # Categories and sub-categories are the app's editable list (kam.complaints), so a
@@ -215,6 +223,8 @@ COMPLAINT_TOPIC_ZH = {
 }
 COMPLAINT_SEVERITY_SHARES = (0.30, 0.42, 0.22, 0.06)
 COMPLAINT_DAYS_TO_RESOLVE = {"low": (1, 7), "medium": (3, 15), "high": (5, 25), "critical": (7, 40)}
+COMPLAINTS_PER_CUSTOMER_YEAR = 0.2
+SLOW_COMPLAINT_SHARE = 0.08  # stuck for three to five times as long
 COMPLAINT_CHANNELS = ("电话", "邮件", "客户经理转达", "微信", "上门反馈")
 COMPLAINT_STORIES = {  # by sub-category, or by category where it has none: (description, cause)
     "quality_defect": (("{product}一批货出现外观和装配缺陷（质量缺陷），客户要求退换", "来料批次不良，出厂检验漏检"),),
@@ -486,6 +496,7 @@ class CustomerBook:
     created: np.ndarray
     weight: np.ndarray  # buying power; 0 for potential customers
     bigness: np.ndarray  # 0, rising to 1 for the very largest accounts
+    pace: np.ndarray  # index into VISIT_PACE_DAYS: the ABC class the account is expected to have, or prospect
     staple: np.ndarray  # product index
     payer: np.ndarray  # index into PAYER_KINDS
     churned: np.ndarray  # day of churn, -1 if never
@@ -530,7 +541,7 @@ def plan_customer_book(rng: np.random.Generator, count: int, cal: Calendar) -> C
         names=names, city=city, industry=industry, stem=stems,
         tier=np.zeros(count, dtype=np.int64), size=np.zeros(count, dtype=np.int64),
         manager=rng.integers(0, len(MANAGERS), count), terms=np.zeros(count, dtype=np.int64),
-        created=created, weight=weight, bigness=np.zeros(count), staple=staple_products(rng, industry),
+        created=created, weight=weight, bigness=np.zeros(count), pace=np.zeros(count, dtype=np.int64), staple=staple_products(rng, industry),
         payer=_choose(rng, PAYER_SHARES, count), churned=churned, reactivated=reactivated, churn_reason=reason)
     rank_accounts(rng, book, cal)
     return book
@@ -625,9 +636,20 @@ def rank_accounts(rng: np.random.Generator, book: CustomerBook, cal: Calendar) -
     book.size = np.where(score >= 0.75, SIZES.index("large"), np.where(score >= 0.35, SIZES.index("medium"),
                                                                        SIZES.index("small")))
     book.bigness = np.clip((share - 0.8) / 0.2, 0, 1) * buying
+    book.pace = expected_classes(expected, buying)
     terms = np.array([30, 45, 60, 90])
     term_shares = np.array([[0.05, 0.15, 0.40, 0.40], [0.20, 0.35, 0.35, 0.10], [0.50, 0.30, 0.15, 0.05]])
     book.terms = terms[_choose_per_row(rng, term_shares[book.size])]
+
+
+def expected_classes(expected: np.ndarray, buying: np.ndarray) -> np.ndarray:
+    """The ABC class each buyer is expected to end up in by the default cuts (A up to 80% of the
+    expected revenue, B up to 95%), and for the rest the prospect's pace, as VISIT_PACE_DAYS counts them."""
+    order = np.argsort(-expected, kind="stable")
+    before = np.empty(len(expected))
+    before[order] = np.cumsum(expected[order]) - expected[order]  # the revenue ranked above each
+    share = before / max(expected.sum(), 1e-9)
+    return np.where(~buying, 3, np.searchsorted([0.8, 0.95], share, side="right"))
 
 
 def expected_trade(book: CustomerBook, cal: Calendar) -> np.ndarray:
@@ -837,21 +859,19 @@ def write_payments(out: _Output, rng: np.random.Generator, book: CustomerBook, c
     due = invoiced + book.terms[customer]
     today = np.datetime64(cal.today, "D")
     kind = book.payer[customer]
+    # the punctual pay by the due day, the slow a couple of weeks after it, the problem accounts months after
     late = np.select([kind == 0, kind == 1],
-                     [np.round(rng.normal(-2, 4, len(amount))), np.round(rng.gamma(2, 12, len(amount)))],
-                     np.round(rng.gamma(2, 30, len(amount))))
-    late = late + np.where(rng.random(len(amount)) < 0.04, np.round(rng.gamma(2, 20, len(amount))), 0)
+                     [np.minimum(np.round(rng.normal(-3, 3, len(amount))), 0), np.round(rng.gamma(2, 8, len(amount)))],
+                     np.round(rng.gamma(2, 35, len(amount))))
+    late = late + np.where(rng.random(len(amount)) < 0.03, np.round(rng.gamma(2, 15, len(amount))), 0)
+    # a customer about to leave drags out its last bills
+    churn_date = cal.start64 + book.churned[customer]
+    near_churn = (book.churned[customer] >= 0) & (invoiced >= churn_date - 60) & (invoiced < churn_date + 31)
+    late = np.where(near_churn, np.maximum(late, np.round(rng.gamma(2, 30, len(amount)))), late)
     paid_on = np.maximum(due + late.astype(np.int64), invoiced + 1)
     unpaid = paid_on > today
-    # troubled payers let recent invoices slide; lost customers leave their last bills open
-    unpaid |= (kind == 2) & (due > today - 270) & (rng.random(len(amount)) < 0.35)
-    churn_day = book.churned[customer]
-    churn_date = cal.start64 + churn_day
-    near_churn = (churn_day >= 0) & (invoiced >= churn_date - 60) & (invoiced < churn_date + 31)
-    unpaid |= near_churn & (rng.random(len(amount)) < 0.5)
     # a short payment is chased and settled within months, so only recent ones are still short
-    recent = due > today - 180
-    partial = ~unpaid & (recent | (kind == 2)) & (rng.random(len(amount)) < PARTIAL_PAYMENT[kind])
+    partial = ~unpaid & (due > today - 90) & (rng.random(len(amount)) < PARTIAL_PAYMENT[kind])
     paid = np.where(unpaid, 0.0, np.where(partial, np.round(amount * rng.uniform(0.3, 0.9, len(amount)), 2), amount))
     frame = pd.DataFrame({
         "invoice_id": _numbered("INV", 1, len(amount), _width(len(amount), 7)),
@@ -950,7 +970,8 @@ def interests(rng: np.random.Generator, count: int) -> pd.Series:
 # ---- complaints -----------------------------------------------------------------------
 
 def complaint_cards(rng: np.random.Generator, book: CustomerBook, cal: Calendar) -> pd.DataFrame:
-    """About one complaint per four customers; the recent ones are still being handled.
+    """About one complaint per five customers a year, at an even pace through the history, so
+    they come and go; those not yet resolved today are still being handled.
 
     Every customer who left over quality or service complained first.
     """
@@ -958,7 +979,8 @@ def complaint_cards(rng: np.random.Generator, book: CustomerBook, cal: Calendar)
                       if r in CHURN_REASONS and c in COMPLAINT_CATEGORIES]
     linked = np.flatnonzero((book.churned >= 0) & np.isin(book.churn_reason, linked_reasons))
     buying = np.flatnonzero(book.buying)
-    others = max(0, round(book.count / 4) - len(linked)) if len(buying) else 0
+    others = max(0, round(COMPLAINTS_PER_CUSTOMER_YEAR * HISTORY_YEARS * book.count) - len(linked)) \
+        if len(buying) else 0
     odds = np.sqrt(book.weight[buying] * expected_trade(book, cal)[buying])
     chosen = rng.choice(buying, size=others, p=odds / odds.sum()) if others else np.zeros(0, dtype=np.int64)
     customer = np.concatenate([linked, chosen]).astype(np.int64)
@@ -967,11 +989,8 @@ def complaint_cards(rng: np.random.Generator, book: CustomerBook, cal: Calendar)
         [COMPLAINT_CATEGORIES.index(CHURN_COMPLAINT_CATEGORY[CHURN_REASONS[r]]) for r in book.churn_reason[linked]],
         _choose(rng, shares, others)]).astype(np.int64)
     last = np.where(book.churned >= 0, book.churned, cal.days - 1)[customer]
-    # complaints grow with the business: a fifth arrived in the last two months
-    recent = rng.random(others) < 0.2
-    since = np.where(recent, np.maximum(book.first_day()[chosen], last[len(linked):] - 60), book.first_day()[chosen])
     received = np.concatenate([book.churned[linked] - rng.integers(20, 121, len(linked)),
-                               _between(rng, since, last[len(linked):])])
+                               _between(rng, book.first_day()[chosen], last[len(linked):])])
     received = np.clip(received, np.minimum(book.first_day()[customer], last), last)
     order = np.lexsort((customer, received))
     return complaint_frame(rng, book, cal, customer[order], category[order], received[order])
@@ -987,11 +1006,12 @@ def complaint_frame(rng, book: CustomerBook, cal: Calendar, customer, category, 
                for sub, c, u in zip(subcategory, names, rng.random(n).tolist())]
     product = [PRODUCTS[p].name for p in book.staple[customer].tolist()]
     severity = _choose(rng, COMPLAINT_SEVERITY_SHARES, n)
-    status = complaint_status(rng, cal.days - 1 - received)
-    finished = np.isin(status, ["resolved", "closed"])
     low = np.array([COMPLAINT_DAYS_TO_RESOLVE[s][0] for s in COMPLAINT_SEVERITIES])[severity]
     high = np.array([COMPLAINT_DAYS_TO_RESOLVE[s][1] for s in COMPLAINT_SEVERITIES])[severity]
-    resolved = np.minimum(received + _between(rng, low, high), cal.days - 1)
+    slow = rng.random(n) < SLOW_COMPLAINT_SHARE
+    resolved = received + _between(rng, low, high) * np.where(slow, rng.integers(3, 6, n), 1)
+    status = complaint_status(rng, cal.days - 1 - received, cal.days - 1 - resolved)
+    finished = np.isin(status, ["resolved", "closed"])
     cause_known = finished | ((status == "in_progress") & (rng.random(n) < 0.5))
     satisfied = pd.array(rng.random(n) < 0.8, dtype="boolean")
     satisfied[~finished] = pd.NA
@@ -1017,14 +1037,13 @@ def complaint_frame(rng, book: CustomerBook, cal: Calendar, customer, category, 
     })
 
 
-def complaint_status(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:
-    """Fresh complaints are open or being handled; a few weeks on most are resolved; old ones closed."""
+def complaint_status(rng: np.random.Generator, age: np.ndarray, resolved_since: np.ndarray) -> np.ndarray:
+    """Resolved once its days to resolve have passed, closed a month after that, mostly; before
+    that open for its first few days and then being handled."""
     luck = rng.random(len(age))
     return np.select(
-        [age <= 14, age <= 60],
-        [np.where(luck < 0.6, "open", "in_progress"),
-         np.where(luck < 0.15, "open", np.where(luck < 0.6, "in_progress", "resolved"))],
-        np.where(luck < 0.45, "resolved", "closed"))
+        [resolved_since > 30, resolved_since >= 0, (age <= 3) | (luck < 0.25)],
+        [np.where(luck < 0.8, "closed", "resolved"), "resolved", "open"], "in_progress")
 
 
 # ---- visits ---------------------------------------------------------------------------
@@ -1113,20 +1132,33 @@ def visit_history(rng: np.random.Generator, book: CustomerBook, cal: Calendar, p
 
 
 def visit_rounds(rng: np.random.Generator, book: CustomerBook, cal: Calendar) -> Visits:
+    """Each account visited at its own pace from its first day to its last, the same pace all
+    through the history, so coverage holds steady. Now and then a visit slips (a gap two to three
+    times the pace), and nobody visits over the Spring Festival break, so coverage dips after it."""
     interval = _visit_intervals(rng, book)
     first = book.first_day()
     last = np.where(book.lost, book.churned, cal.days - 1)
-    lapsed = ~book.lost & (rng.random(book.count) < LAPSED_SHARE)
-    gap = _between(rng, (1.6 * interval).astype(np.int64), (1.6 * interval).astype(np.int64) + 240)
-    last = np.where(lapsed, np.maximum(last - gap, first), last)
-    count = np.where(last >= first, np.maximum(1, np.floor((last - first) / interval).astype(np.int64)), 0)
-    customer = np.repeat(np.arange(book.count), count)
-    nth = np.arange(len(customer)) - np.repeat(np.cumsum(count) - count, count)
-    day = first[customer] + np.floor((nth + 0.5 + rng.uniform(-0.35, 0.35, len(customer))) * interval[customer])
-    day = working_day(np.clip(day.astype(np.int64), first[customer], last[customer]), first[customer],
-                      last[customer], cal)
-    away = (book.reactivated[customer] >= 0) & (day > book.churned[customer]) & (day < book.reactivated[customer])
-    customer, nth, day = customer[~away], nth[~away], day[~away]
+    # enough gaps to pass the last day even if every gap were the shortest
+    most = np.where(last >= first, np.ceil((last - first) / (VISIT_GAP[0] * interval)).astype(np.int64) + 1, 0)
+    customer = np.repeat(np.arange(book.count), most)
+    gap = interval[customer] * rng.uniform(*VISIT_GAP, len(customer))
+    gap *= np.where(rng.random(len(customer)) < SLIPPED_SHARE, rng.uniform(2, 3, len(customer)), 1.0)
+    starts = (np.cumsum(most) - most)[most > 0]
+    gap[starts] *= rng.random(len(starts))  # the history opens mid-rhythm
+    run = np.cumsum(gap)
+    before = np.zeros(book.count)
+    before[most > 0] = run[starts] - gap[starts]
+    run -= np.repeat(before, most)  # days from the account's first day
+    day = after_spring_festival(rng, first[customer] + np.floor(run).astype(np.int64), cal)
+    order = np.lexsort((day, customer))
+    customer, day = customer[order], day[order]
+    customer, day = customer[day <= last[customer]], day[day <= last[customer]]
+    day = working_day(day, first[customer], last[customer], cal)
+    kept = ~((book.reactivated[customer] >= 0) & (day > book.churned[customer])
+             & (day < book.reactivated[customer]))  # away between leaving and coming back
+    kept &= np.r_[True, (customer[1:] != customer[:-1]) | (day[1:] != day[:-1])]  # one visit a day
+    customer, day = customer[kept], day[kept]
+    nth = np.arange(len(customer)) - np.searchsorted(customer, customer)
     n = len(customer)
     is_last = np.r_[customer[1:] != customer[:-1], True] if n else np.zeros(0, dtype=bool)
     with_next = np.where(is_last, ~book.lost[customer], rng.random(n) < 0.3)
@@ -1153,9 +1185,8 @@ def _topics(rng: np.random.Generator, kind: np.ndarray) -> np.ndarray:
 
 
 def _visit_intervals(rng: np.random.Generator, book: CustomerBook) -> np.ndarray:
-    low = np.array([VISIT_INTERVAL_DAYS[t][0] for t in TIERS])[book.tier]
-    high = np.array([VISIT_INTERVAL_DAYS[t][1] for t in TIERS])[book.tier]
-    return rng.uniform(low, high)
+    low, high = np.array(VISIT_PACE_DAYS).T
+    return rng.uniform(low[book.pace], high[book.pace])
 
 
 def _pick_text(options, u: float):
@@ -1172,6 +1203,15 @@ def holiday_season(cal: Calendar) -> np.ndarray:
     month = cal.dates.astype("datetime64[M]").astype(np.int64) % 12
     day_of_month = (cal.dates - cal.dates.astype("datetime64[M]")).astype(np.int64) + 1
     return season | ((month == 8) & (day_of_month >= 15))
+
+
+def after_spring_festival(rng: np.random.Generator, day: np.ndarray, cal: Calendar) -> np.ndarray:
+    """Visits that fall in the Spring Festival break put off until after it, spread over the
+    two weeks the work takes to restart."""
+    open_days = np.flatnonzero(~spring_festival_break(cal.dates))
+    later = np.minimum(np.searchsorted(open_days, day), len(open_days) - 1)
+    put_off = (day < cal.days) & (open_days[later] > day)
+    return np.where(put_off, open_days[later] + rng.integers(0, 14, len(day)), day)
 
 
 def working_day(day: np.ndarray, first: np.ndarray, last: np.ndarray, cal: Calendar) -> np.ndarray:
@@ -1265,11 +1305,14 @@ def revisit_plans(rng: np.random.Generator, book: CustomerBook, cal: Calendar, l
 
 
 def done_plans(rng: np.random.Generator, log: VisitLog) -> Plans:
-    """About a third of the planned-for kinds of visit were planned a few days ahead."""
+    """About a third of the planned-for kinds of visit were planned a few days ahead; one in
+    ten of those was carried out a week or more after its day (late)."""
     plannable = np.isin(log.occasion, [OCCASION[o] for o in ("periodic", "after_transaction", "holiday",
                                                               "complaint_followup")])
     chosen = np.flatnonzero(plannable & (rng.random(len(log.day)) < 0.35))
-    planned = np.maximum(log.day[chosen] + rng.integers(-3, 2, len(chosen)), 0)
+    slipped = rng.random(len(chosen)) < LATE_PLAN_SHARE
+    ahead = np.where(slipped, -rng.integers(7, 22, len(chosen)), rng.integers(-3, 2, len(chosen)))
+    planned = np.maximum(log.day[chosen] + ahead, 0)
     return Plans.of(log.customer[chosen], planned, log.occasion[chosen], "done", visit=chosen)
 
 
@@ -1282,9 +1325,11 @@ def open_plans(rng: np.random.Generator, book: CustomerBook, cal: Calendar, log:
     odds = np.array([0.85, 0.45, 0.60])[book.tier]
     planning = np.flatnonzero(active & ~overdue & (rng.random(book.count) < odds))
     due_day = cal.days - 1 + rng.integers(1, 43, len(planning))
-    forgotten = active & ((overdue & (rng.random(book.count) < 0.4)) | (rng.random(book.count) < 0.02))
+    # overdue accounts often have a plan nobody went to; a few others forgot one during the year
+    forgotten = active & ((overdue & (rng.random(book.count) < 0.4)) | (rng.random(book.count) < 0.05))
     forgetting = np.flatnonzero(forgotten)
-    missed_day = np.maximum(cal.days - 1 - rng.integers(1, 31, len(forgetting)), 0)
+    missed_day = np.maximum(cal.days - 1 - np.where(overdue[forgetting], rng.integers(1, 31, len(forgetting)),
+                                                    rng.integers(1, 366, len(forgetting))), book.first_day()[forgetting])
     return (Plans.of(planning, due_day, OCCASION["periodic"], "planned"),
             Plans.of(forgetting, missed_day, OCCASION["periodic"], "planned"))
 

@@ -11,6 +11,10 @@ import pandas as pd
 import pytest
 
 from kam import demo
+from kam.filters import Filters
+from kam.periods import Period
+from kam.readside.database import Database
+from kam.revisits import coverage, revisit_policy
 from kam.risk.complaints import DEFAULT_CATEGORIES
 from kam.store.schema import table
 from kam.store.delta import Store
@@ -220,7 +224,8 @@ def test_revisit_plans_are_done_due_missed_or_cancelled(tables):
 
 def test_complaints_follow_the_apps_categories_and_their_state(tables):
     complaints = tables["complaints"]
-    assert len(complaints) == round(SIZE / 4)
+    customer_years = SIZE * demo.HISTORY_YEARS
+    assert 0.15 * customer_years <= len(complaints) <= 0.25 * customer_years  # about one per five customers a year
     for row in complaints.itertuples():
         assert row.subcategory in DEFAULT_CATEGORIES[row.category]
     finished = complaints["status"].isin(["resolved", "closed"])
@@ -255,3 +260,70 @@ def test_any_day_can_be_today_even_a_leap_day(tmp_path, today):
     assert written["sales"] == 2_000
     assert sales["date"].max() == pd.Timestamp(today)
     assert (read(store, "visits")["date"] <= pd.Timestamp(today)).all()
+
+
+# ---- the story a meeting sees: the default book of 300 customers, its last twelve months ----
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    store = Store(tmp_path_factory.mktemp("story") / "store")
+    demo.generate(store, customers=300, seed=7, today=TODAY)
+    return store
+
+
+def month_ends(last_months: int = 12) -> list[pd.Timestamp]:
+    """The ends of the last twelve whole months, then today."""
+    ends = pd.date_range(end=pd.Timestamp(TODAY), periods=last_months + 1, freq="ME")
+    return [*ends[-last_months:], pd.Timestamp(TODAY)]
+
+
+def test_revisit_coverage_holds_steady_and_dips_only_after_spring_festival(book):
+    db = Database(book)
+    year = Filters(Period(TODAY - dt.timedelta(days=364), TODAY), "custom")
+    trend = coverage.coverage_trend(db, year, revisit_policy.DEFAULT, TODAY).set_index("month")["coverage"]
+    festival = dt.date(TODAY.year, 2, 1)  # 2026's break: 10 to 27 February; visits restart in March
+    assert trend.idxmin() == festival
+    others = trend.drop(festival)
+    assert others.between(0.85, 0.97).all(), others
+    assert trend[festival] < others.median() - 0.05
+    a_year_ago = coverage.coverage_share(db, year.previous(), year.previous().period.end, revisit_policy.DEFAULT)
+    assert abs(trend.iloc[-1] - a_year_ago) < 0.05
+
+
+def test_a_few_plans_were_carried_out_late_and_a_few_forgotten_through_the_year(book):
+    plans = read(book, "revisit_plans")
+    due = plans[plans["planned_date"].between(pd.Timestamp(TODAY) - pd.DateOffset(years=1), pd.Timestamp(TODAY))]
+    done = due[due["status"] == "done"]
+    late = done["done_date"] > done["planned_date"] + pd.Timedelta(days=revisit_policy.DEFAULT.grace_days)
+    assert 0.03 < late.mean() < 0.2
+    missed = due[(due["status"] == "planned")
+                 & (due["planned_date"] < pd.Timestamp(TODAY) - pd.Timedelta(days=revisit_policy.DEFAULT.grace_days))]
+    assert 0 < len(missed) < 0.1 * len(due)
+    assert missed["planned_date"].dt.to_period("Q").nunique() >= 3  # forgotten all year, not only lately
+
+
+def test_complaints_come_and_go(book):
+    complaints = read(book, "complaints")
+    open_on = [((complaints["received"] <= day) & ~(complaints["resolved_date"] <= day)).sum() for day in month_ends()]
+    changes = pd.Series(open_on).diff().dropna()
+    assert (changes > 0).sum() >= 3 and (changes < 0).sum() >= 3
+    assert open_on[-1] <= max(open_on[:-1])  # today's count is no spike
+    quarters_ago = (pd.Timestamp(TODAY) - complaints["received"]).dt.days // 91
+    by_quarter = quarters_ago[quarters_ago < 4].value_counts()
+    assert len(by_quarter) == 4 and by_quarter.max() < 3 * by_quarter.min(), by_quarter
+    slow = complaints["resolved_date"] - complaints["received"] > pd.Timedelta(days=45)
+    assert 0 < slow.sum() < 0.2 * len(complaints)  # a few drag on
+
+
+def test_receivables_are_mostly_within_terms_with_a_few_problem_accounts(book):
+    payments = read(book, "payments")
+    today = pd.Timestamp(TODAY)
+    settled = payments["paid_date"].notna() & (payments["paid_date"] <= today)
+    payments["open"] = payments["amount"] - payments["paid_amount"].where(settled, 0.0)
+    owed = payments[payments["open"] > 0.005]
+    overdue = owed[owed["due_date"] < today]
+    assert overdue["open"].sum() < 0.25 * owed["open"].sum()
+    days = (today - overdue["due_date"]).dt.days
+    assert days.max() < 365
+    problem = overdue.loc[days > 60, "customer_id"].unique()
+    assert 1 <= len(problem) <= 0.05 * owed["customer_id"].nunique()
