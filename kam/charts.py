@@ -80,16 +80,22 @@ def running_month(months, period_end: dt.date) -> pd.Timestamp | None:
     return last if pd.Timestamp(period_end) < month_end else None
 
 
+MONTH_TICKS = 13  # more labels than this and they run into each other on a laptop
+
+
 def month_axis(figure: go.Figure, months, lang: str, t, period_end: dt.date, axis: str = "xaxis") -> go.Figure:
-    """One tick a month: the year written on the first month and on each January; a month still
-    running says so, and its bars are drawn lighter."""
-    months = [pd.Timestamp(m) for m in months]
+    """A tick a month (every second or third month over a long stretch, counted back from the last),
+    the year written on the first tick and wherever it changes; a month still running says so, and
+    its bars are drawn lighter."""
+    months = sorted({pd.Timestamp(m) for m in months})
     partial = running_month(months, period_end)
+    step = math.ceil(len(months) / MONTH_TICKS) if months else 1
+    ticks = months[::-1][::step][::-1]
     texts = []
-    for i, month in enumerate(months):
-        text = month_name(month, lang, i == 0 or month.month == 1)
+    for i, month in enumerate(ticks):
+        text = month_name(month, lang, i == 0 or month.year != ticks[i - 1].year)
         texts.append(t("chart.partial_month", month=text) if month == partial else text)
-    figure.update_layout({axis: {"tickvals": months, "ticktext": texts, "title": None}})
+    figure.update_layout({axis: {"tickvals": ticks, "ticktext": texts, "title": None}})
     if partial is not None:
         for trace in figure.data:
             if trace.type == "bar" and len(trace.x):

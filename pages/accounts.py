@@ -126,9 +126,10 @@ if len(people):
 st.subheader(t("accounts.trade"))
 trade = account_file.trade_by_month(ctx.db, chosen)
 if not trade.empty:
-    st.plotly_chart(charts.bar(trade, x="month", y="amount", labels={"month": t("overview.month"),
-                                                                 "amount": t("kpi.revenue")}, height=300),
-                    width="stretch")
+    figure = charts.bar(trade, x="month", y="amount", labels={"month": t("overview.month"),
+                                                              "amount": t("kpi.revenue")}, height=300)
+    charts.money_axis(figure, trade["amount"], lang)
+    st.plotly_chart(charts.month_axis(figure, trade["month"], lang, t, today), width="stretch")
 
 st.subheader(t("accounts.receivables"))
 open_items = receivables.open_invoices(ctx.db, chosen, today)

@@ -46,7 +46,7 @@ figure.add_scatter(x=monthly["month"], y=monthly["churn_rate"], name=t("col.chur
                    mode="lines+markers")
 figure.update_layout(height=320, margin={"t": 10, "b": 10}, legend={"orientation": "h", "y": -0.2},
                      yaxis2={"overlaying": "y", "side": "right", "tickformat": ".1%", "rangemode": "tozero"})
-st.plotly_chart(figure, width="stretch")
+st.plotly_chart(charts.month_axis(figure, monthly["month"], lang, t, filters.period.end), width="stretch")
 ui.show_table(monthly, t, money=["lost_revenue"], shares=["churn_rate"])
 
 st.subheader(t("churn.reasons"))
@@ -60,16 +60,20 @@ if breakdown.empty:
     st.info(t("churn.none_in_period"))
 else:
     breakdown = ui.named_values(breakdown, t, {"reason": "reason", **{d: NAMED[d] for d in NAMED if d == by}})
-    st.plotly_chart(charts.bar(breakdown, x="reason", y=measure, color=by, height=340,
-                           labels={"reason": t("col.reason"), measure: t(f"col.{measure}"),
-                                   **({by: t(f"col.{by}")} if by else {})}), width="stretch")
+    figure = charts.bar(breakdown, x="reason", y=measure, color=by, height=340,
+                        labels={"reason": t("col.reason"), measure: t(f"col.{measure}"),
+                                **({by: t(f"col.{by}")} if by else {})})
+    if measure == "lost_revenue":
+        # stacked bars: the axis must reach each reason's total
+        charts.money_axis(figure, breakdown.groupby("reason")[measure].sum(), lang)
+    st.plotly_chart(figure, width="stretch")
     ui.show_table(breakdown, t, "churns", money=["lost_revenue"])
 
     st.subheader(t("churn.reason_trend"))
     trend = ui.named_values(churn.reason_trend(ctx.db, filters), t, ["reason"])
-    st.plotly_chart(charts.line(trend, x="month", y="customers", color="reason", markers=True, height=300,
-                            labels={"month": t("col.month"), "customers": t("col.customers"),
-                                    "reason": t("col.reason")}), width="stretch")
+    figure = charts.line(trend, x="month", y="customers", color="reason", markers=True, height=300,
+                         labels={"month": t("col.month"), "customers": t("col.customers"), "reason": t("col.reason")})
+    st.plotly_chart(charts.month_axis(figure, trend["month"], lang, t, filters.period.end), width="stretch")
 
 st.subheader(t("churn.list"))
 lost = ui.named_values(churn.churned(ctx.db, filters), t, ["tier", "reason"])

@@ -67,9 +67,10 @@ for place, by, frame in ((by_category, "category", complaints.time_to_resolve(ct
 st.subheader(t("complaint.trend"))
 trend = complaints.trend(ctx.db, filters)
 if not trend.empty:
-    st.plotly_chart(charts.bar(ui.named_values(trend, t, ["category"]), x="month", y="complaints", color="category", height=300,
-                           labels={"month": t("col.month"), "complaints": t("col.complaints"),
-                                   "category": t("col.category")}), width="stretch")
+    figure = charts.bar(ui.named_values(trend, t, ["category"]), x="month", y="complaints", color="category",
+                        height=300, labels={"month": t("col.month"), "complaints": t("col.complaints"),
+                                            "category": t("col.category")})
+    st.plotly_chart(charts.month_axis(figure, trend["month"], lang, t, filters.period.end), width="stretch")
 
 st.subheader(t("complaint.top_accounts"))
 ui.show_table(complaints.top_accounts(ctx.db, filters), t)

@@ -24,9 +24,9 @@ st.subheader(t("receivables.aging"))
 buckets = receivables.bucket_totals(table)
 buckets["bucket"] = [t(f"col.{b}") for b in buckets["bucket"]]
 left, right = st.columns([3, 2])
-left.plotly_chart(charts.bar(buckets, x="bucket", y="amount", labels={"bucket": t("receivables.bucket"),
-                                                                    "amount": t("receivables.amount")},
-                             height=320), width="stretch")
+figure = charts.bar(buckets, x="bucket", y="amount", labels={"bucket": t("receivables.bucket"),
+                                                            "amount": t("receivables.amount")}, height=320)
+left.plotly_chart(charts.money_axis(figure, buckets["amount"], lang), width="stretch")
 with right:
     ui.show_table(buckets.rename(columns={"bucket": "receivables_bucket", "amount": "receivables_amount"}), t,
                   money=["receivables_amount"])

@@ -65,9 +65,8 @@ with right:
     trend = coverage.coverage_trend(ctx.db, filters, policy, today)
     figure = charts.line(trend, x="month", y="coverage", markers=True, height=340,
                      labels={"month": t("overview.month"), "coverage": t("col.revisit.coverage")})
-    figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10},
-                         xaxis={"dtick": "M1", "tickformat": "%Y-%m"})  # one tick a month, as the points are
-    st.plotly_chart(figure, width="stretch")
+    figure.update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.05]}, margin={"t": 10, "b": 10})
+    st.plotly_chart(charts.month_axis(figure, trend["month"], lang, t, filters.period.end), width="stretch")
     st.caption(t("revisit.trend_help"))
 
 # ---- who is overdue, who is due soon --------------------------------------
@@ -124,10 +123,10 @@ cells[2].plotly_chart(charts.bar(by_class, x="label", y="satisfaction", text_aut
                              labels={"label": "", "satisfaction": t("col.satisfaction")})
                       .update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10}), width="stretch")
 by_month = coverage.satisfaction_by_month(ctx.db, filters)
-cells[3].plotly_chart(charts.line(by_month, x="month", y="satisfaction", markers=True, height=300,
-                              title=t("revisit.satisfaction_by_month"),
-                              labels={"month": "", "satisfaction": t("col.satisfaction")})
-                      .update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10}), width="stretch")
+figure = charts.line(by_month, x="month", y="satisfaction", markers=True, height=300,
+                     title=t("revisit.satisfaction_by_month"), labels={"month": "", "satisfaction": t("col.satisfaction")})
+figure.update_layout(yaxis={"range": [1, 5]}, margin={"t": 40, "b": 10})
+cells[3].plotly_chart(charts.month_axis(figure, by_month["month"], lang, t, filters.period.end), width="stretch")
 
 # ---- reminders ---------------------------------------------------------------
 st.subheader(t("revisit.reminders"))

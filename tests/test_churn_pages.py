@@ -10,6 +10,7 @@ from kam.readside.database import Database
 from kam.i18n import translator
 from kam.store.delta import Store
 from risk_book import TODAY, ago, app_test, texts
+from test_pages import untranslated_month_axes
 
 zh = translator("zh")
 
@@ -22,6 +23,7 @@ def test_the_churn_page_counts_the_lost_and_lists_the_silent_and_the_overdue_act
     at = app_test(monkeypatch, risk_root, "pages/churn.py")
     assert not at.exception
     assert [m.value for m in at.metric][:2] == ["1", "¥4.0万"]  # G, lost a month ago
+    assert not untranslated_month_axes(at)  # the months under the charts read 2026年1月
     assert zh("churn.suspected_count", count=2, shown=2) in [m.value for m in at.markdown]
     overdue = at.dataframe[-1].value
     assert list(overdue[zh("col.retention_actions.action")]) == ["总经理拜访"]

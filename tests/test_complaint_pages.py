@@ -9,6 +9,7 @@ from kam.readside.database import Database
 from kam.i18n import translator
 from kam.store.delta import Store
 from risk_book import TODAY, ago, app_test, texts
+from test_pages import untranslated_month_axes
 
 zh = translator("zh")
 SAVE_NEW = "FormSubmitter:complaint_new_form-保存"
@@ -18,6 +19,7 @@ def test_the_dashboard_shows_open_complaints_by_age_and_each_card(monkeypatch, r
     at = app_test(monkeypatch, risk_root, "pages/complaints.py")
     assert not at.exception
     assert [m.value for m in at.metric][:2] == ["3", "2"]  # received in the last 12 months, open now
+    assert not untranslated_month_axes(at)  # the trend's months read 2026年1月
     assert at.subheader[0].value == zh("complaint.by_age")
     assert at.selectbox(key="complaint_pick").value == "K1"  # the oldest open one first
     at.selectbox(key="complaint_pick").select("K3").run()

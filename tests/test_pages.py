@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pandas as pd
@@ -15,6 +16,7 @@ from kam.store.schema import TABLES
 from kam.store.delta import Store
 
 KEY_LIKE = re.compile(r"\b[a-z_]+(?:\.[A-Za-z0-9_]+)+\b")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def open_app(root, monkeypatch, page: str | None = None, **params) -> AppTest:
@@ -57,6 +59,21 @@ def raw_keys(at: AppTest) -> set[str]:
     return {word for text in shown_texts(at) for word in KEY_LIKE.findall(text) if word in TEXT}
 
 
+def untranslated_month_axes(at: AppTest) -> list[str]:
+    """The charts whose axis runs over dates but is left to plotly's own labels (English month names)."""
+    found = []
+    for chart in at.get("plotly_chart"):
+        figure = json.loads(chart.proto.spec)
+        layout = figure.get("layout", {})
+        for trace in figure.get("data", []):
+            values = trace.get("y" if trace.get("orientation") == "h" else "x") or []
+            axis = layout.get(("y" if trace.get("orientation") == "h" else "x") + "axis", {})
+            if isinstance(values, list) and values and all(isinstance(v, str) and DATE.match(v) for v in values) \
+                    and not axis.get("ticktext"):
+                found.append(str(layout.get("title") or trace.get("name")))
+    return found
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -90,6 +107,7 @@ def test_every_page_shows_its_title_in_the_chosen_language_and_no_raw_key(demo_d
     assert [title.value for title in at.title] == [t(PAGES[page])]
     assert at.sidebar.multiselect(key="f_region").label == t("sidebar.region")
     assert not raw_keys(at)
+    assert not untranslated_month_axes(at)  # months read 2026年1月 / Jan 2026, as the catalogue writes them
 
 
 def test_switching_the_language_in_the_sidebar_retitles_the_page(demo_dir, monkeypatch):

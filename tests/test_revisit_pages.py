@@ -15,7 +15,7 @@ from kam.filters import Filters
 from kam.i18n import LANGUAGES, translator
 from kam.periods import resolve
 from kam.store.delta import Store
-from test_pages import metric, open_app, raw_keys
+from test_pages import metric, open_app, raw_keys, untranslated_month_axes
 
 DAY = dt.timedelta(days=1)
 PAGES = {"revisits": "revisit.dashboard_title", "visits": "revisit.visits_title", "settings": "settings.title"}
@@ -59,6 +59,7 @@ def test_each_revisit_page_speaks_the_chosen_language_with_no_raw_key(demo_dir, 
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == translator(lang)(PAGES[page])
     assert not raw_keys(at)
+    assert not untranslated_month_axes(at)
 
 
 def test_the_dashboard_shows_the_coverage_kam_computes_with_the_rule_beside_it(demo_dir, monkeypatch):
