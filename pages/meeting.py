@@ -15,3 +15,4 @@ view.show(screen)
 if screen.key == "actions":
     view.mark_done(ctx, m)
 view.controls(ctx, m, index, screen)
+screens.prepare(m, index)  # last, so that it does not hold up this screen

@@ -16,6 +16,7 @@ from kam.i18n import translator
 from kam.meeting import actions, screens
 from kam.periods import DEFAULT_PRESET, resolve
 from kam.readside.database import Database
+from kam.readside.duckfile import DuckFile
 from kam.sales import abc
 from kam.store.records import InvalidRecords
 
@@ -50,6 +51,21 @@ def test_the_next_meeting_opens_with_what_the_last_one_decided_and_whether_it_wa
     assert screen.note == f"Actions decided at the meeting of {last_week}, and where they stand."
     assert list(screen.table["State"]) == ["Late", "Open", "Done"]
     assert [(n.label, n.value) for n in screen.numbers] == [("Done", "1"), ("Open", "1"), ("Late", "1")]
+
+
+def test_a_screen_is_made_once_ahead_of_the_key_press_and_again_after_a_write(book, monkeypatch):
+    db = Database(book)
+    m = screens.Meeting(db, EVERYONE, translator("en"), "en", TODAY)
+    shown = screens.screen(m, 0)
+    screens.prepare(m, 0).join(timeout=60)  # the presenter speaks; the next screen is made meanwhile
+    with monkeypatch.context() as nothing_asked:
+        nothing_asked.setattr(DuckFile, "cursor", lambda self: pytest.fail("a kept screen asked DuckDB again"))
+        assert screens.screen(m, 1).title == "Headline numbers"  # the next key press finds it made
+        assert screens.screen(m, 0) is shown  # and going back shows the same screen
+    decide(book, db, "00017", "Price review", TODAY - 7 * DAY, TODAY + DAY)
+    decide(book, db, "00017", "Decided today", TODAY, TODAY + 7 * DAY)
+    again = screens.screen(m, 0)  # the store changed: the screen is made again, with last week's action
+    assert list(again.table["Action"]) == ["Price review"]
 
 
 def test_an_action_needs_a_known_account_a_what_and_an_owner(book):

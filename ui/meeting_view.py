@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from kam.meeting import actions, pack, screens
@@ -97,9 +98,10 @@ def show(screen: screens.Screen) -> None:
                 place.metric(n.label, n.value, n.change, delta_color=colour, border=True)
     chart, rows = screen.chart, screen.table is not None and len(screen.table)
     if chart is not None:
-        # the screen's last row of cards leaves this much of 1080 pixels to the chart
-        chart.update_layout(height=max(300, 560 - 150 * rows_of_numbers), font={"size": 20}, margin={"t": 20, "b": 20},
-                            legend={"orientation": "h", "y": -0.2})
+        # the screen's last row of cards leaves this much of 1080 pixels to the chart; a copy, as
+        # the screen is kept for whoever shows it next (kam.meeting.screens)
+        chart = go.Figure(chart).update_layout(height=max(300, 560 - 150 * rows_of_numbers), font={"size": 20},
+                                               margin={"t": 20, "b": 20}, legend={"orientation": "h", "y": -0.2})
     if chart is not None and rows:
         left, right = st.columns([2, 3])
         left.plotly_chart(chart, width="stretch", theme=None, config={"displayModeBar": False})

@@ -9,6 +9,8 @@ the page and the pack show the same text.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -20,6 +22,7 @@ from kam.accounts import marked_changes
 from kam.filters import Filters
 from kam.i18n import TEXT, value_name
 from kam.meeting import actions
+from kam.readside.answers import Answers
 from kam.readside.database import Database
 from kam.revisits import coverage, revisit_policy
 from kam.risk import churn, complaints, health
@@ -261,12 +264,59 @@ SCREENS = (last_actions, headline, abc_classes, revisits, complaint_screen, chur
            receivables_screen, changes_needing_reason)
 
 
+# ---- made once, and ahead -----------------------------------------------------------------
+# A screen stays the same while the store's tables, the filters, the language and the day do:
+# the last KEPT screens made are kept, so stepping back and forth shows them at once, and the
+# screens either side of the one shown are made in the background while the presenter speaks.
+KEPT = 64
+_kept: OrderedDict = OrderedDict()  # key -> Screen, least recently shown first
+_making = Answers()  # a screen is made by one thread at a time; another asking waits for it
+
+
+def _key(m: Meeting, index: int) -> tuple:
+    store = m.db.store
+    return index, str(store.root), tuple(sorted(store.versions().items())), m.filters, m.lang, m.today
+
+
+def _shown(key) -> Screen | None:
+    """The kept screen for the key (called under _making's lock)."""
+    if key in _kept:
+        _kept.move_to_end(key)
+    return _kept.get(key)
+
+
+def _keep(key, made: Screen) -> Screen:
+    with _making.lock:
+        _kept[key] = made
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return made
+
+
 def screen(m: Meeting, index: int) -> Screen:
-    return SCREENS[index](m)
+    """Screen `index` of the meeting; made only if the same one was not made before."""
+    key = _key(m, index)
+    return _making.once(key, lambda: _keep(key, SCREENS[index](m)), ready=lambda: _shown(key))
+
+
+def prepare(m: Meeting, index: int) -> threading.Thread:
+    """Make the screens before and after `index` in a background thread, the next one first,
+    so that the presenter's next key press finds its screen made."""
+    def run() -> None:
+        for near in (index + 1, index - 1):
+            if 0 <= near < len(SCREENS):
+                try:
+                    screen(m, near)
+                except Exception:  # noqa: BLE001 - the page makes it again when asked, and shows what fails
+                    return
+
+    thread = threading.Thread(target=run, name="kam-meeting-ahead", daemon=True)
+    thread.start()
+    return thread
 
 
 def all_screens(m: Meeting) -> list[Screen]:
-    return [make(m) for make in SCREENS]
+    return [screen(m, index) for index in range(len(SCREENS))]
 
 
 def footer(m: Meeting, index: int) -> str:
