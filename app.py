@@ -9,6 +9,7 @@ from ui import signin
 ui.leave_pages_folder_mode()
 # the icon an emoji: a material icon would be fetched from Google
 st.set_page_config(page_title=translator(DEFAULT_LANGUAGE)("app.tab_title"), page_icon="📊", layout="wide")
+ui.page_style()
 
 
 def menu(groups: dict) -> dict:

@@ -44,6 +44,19 @@ def database() -> Database:
     return _database(str(data_dir()))
 
 
+# A number card's value shrinks with the window, so that ¥1,028.7万 fits five cards to a row
+# on a laptop as on a 1920 screen (Streamlit cuts it short with an ellipsis otherwise); the
+# projector's own larger size (ui.meeting_view) still wins on the meeting's screens.
+CARDS_CSS = """<style>
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * {
+  font-size: clamp(1.3rem, 2vw, 2.25rem); }
+</style>"""
+
+
+def page_style() -> None:
+    st.html(CARDS_CSS)
+
+
 def today() -> dt.date:
     return dt.date.today()
 
