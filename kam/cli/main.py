@@ -74,7 +74,7 @@ def cmd_demo(store: Store, args) -> int:
     db.refresh()
     if db.holding:
         seconds = (dt.datetime.now() - started).total_seconds()
-        print(f"read side ready (.cache/read.duckdb) in {seconds:.1f} s")
+        print(f"read side ready ({db.copy_file or 'in memory'}) in {seconds:.1f} s")
     return 0
 
 
