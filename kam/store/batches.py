@@ -211,8 +211,8 @@ class Batch:
         if added:
             rows = self.store.read_files(added, [key, "batch_id"])
             ids = pa.array(sorted({c["kam.batch_id"] for c in others}), pa.string())
-            theirs = rows.filter(pc.is_in(rows.column("batch_id").cast(pa.string()), value_set=ids))
-            keys = pc.unique(theirs.column(key).cast(pa.string()).combine_chunks())
+            theirs = pc.is_in(rows.column("batch_id").cast(pa.string()), value_set=ids)
+            keys = pc.unique(pc.filter(rows.column(key).cast(pa.string()), theirs).combine_chunks())
             self.refused[name] = pc.unique(pa.concat_arrays([self.refused[name], keys])) if name in self.refused \
                 else keys
         pin.version = max((c["version"] for c in later), default=pin.version)

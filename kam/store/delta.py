@@ -390,6 +390,7 @@ class Store:
 
 
 def _refuse_keys(name: str, keys: pa.ChunkedArray, refused: pa.Array) -> None:
-    clash = pa.compute.filter(keys, pa.compute.is_in(keys.cast(pa.string()), value_set=refused.cast(pa.string())))
+    keys = keys.cast(pa.string())  # a merge may have made it string_view
+    clash = pa.compute.filter(keys, pa.compute.is_in(keys, value_set=refused.cast(pa.string())))
     if len(clash):
         raise StoredMeanwhile(name, clash[0].as_py(), len(clash))

@@ -74,7 +74,7 @@ class Stat:
     st_size: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class ObjectPath:
     """An object (or a prefix of objects) in a bucket, with pathlib's names for what the store does."""
 
