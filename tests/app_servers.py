@@ -11,6 +11,7 @@ import traceback
 from kam.cli.main import main
 from kam.readside.database import Database
 from kam.revisits import visit_records
+from kam.store import batches
 from kam.store.delta import Store
 from kam.store.records import InvalidRecords
 from kam.store.work import Work
@@ -75,3 +76,10 @@ def _write_at_once(store: Store, db: Database, root: str, jobs: list[tuple]) -> 
     for thread in threads:
         thread.join()
     return results
+
+
+def killed_visit(root: str, env: dict, customer: str, crash_at: str) -> None:
+    """A manager's visit with its next visit, the process killed at `crash_at` (kam.store.batches.CRASH_AT)."""
+    os.environ.update(env | {batches.CRASH_AT: crash_at})
+    work = Work.on(Store(root), "killed", dt.date.today())
+    _visits(work, customer, "killed", 1)

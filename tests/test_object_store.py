@@ -26,6 +26,7 @@ import app_servers
 from kam.cli.main import main
 from kam.readside.database import Database
 from kam.revisits import visit_records
+from kam.store import batches
 from kam.store.delta import Store
 from kam.store.work import Work
 
@@ -204,3 +205,20 @@ def test_a_visit_saved_through_one_server_is_read_by_the_other_at_its_next_quest
     saved = order(first, "write", [("visits", customer_ids(Store(root))[0], "across", 1)])
     assert len(saved[0]) == 1
     assert order(second, "ask", question) == [{"n": 1}]
+
+
+def test_a_visit_killed_between_its_two_commits_leaves_nothing_after_the_next_start(root, s3_server):
+    store = Store(root)
+    counts = {name: store.count(name) for name in ("visits", "revisit_plans")}
+    env = {name: os.environ[name] for name in os.environ if name.startswith(("AWS_", "KAM_"))}
+    context = mp.get_context("forkserver")
+    killed = context.Process(target=app_servers.killed_visit, args=(root, env | {batches.LEASE: "1"},
+                                                                     customer_ids(store)[0], "after:visits"))
+    killed.start()
+    killed.join(60)
+    assert killed.exitcode == -9
+    assert store.count("visits") == counts["visits"] + 1  # its first commit made, its second not
+    time.sleep(1.5)  # on object storage its journal entry says it is alive this long
+    batches.on_start(store)
+    assert {name: store.count(name) for name in counts} == counts
+    assert not list((store.root / batches.JOURNAL).glob("*.json"))

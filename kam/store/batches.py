@@ -44,8 +44,12 @@ JOURNAL = ".journal"
 CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE or after:TABLE: the tests' kill -9 at that point of a batch
 ROLLED_BACK = ("roll back", "recover")  # the operations that take an unfinished batch out again
 _live: set[str] = set()  # the batches running in this process (a nested batch must not recover them)
-# on object storage: how long a journal entry says its batch is alive (renewed every quarter of it)
-LEASE_SECONDS = float(os.environ.get("KAM_BATCH_LEASE_SECONDS", "60"))
+LEASE = "KAM_BATCH_LEASE_SECONDS"  # on object storage: how long an entry says its batch is alive (60)
+
+
+def lease_seconds() -> float:
+    """How long a journal entry on object storage says its batch is alive; renewed every quarter of it."""
+    return float(os.environ.get(LEASE) or 60)
 
 
 class ChangedMeanwhile(InvalidRecords):
@@ -97,7 +101,7 @@ class Batch:
         _live.add(self.id)
         try:
             if not self.store.turns.exclusive:
-                self.alive_until = time.time() + LEASE_SECONDS
+                self.alive_until = time.time() + lease_seconds()
                 threading.Thread(target=self._stay_alive, daemon=True).start()
             self.take(*self.tables)
             if recover(self.store, wait=False):  # batches whose turns were busy, and now are this one's
@@ -125,7 +129,7 @@ class Batch:
 
     def _stay_alive(self) -> None:
         """Renew the journal entry's lease while the batch runs (object storage)."""
-        while not self.done.wait(LEASE_SECONDS / 4):
+        while not self.done.wait(lease_seconds() / 4):
             with self.noting:
                 if self.before and not self.done.is_set():
                     try:
@@ -150,7 +154,7 @@ class Batch:
 
     def _note(self) -> None:
         """The journal entry written (or renewed), under self.noting."""
-        until = time.time() + LEASE_SECONDS
+        until = time.time() + lease_seconds()
         write_whole(self.entry, json.dumps({"batch_id": self.id, "user": self.user, "operation": self.operation,
                                             "tables": self.before, "alive_until": until}))
         if not self.store.turns.exclusive:
@@ -183,7 +187,7 @@ class Batch:
         _crash_point("before", name)
         while True:
             self._recheck_others(name)
-            if time.time() > self.alive_until - LEASE_SECONDS / 2:  # renewals late: recovery may be near
+            if time.time() > self.alive_until - lease_seconds() / 2:  # renewals late: recovery may be near
                 raise RuntimeError(f"batch {self.id} could not renew its journal entry in time; not written")
             try:
                 out = write(self.pins[name], self.refused.get(name))

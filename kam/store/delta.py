@@ -271,7 +271,8 @@ class Store:
                     .when_matched_update_all().when_not_matched_insert_all().execute())
 
         with self.turn(name):
-            refuse_damaged(self.root, name)  # a commit on top would bury the damage
+            if not self.shared:  # (on object storage a damaged log stops the commit's own load of it)
+                refuse_damaged(self.root, name)  # a commit on top would bury the damage
             try:
                 self._commit(name, write, meta, pin)
             except Exception:
