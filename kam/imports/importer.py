@@ -683,10 +683,16 @@ def _create_customers(work: Work, batch, plan: Plan, meta: dict) -> int:
     """The plan's new customers, under the customers' turn, but those another writer created since."""
     batch.take("customers")
     new = plan.new_customers
-    new = new[~work.db.stored("customers", "customer_id", pa.array(new["customer_id"], pa.string()))]
-    if len(new):
-        batch.append("customers", new, metadata={**meta, "kam.created_for": plan.table.name})
-    return len(new)
+    while True:
+        new = new[~work.db.stored("customers", "customer_id", pa.array(new["customer_id"], pa.string()))]
+        if not len(new):
+            return 0
+        try:
+            batch.append("customers", new, metadata={**meta, "kam.created_for": plan.table.name})
+            return len(new)
+        except ChangedMeanwhile as changed:  # another server created some of them just now: leave those out
+            if not changed.count:
+                raise
 
 
 def _rows_to_write(plan: Plan, fresh: pa.Array | None = None):

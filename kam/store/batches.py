@@ -41,6 +41,7 @@ from kam.store.schema import TABLES, table as table_def
 from kam.store.turns import rank
 
 JOURNAL = ".journal"
+FILE_SHA = "kam.file_sha256"  # an import's commits name its file: the same file imported meanwhile is a change
 CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE or after:TABLE: the tests' kill -9 at that point of a batch
 ROLLED_BACK = ("roll back", "recover")  # the operations that take an unfinished batch out again
 _live: set[str] = set()  # the batches running in this process (a nested batch must not recover them)
@@ -177,9 +178,10 @@ class Batch:
 
     def _write(self, write, name: str, *args, **options):
         options = {"user": self.user, "batch_id": self.id, "operation": self.operation, **options}
-        return self._commit(name, lambda pin, refused: write(name, *args, pin=pin, refused=refused, **options))
+        return self._commit(name, lambda pin, refused: write(name, *args, pin=pin, refused=refused, **options),
+                            (options.get("metadata") or {}).get(FILE_SHA))
 
-    def _commit(self, name: str, write):
+    def _commit(self, name: str, write, file_sha: str | None = None):
         """write(pin, refused keys), committed right after the version checked; when another
         writer committed there first, what it changed is re-checked and the commit tried after it."""
         if name not in self.before:
@@ -193,7 +195,7 @@ class Batch:
                 out = write(self.pins[name], self.refused.get(name))
                 break
             except Changed:
-                self._recheck(name)
+                self._recheck(name, file_sha)
             except StoredMeanwhile as clash:
                 raise ChangedMeanwhile(name, table_def(name).key, clash.first, clash.count) from None
         _crash_point("after", name)
@@ -202,13 +204,14 @@ class Batch:
     def _others_since(self, name: str, version: int) -> list[dict]:
         return [c for c in self.store.history(name, since=version) if c.get("kam.batch_id") != self.id]
 
-    def _recheck(self, name: str) -> None:
+    def _recheck(self, name: str, file_sha: str | None) -> None:
         """Another writer committed to the table: give up if what it did may undo this batch's
-        check, else refuse the keys it wrote and follow it."""
+        check (or imported the same file), else refuse the keys it wrote and follow it."""
         pin = self.pins[name]
         later = self.store.history(name, since=pin.version)
         others = [c for c in later if c.get("kam.batch_id") != self.id]
-        if self.strict or any(map(_destructive, others)):
+        if self.strict or any(map(_destructive, others)) or (
+                file_sha and any(c.get(FILE_SHA) == file_sha for c in others)):
             raise ChangedMeanwhile(name)
         key = table_def(name).key
         added = self.store.added_since(name, pin.version) if key and others else []
