@@ -45,6 +45,7 @@ FILE_SHA = "kam.file_sha256"  # an import's commits name its file: the same file
 CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE or after:TABLE: the tests' kill -9 at that point of a batch
 ROLLED_BACK = ("roll back", "recover")  # the operations that take an unfinished batch out again
 _live: set[str] = set()  # the batches running in this process (a nested batch must not recover them)
+COMMIT_ATTEMPTS = 100  # commits of one batch to one table, each after other writers' that came first
 LEASE = "KAM_BATCH_LEASE_SECONDS"  # on object storage: how long an entry says its batch is alive (60)
 
 
@@ -187,7 +188,9 @@ class Batch:
         if name not in self.before:
             raise RuntimeError(f"{name} written without its turn")
         _crash_point("before", name)
-        while True:
+        for attempt in range(COMMIT_ATTEMPTS):
+            if attempt == COMMIT_ATTEMPTS - 1:
+                raise ChangedMeanwhile(name)  # other writers keep coming first: said, rather than waited on
             self._recheck_others(name)
             if time.time() > self.alive_until - lease_seconds() / 2:  # renewals late: recovery may be near
                 raise RuntimeError(f"batch {self.id} could not renew its journal entry in time; not written")
