@@ -222,3 +222,12 @@ def test_a_visit_killed_between_its_two_commits_leaves_nothing_after_the_next_st
     batches.on_start(store)
     assert {name: store.count(name) for name in counts} == counts
     assert not list((store.root / batches.JOURNAL).glob("*.json"))
+
+
+def test_a_bucket_that_does_not_exist_is_said_in_one_sentence(s3_server, monkeypatch, capsys):
+    for name, value in s3_server.items():
+        monkeypatch.setenv(name, value)
+    assert main(["--data", "s3://no-such-bucket/store", "demo", "--customers", "5"]) == 3
+    said = capsys.readouterr().err
+    assert "s3://no-such-bucket/store cannot be reached" in said and "the bucket exists" in said
+    assert "Traceback" not in said

@@ -93,11 +93,23 @@ def refuse_damaged(root: Path, name: str) -> None:
             raise DamagedTable(name, path, True, root)
 
 
-def first_damage(root: Path) -> DamagedTable | None:
-    """The first damaged table of the store, to name after an error whose message does not."""
-    for name in TABLES:
-        try:
-            refuse_damaged(root, name)
-        except DamagedTable as damaged:
-            return damaged
+class Unreachable(Exception):
+    def __init__(self, root, error: OSError):
+        super().__init__(f"the store {root} cannot be reached ({error}); check AWS_ENDPOINT_URL, "
+                         f"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, and that the bucket exists")
+
+
+def first_damage(root: Path) -> DamagedTable | Unreachable | None:
+    """The first damaged table of the store (or, on object storage, that it cannot be reached), to
+    name after an error whose message does not."""
+    try:
+        if not root.is_dir():
+            return None
+        for name in TABLES:
+            try:
+                refuse_damaged(root, name)
+            except DamagedTable as damaged:
+                return damaged
+    except OSError as error:
+        return Unreachable(root, error) if on_objects(root) else None
     return None
