@@ -166,7 +166,7 @@ def test_two_servers_with_eight_writers_at_once_lose_nothing_and_store_no_key_tw
     shared = [f"RACE-S{i}" for i in range(10)]  # in every file: only one import may store them
     files = [sales_file(tmp_path / f"race-{n}.csv", shared + [f"RACE-{n}-{i}" for i in range(10)], ids[2])
              for n in range(4)]
-    jobs = [[("visits", ids[3 + 2 * s + w], f"writer{s}{w}", 3) for w in range(2)]
+    jobs = [[("visits", ids[3 + 2 * s + w], f"writer{s}{w}", 2) for w in range(2)]
             + [("import", str(files[2 * s + w])) for w in range(2)] for s in range(2)]
     for pipe, job in zip(servers, jobs):
         pipe.send(("write", job))
@@ -190,7 +190,7 @@ def test_two_servers_with_eight_writers_at_once_lose_nothing_and_store_no_key_tw
 
     visits = store.read("visits").to_pandas()
     assert set(visits_saved) <= set(visits["visit_id"]) and not visits["visit_id"].duplicated().any()
-    assert len(visits_saved) >= 6  # most saves go through at once; a refused one says so
+    assert len(visits_saved) >= 4  # most saves go through at once; a refused one says so
     mine = visits[visits["visited_by"].str.startswith("writer", na=False)]
     assert sorted(mine["visit_id"]) == sorted(visits_saved)
     plans = store.read("revisit_plans").to_pandas()
