@@ -28,6 +28,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,9 @@ from kam.store.schema import DUCKDB_TYPES, TABLES
 
 CACHE_FILE = Path(".cache") / "read.duckdb"
 SPARE_FILES = 7  # on object storage: copies for further processes of one machine on one store
+# on object storage a table's version, listed, is taken as current this long (a page's questions
+# list each table once, not once per question), unless this process wrote or began a batch since
+FRESH_SECONDS = 1.0
 
 
 def cache_file(store: Store) -> Path:
@@ -118,6 +122,7 @@ class TableCopy:
         self.writing = threading.Lock()  # one table brought up to date at a time
         self.held: dict[str, _Held] = {}
         self.view_versions: dict[str, tuple[int, int]] = {}
+        self.listed: dict[str, tuple[float, int, tuple[int, int]]] = {}  # object storage: when, generation, identity
         self.missing = not store.root.is_dir()
         self.duck = DuckFile(None if self.missing else cache_file(store), self._load_state,
                              spares=SPARE_FILES if store.shared else 0)
@@ -168,10 +173,8 @@ class TableCopy:
     def identity(self, name: str) -> tuple[int, int]:
         """The table's version with its commit file's mtime: a store deleted and written
         again from scratch reuses version numbers, never both."""
-        if self.store.shared:  # one listing of the log gives both
-            found = [(int(n[:20]), mtime) for n, mtime in listing(self.store.path(name) / "_delta_log")
-                     if n.endswith(".json") and n[:20].isdigit()]
-            return max(((v, int(mtime * 1e9)) for v, mtime in found), default=(-1, 0))
+        if self.store.shared:
+            return self._listed(name)
         version = self.store.version(name)
         if version < 0:
             return (-1, 0)
@@ -180,6 +183,19 @@ class TableCopy:
         except FileNotFoundError:  # replaced under us: the next query looks again
             stamp = -1
         return (version, stamp)
+
+    def _listed(self, name: str) -> tuple[int, int]:
+        """identity() on object storage: one listing of the log gives both, and is used again for
+        FRESH_SECONDS while this process neither writes nor begins a batch."""
+        now, seen = time.monotonic(), self.listed.get(name)
+        if seen and seen[0] > now - FRESH_SECONDS and seen[1] == Store.generation:
+            return seen[2]
+        generation = Store.generation
+        found = [(int(n[:20]), mtime) for n, mtime in listing(self.store.path(name) / "_delta_log")
+                 if n.endswith(".json") and n[:20].isdigit()]
+        identity = max(((v, int(mtime * 1e9)) for v, mtime in found), default=(-1, 0))
+        self.listed[name] = (now, generation, identity)
+        return identity
 
     def current(self, name: str) -> tuple[int, int]:
         return self.held[name].version if self.holding else self.view_versions.get(name, (-2, 0))

@@ -145,6 +145,7 @@ class Batch:
             if self.before and rank(name) < max(map(rank, self.before)):
                 raise RuntimeError(f"the turn of {name} is taken after a later one's")
             self.store.turns.take(name)
+            Store.bump()  # its checks read at least the version it pins (kam.readside.tables)
             version = self.store.version(name)
             with self.noting:
                 self.before[name], self.pins[name] = version, Pin(version)

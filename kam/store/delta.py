@@ -98,6 +98,14 @@ def _text(column: str) -> pa.compute.Expression:
 
 
 class Store:
+    # bumped by every commit and every batch of this process: what the read side remembers of
+    # a table's version on object storage is not used across one (kam.readside.tables)
+    generation = 0
+
+    @classmethod
+    def bump(cls) -> None:
+        cls.generation += 1
+
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = data_dir(root)
         self.shared = on_objects(self.root)  # on object storage, maybe shared by several servers
@@ -187,11 +195,15 @@ class Store:
                     if attempt == COMMIT_RETRIES - 1:
                         raise
                     time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+                finally:
+                    Store.bump()
         target = self.delta(name, pin.version) if pin.version >= 0 else None
         try:
             out = act(target, CommitProperties(custom_metadata=metadata, max_commit_retries=0))
         except CommitFailedError:
             raise Changed(name, pin.version) from None
+        finally:
+            Store.bump()
         pin.version = target.version() if target is not None else 0  # it made the table: version 0
         return out
 
