@@ -300,9 +300,12 @@ def _open_text(path: Path, codec: str, label: str, guessed: bool, header_line: i
 
     def unchanged() -> None:
         again = hashlib.sha256()
-        with open(path, "rb") as f:
-            while data := f.read(READ_BYTES):
-                again.update(data)
+        try:
+            with open(path, "rb") as f:
+                while data := f.read(READ_BYTES):
+                    again.update(data)
+        except OSError:  # gone, or no longer readable
+            raise ReadError("changed", path.name) from None
         if again.hexdigest() != digest:
             raise ReadError("changed", path.name)
 

@@ -357,15 +357,16 @@ def _isin(column: pd.Series, value_set: pa.Array) -> np.ndarray:
 
 
 class _Across:
-    """What a check must see across the whole file, in a DuckDB database of its own on disk (a
-    temporary folder) that keeps at most ACROSS_MEMORY in memory: the values that may occur once
-    (the key; a visit's plan), whether the key is stored, and a hash of each record without a key,
-    with their rows and lines."""
+    """What a check must see across the whole file, in a DuckDB database of its own that keeps at
+    most ACROSS_MEMORY in memory and the rest in a temporary folder (never written whole: it goes
+    with the check): the values that may occur once (the key; a visit's plan), whether the key is
+    stored, and a hash of each record without a key, with their rows and lines."""
 
     def __init__(self):
         self.spill = tempfile.TemporaryDirectory(prefix="kam-import-")
-        self.con = duckdb.connect(f"{self.spill.name}/across.duckdb", config={
-            "memory_limit": ACROSS_MEMORY, "threads": 1, "preserve_insertion_order": False})
+        self.con = duckdb.connect(":memory:", config={
+            "memory_limit": ACROSS_MEMORY, "threads": 1, "preserve_insertion_order": False,
+            "temp_directory": self.spill.name})
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("""CREATE TABLE seen (what VARCHAR, value VARCHAR, raw VARCHAR, row BIGINT, line BIGINT,
                                                stored BOOLEAN)""")
