@@ -109,3 +109,17 @@ def test_any_file_checked_in_chunks_gets_the_answer_it_gets_whole(shop, tmp_path
         return
     whole, chunked = both(shop, "sales", path, chunk_rows, on_duplicate=on_duplicate, drop_repeats=drop)
     assert answer(chunked) == answer(whole)
+
+
+def test_a_date_order_or_decimal_mark_the_file_shows_only_after_its_first_chunk_reads_every_line_so(shop, tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_text("Order ID,Customer ID,Order date,Amount\nL1,00017,03/04/2026,1200\nL2,00017,05/04/2026,80\n"
+                    "L3,00023,25/03/2026,\"1.234,50\"\n", encoding="utf-8")
+    store = Store(shutil.copytree(shop.root, tmp_path / "store"))
+    whole, chunked = both(store, "sales", path, 2)
+    assert answer(chunked) == answer(whole)
+    assert [key for key, _ in chunked.notes] == ["import.note.date_order", "import.note.decimal_comma"]
+    importer.commit(Work.on(store), chunked)
+    written = store.read("sales").to_pandas().set_index("order_id").loc[["L1", "L2", "L3"]]
+    assert [str(day) for day in written["date"]] == ["2026-04-03", "2026-04-05", "2026-03-25"]
+    assert written["amount"].tolist() == [1200, 80, 1234.5]
