@@ -68,8 +68,10 @@ class Distinct:
 def prepare(text: pa.Array) -> pa.Array:
     """Trimmed text, blanks as nulls; undoes the two ways spreadsheets protect a value."""
     s = pc.utf8_trim(text, characters=" \t\r\n\u00a0\u3000")
-    s = pc.replace_substring_regex(s, r'^="(.*)"$', r"\1")  # ="00017" keeps Excel from eating zeros
-    s = pc.replace_substring_regex(s, r"^'([=+\-@\t\r])", r"\1")  # our own export's formula guard
+    if pc.any(pc.starts_with(s, '="')).as_py():  # a plain test first: most columns have none
+        s = pc.replace_substring_regex(s, r'^="(.*)"$', r"\1")  # ="00017" keeps Excel from eating zeros
+    if pc.any(pc.starts_with(s, "'")).as_py():
+        s = pc.replace_substring_regex(s, r"^'([=+\-@\t\r])", r"\1")  # our own export's formula guard
     return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
 
 
