@@ -533,8 +533,9 @@ def _check_chunks(db: Database, table: Table, reading: files.Reading, header_of:
         stored, skipped = _problems_across(across, n, key, once, header_of, options, found)
     finally:
         across.close()
-    return _Checked(readings if readings is not None else lists, first, first_lines, totals, unknown, stored,
-                    skipped, typed)
+    if readings is None:  # no chunk at all
+        readings = {**survey.decided()[0], **lists}
+    return _Checked(readings, first, first_lines, totals, unknown, stored, skipped, typed)
 
 
 def _arrow(records: pd.DataFrame) -> pa.Table:
