@@ -283,7 +283,7 @@ def _open_text(path: Path, codec: str, label: str, guessed: bool, header_line: i
     spill, filled, rows = Spill(), np.zeros(width, dtype=bool), 0
     for table, lines, ragged in _records_of(itertools.chain([text[offset:]], rest), width, delimiter, header_end,
                                             chunk_rows):
-        table, lines, ragged, own = _drop_blank(table, lines, ragged)
+        table, lines, ragged, own = _drop_blank(table, lines, ragged, header)
         filled |= own
         spill.add(table.append_column(LINE_COLUMN, pa.array(lines, pa.int64())), ragged)
         rows += table.num_rows
@@ -709,17 +709,26 @@ def _unique(headers: list[tuple[int, str]]) -> list[str]:
     return list(seen)
 
 
-def _drop_blank(table: pa.Table, lines: np.ndarray, ragged: list[Ragged]):
+def _drop_blank(table: pa.Table, lines: np.ndarray, ragged: list[Ragged], header: list[str]):
     """The records but the blank ones (a record of empty values is debris even when it is short),
-    and for each column whether any of its cells holds a value."""
-    empty = [pc.equal(pc.utf8_trim_whitespace(c), "") for c in table.columns]
-    filled = np.array([not pc.all(e).as_py() for e in empty], dtype=bool)
-    if empty:
-        blank_row = empty[0]
-        for e in empty[1:]:
-            blank_row = pc.and_(blank_row, e)
-        rows = pc.invert(blank_row)
-        table, lines = table.filter(rows), lines[rows.to_numpy(zero_copy_only=False)]
+    and for each column without a header whether any of its cells holds a value (True for the
+    others, kept anyway). A named column's cells are looked at only in rows blank so far: mostly
+    the first column's say that no row is."""
+    blank = np.ones(table.num_rows, dtype=bool)  # the rows blank in every column looked at so far
+    filled = np.ones(len(header), dtype=bool)
+    for k, column in enumerate(table.columns):
+        named = bool(header[k].strip())
+        if named and not blank.any():
+            continue
+        cells = column.filter(pa.array(blank)) if named else column
+        empty = pc.equal(pc.utf8_trim_whitespace(cells), "").to_numpy()
+        if named:
+            blank[blank] = empty
+        else:
+            filled[k] = not empty.all()
+            blank &= empty
+    if blank.any():
+        table, lines = table.filter(pa.array(~blank)), lines[~blank]
     if ragged:
         kept = set(lines.tolist())
         ragged = [r for r in ragged if r.line in kept]
@@ -729,7 +738,7 @@ def _drop_blank(table: pa.Table, lines: np.ndarray, ragged: list[Ragged]):
 def _finish(name, kind, digest, header, table, lines, header_line, ragged, **info) -> Source:
     """The records as a Source: blank records dropped, and the unnamed columns with no value dropped
     as spreadsheet debris."""
-    table, lines, ragged, filled = _drop_blank(table, lines, ragged)
+    table, lines, ragged, filled = _drop_blank(table, lines, ragged, header)
     return _named(name, kind, digest, header, table, lines, header_line, ragged, filled, **info)
 
 

@@ -282,8 +282,10 @@ class _Survey:
 
     def add(self, prepared: dict[str, cell_values.Distinct]) -> None:
         for col in self.wanted:
-            text = prepared[self.header_of[col.name]].values
             seen = self.evidence[col.name]
+            if seen[1] and (seen[0] or col.type != "date"):  # no value can change the decision any more
+                continue
+            text = prepared[self.header_of[col.name]].values
             if col.type == "date":
                 dmy, mdy, first = cell_values.date_evidence(text)
                 if seen[2] is None and first is not None:
@@ -368,9 +370,8 @@ class _Across:
             "memory_limit": ACROSS_MEMORY, "threads": 1, "preserve_insertion_order": False,
             "temp_directory": self.spill.name})
         self.con.execute("SET enable_progress_bar = false")
-        self.con.execute("""CREATE TABLE seen (what VARCHAR, value VARCHAR, raw VARCHAR, row BIGINT, line BIGINT,
-                                               stored BOOLEAN)""")
         self.con.execute("CREATE TABLE hashes (hash UBIGINT, row BIGINT, line BIGINT)")
+        self.made: set[str] = set()
 
     def close(self) -> None:
         self.con.close()
@@ -383,12 +384,32 @@ class _Across:
         finally:
             self.con.unregister("_given")
 
+    def _seen(self, what: str) -> str:
+        """The table of the values of `what` (the key, or a column whose value may occur once), one
+        of its own for each (a column naming it would cost more to fill than all the rest)."""
+        table = f'"seen_{what}"'
+        if what not in self.made:
+            self.con.execute(f"CREATE TABLE {table} (value VARCHAR, raw VARCHAR, row BIGINT, line BIGINT, "
+                             "stored BOOLEAN)")
+            self.made.add(what)
+        return table
+
+    def _twice(self, what: str) -> str:
+        """The table of the values of `what` that more than one row has: counted once (an aggregate
+        that spills), so that only those rows are gathered."""
+        table = f'"twice_{what}"'
+        if f"twice {what}" not in self.made:
+            self.con.execute(f"CREATE TABLE {table} AS SELECT value FROM {self._seen(what)} "
+                             "WHERE value IS NOT NULL GROUP BY value HAVING COUNT(*) > 1")
+            self.made.add(f"twice {what}")
+        return table
+
     def values(self, what: str, chunk: Source, header: str, typed: pd.Series, stored=None) -> None:
         n = chunk.rows
-        self._insert("seen", pa.table({
-            "what": pa.repeat(pa.scalar(what, pa.string()), n), "value": pa.array(typed, pa.string()),
-            "raw": chunk.cells.column(header), "row": pa.array(chunk.first_row + np.arange(n)),
-            "line": pa.array(chunk.lines), "stored": pa.array(np.zeros(n, bool) if stored is None else stored)}))
+        self._insert(self._seen(what), pa.table({
+            "value": pa.array(typed, pa.string()), "raw": chunk.cells.column(header),
+            "row": pa.array(chunk.first_row + np.arange(n)), "line": pa.array(chunk.lines),
+            "stored": pa.array(np.zeros(n, bool) if stored is None else stored)}))
 
     def hashes(self, chunk: Source, rows: np.ndarray, hashes: np.ndarray) -> None:
         self._insert("hashes", pa.table({"hash": pa.array(hashes, pa.uint64()),
@@ -397,21 +418,18 @@ class _Across:
     def twice(self, what: str) -> pd.DataFrame:
         """row, line, raw and detail ("a, b, c" of the first lines) of the rows whose value another row has."""
         return self.con.execute(f"""
-            WITH r AS (SELECT row, line, raw, value FROM seen WHERE what = $what AND value IN ({self._TWICE})),
+            WITH r AS (SELECT row, line, raw, value FROM {self._seen(what)}
+                       WHERE value IN (SELECT value FROM {self._twice(what)})),
             g AS (SELECT value, list(line ORDER BY row) AS lines FROM r GROUP BY value)
             SELECT r.row, r.line, r.raw, array_to_string(g.lines[1:3], ', ')
                    || CASE WHEN len(g.lines) > 3 THEN ', …' ELSE '' END AS detail
-            FROM r JOIN g USING (value) ORDER BY r.row""", {"what": what}).df()
-
-    # the values of `what` that more than one row has: counted first (an aggregate that spills), so
-    # only those rows are gathered
-    _TWICE = "SELECT value FROM seen WHERE what = $what AND value IS NOT NULL GROUP BY value HAVING COUNT(*) > 1"
+            FROM r JOIN g USING (value) ORDER BY r.row""").df()
 
     def stored_once(self) -> pd.DataFrame:
         """row, line and raw of the rows whose key is stored, and in the file only once."""
         return self.con.execute(f"""
-            SELECT row, line, raw FROM seen WHERE what = $what AND stored AND value NOT IN ({self._TWICE})
-            ORDER BY row""", {"what": "key"}).df()
+            SELECT row, line, raw FROM {self._seen("key")}
+            WHERE stored AND value NOT IN (SELECT value FROM {self._twice("key")}) ORDER BY row""").df()
 
     def repeats(self) -> pd.DataFrame:
         """row, line and first_line of the records without a key that repeat an earlier one."""
@@ -610,7 +628,8 @@ def _unknown_customers(db: Database, table: Table, chunk: Source, records: pd.Da
     if "customer_id" not in header_of or table.name == "customers":
         return pd.DataFrame()
     cid = records["customer_id"]
-    known = db.stored("customers", "customer_id", pa.array(cid, pa.string()))
+    named = pc.drop_null(pc.unique(pa.array(cid, pa.string())))  # each customer once: a file names them again and again
+    known = _isin(cid, named.filter(db.stored("customers", "customer_id", named)))
     unknown = cid.notna().to_numpy() & ~known & ~totals
     if not options.create_customers:
         found.rows(unknown, header_of["customer_id"], "customer_id", "unknown_customer")
