@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import import_corpus as corpus
+from kam.imports import cell_values
 from kam.imports import files
 from kam.imports import importer
 from kam.store.work import Work
@@ -123,3 +124,19 @@ def test_a_date_order_or_decimal_mark_the_file_shows_only_after_its_first_chunk_
     written = store.read("sales").to_pandas().set_index("order_id").loc[["L1", "L2", "L3"]]
     assert [str(day) for day in written["date"]] == ["2026-04-03", "2026-04-05", "2026-03-25"]
     assert written["amount"].tolist() == [1200, 80, 1234.5]
+
+
+def test_columns_of_mostly_different_values_get_the_answer_of_columns_of_repeated_ones(shop, tmp_path, monkeypatch):
+    """Ids, amounts and dates that differ on every line are read without first finding their
+    distinct values (kam.imports.cell_values.Distinct): the same problems, notes and rows."""
+    lines = ["订单号,客户编号,日期,金额"] + [
+        f"D{i},{'00017' if i % 7 else 'X1'},{i % 12 + 1}/{(i + 1) % 12 + 1}/{1900 + i},"
+        f"{'tbd' if i % 500 == 3 else f'{i}.{i % 100:02d}'}" for i in range(2500)] + ["D7,00017,2026-01-01,1"]
+    path = tmp_path / "distinct.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, mostly_different = both(shop, "sales", path, 1000)
+    monkeypatch.setattr(cell_values, "SAMPLE", 10 ** 9)  # every column encoded as one of repeated values
+    _, repeated = both(shop, "sales", path, 1000)
+    assert answer(mostly_different) == answer(repeated)
+    codes = set(mostly_different.problems["code"])
+    assert {"not_number", "unknown_customer", "duplicate_key", "date_order"} <= codes, codes

@@ -257,7 +257,7 @@ def _parse(col: Column, header: str, text: cell_values.Distinct, how: ColumnRead
         day, pending = text.rows(read.values), text.rows(read.pending)
         if pending.any() and col.name not in found.pending:
             first = int(np.flatnonzero(pending)[0])
-            found.pending[col.name] = (header, text.values[text.index[first]].as_py(), int(found.chunk.lines[first]))
+            found.pending[col.name] = (header, text.value_at(first), int(found.chunk.lines[first]))
         found.rows(present & np.isnat(day) & ~pending, header, col.name, "not_date")
         return pd.Series(day)
     if col.type == "bool":
@@ -592,12 +592,13 @@ def _check_rows(chunk: Source, prepared: dict[str, cell_values.Distinct], found:
     """The chunk's records too short or too long, and its total rows (returned): a row whose
     first filled cell says 合计 is the file's total."""
     n = chunk.rows
-    for ragged in chunk.ragged:
-        mask = _mask(n, [int(np.searchsorted(chunk.lines, ragged.line))])
-        if ragged.extra:
-            found.rows(mask, "", "", "long_row", ragged.extra)
-        else:
-            found.rows(mask, "", "", "short_row", str(ragged.fields))
+    if chunk.ragged:  # all at once: a file can have a million of them
+        at = np.searchsorted(chunk.lines, [r.line for r in chunk.ragged])
+        long = np.array([bool(r.extra) for r in chunk.ragged])
+        detail = np.full(n, "", dtype=object)
+        detail[at] = [r.extra or str(r.fields) for r in chunk.ragged]
+        found.rows(_mask(n, at[long]), "", "", "long_row", detail)
+        found.rows(_mask(n, at[~long]), "", "", "short_row", detail)
     totals, decided = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for cells in (prepared[h] for h in chunk.headers):
         if decided.all():  # every row's first filled cell is seen (the first column, mostly)
