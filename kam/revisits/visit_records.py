@@ -46,13 +46,6 @@ def _raise_if(table: str, problems: list[Problem], order: list[str]) -> None:
         raise InvalidRecords(table, problems)
 
 
-def _unknown_customers(db: Database, typed: pd.DataFrame) -> list[Problem]:
-    customer = typed["customer_id"].reset_index(drop=True)
-    named = customer.notna().to_numpy()
-    known = account_file.known_customers(db, customer[named])
-    return problems_where(named & ~customer.isin(known).to_numpy(), "customer_id", "unknown_customer", customer)
-
-
 def _plan_rows(db: Database, plan_ids) -> pd.DataFrame:
     ids = sorted({p for p in plan_ids if not pd.isna(p)})
     if not ids:
@@ -67,7 +60,7 @@ def visit_problems(db: Database, visits: pd.DataFrame, today: dt.date, history: 
     (unless importing history) before today, a plan that is not this customer's or no longer
     open (or fulfilled by another of these visits). The importer reports these beside the schema's."""
     visits = visits.reset_index(drop=True)
-    problems = _unknown_customers(db, visits)
+    problems = account_file.unknown_customers(db, visits["customer_id"])
     day, nxt, today = visits["date"], visits["next_visit_date"], pd.Timestamp(today)
     problems += problems_where(day > today, "date", "future_date", _iso(day))
     past = (nxt < today).to_numpy() & (not history)
@@ -155,7 +148,7 @@ def plan_problems(db: Database, plans: pd.DataFrame, today: dt.date) -> list[Pro
     rows at once: an unknown customer, an open plan dated before today, a cancelled plan with no
     reason, a done plan with no day."""
     plans = plans.reset_index(drop=True)
-    problems = _unknown_customers(db, plans)
+    problems = account_file.unknown_customers(db, plans["customer_id"])
     status, planned = plans["status"], plans["planned_date"]
     problems += problems_where((status == "planned").to_numpy() & (planned < pd.Timestamp(today)).to_numpy(),
                                "planned_date", "past_date", _iso(planned))

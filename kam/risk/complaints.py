@@ -67,7 +67,7 @@ def rows_problems(db: Database, rows: pd.DataFrame, today: dt.date) -> list[Prob
     rows = rows.reset_index(drop=True)
     customer, category, sub = (column_of(rows, c) for c in ("customer_id", "category", "subcategory"))
     ids = column_of(rows, "complaint_id").astype(object).where(given(column_of(rows, "complaint_id")), None)
-    found = _unknown_customers(db, customer)
+    found = account_file.unknown_customers(db, customer)
     found += _unlisted(db, ids, category, sub)
     received, resolved = days_of(column_of(rows, "received")), days_of(column_of(rows, "resolved_date"))
     for column, day in (("received", received), ("resolved_date", resolved)):
@@ -79,12 +79,6 @@ def rows_problems(db: Database, rows: pd.DataFrame, today: dt.date) -> list[Prob
     found += problems_where(status.isin(OPEN_STATUSES).to_numpy() & has_resolved, "status",
                             "open_with_resolved_date", status)
     return in_row_order(found)
-
-
-def _unknown_customers(db: Database, customer: pd.Series) -> list[Problem]:
-    named = given(customer)
-    known = account_file.known_customers(db, customer[named])
-    return problems_where(named & ~customer.isin(known).to_numpy(), "customer_id", "unknown_customer", customer)
 
 
 def _unlisted(db: Database, ids: pd.Series, category: pd.Series, sub: pd.Series) -> list[Problem]:

@@ -29,10 +29,7 @@ def rows_problems(db: Database, rows: pd.DataFrame, today: dt.date) -> list[Prob
     """The domain's problems with these actions (rows numbered from 1), each rule judged over all
     rows at once: an unknown customer, done after today, done without its day."""
     rows = rows.reset_index(drop=True)
-    customer = column_of(rows, "customer_id")
-    named = given(customer)
-    known = account_file.known_customers(db, customer[named])
-    found = problems_where(named & ~customer.isin(known).to_numpy(), "customer_id", "unknown_customer", customer)
+    found = account_file.unknown_customers(db, column_of(rows, "customer_id"))
     done = days_of(column_of(rows, "done_date"))
     found += problems_where(done > pd.Timestamp(today), "done_date", "future_date", done.dt.date)
     found += problems_where((column_of(rows, "status") == "done").to_numpy() & ~given(column_of(rows, "done_date")),
