@@ -19,6 +19,7 @@ from kam.i18n import translator
 from kam.imports import import_log
 from kam.readside.database import Database
 from kam.store.delta import Store
+from kam.store.work import Work
 from live_app import free_port, launch, streamlit_server
 from test_browser import settle
 
@@ -34,8 +35,8 @@ def app(filed_book, identity_provider, tmp_path_factory):
     folder = tmp_path_factory.mktemp("signed-in")
     store = Store(shutil.copytree(filed_book, folder / "store"))
     for who, (role, name) in PEOPLE.items():
-        users.save(store, {"user_id": who, "role": role, "manager_name": name, "active": True},
-                   by=Person(BOSS, "administrator"))
+        users.save(Work.on(store, person=Person(BOSS, "administrator")),
+                   {"user_id": who, "role": role, "manager_name": name, "active": True})
     port = free_port()
     (folder / "secrets.toml").write_text(secrets(identity_provider, port, BOSS))
     with streamlit_server(store.root, port=port, options=("--secrets.files", str(folder / "secrets.toml"))) as url:
