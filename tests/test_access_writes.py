@@ -138,3 +138,17 @@ def test_a_manager_opening_another_managers_account_finds_no_form_only_why(book,
 
 def forms(at: AppTest) -> list[str]:
     return [b.proto.form_id for b in at.button if b.key and b.key.startswith("FormSubmitter:")]
+
+
+def test_the_sidebar_search_of_a_manager_finds_her_accounts_unless_the_lists_are_widened(book, monkeypatch):
+    users.save(Work.on(book, person=Person("boss@example.com", "administrator")),
+               {"user_id": "li.na@example.com", "role": "account_manager", "manager_name": "Li Na", "active": True})
+
+    def links(at: AppTest) -> list[str]:
+        at.sidebar.text_input(key="find_account").input("0").run()  # "0" is in every account's id
+        return sorted(link.proto.query_string.split("customer=")[1].split("&")[0]
+                      for link in at.sidebar.get("page_link"))
+    assert links(signed_in_app(book.root, monkeypatch, "li.na@example.com", lang="en")) == ["00017", "00105"]
+    users.widen_lists(Work.on(book, person=person("director")), True)
+    assert links(signed_in_app(book.root, monkeypatch, "li.na@example.com", lang="en")) == [
+        "00017", "00023", "00105", "00200", "00301", "00404"]
