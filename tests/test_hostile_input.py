@@ -86,6 +86,29 @@ def test_a_utf8_file_with_one_gb18030_line_is_refused_naming_that_line(tmp_path,
     assert (refused.value.code, refused.value.line) == ("mixed_encoding", 1501)
 
 
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_gb18030_file_with_utf8_lines_after_its_first_megabyte_is_refused_naming_them(tmp_path, on_disk):
+    gb18030 = ("\n".join(UTF8_LINES[:1] + [f"C{i},华东精密机械{i},ordinary,active" for i in range(40_000)])
+               + "\n").encode("gb18030")
+    assert len(gb18030) > 1 << 20  # the encoding is decided from the start: the UTF-8 lines come after it
+    data = gb18030 + "C90001,申江物流,ordinary,active\nC90002,蜀都食品,ordinary,active\n".encode()
+    with pytest.raises(files.ReadError) as refused:
+        if on_disk:  # the command line's way: read a block at a time
+            (tmp_path / "appended.csv").write_bytes(data)
+            files.open_file(tmp_path / "appended.csv")
+        else:
+            files.read("appended.csv", data)
+    assert (refused.value.code, refused.value.detail, refused.value.line) == ("mixed_encoding", "40002, 40003", 40002)
+
+
+def test_a_file_ascii_for_its_first_megabyte_then_gb18030_is_read_as_gb18030(tmp_path):
+    data = ("\n".join(UTF8_LINES[:1] + [f"C{i},Precision Works {i},ordinary,active" for i in range(40_000)])
+            + "\nC9,申江物流,ordinary,active\n").encode("gb18030")
+    (tmp_path / "late.csv").write_bytes(data)
+    reading = files.open_file(tmp_path / "late.csv")
+    assert reading.encoding == "GB18030" and reading.rows == 40_001
+
+
 def test_a_gb18030_file_is_still_read_as_gb18030():
     source = files.read("gb.csv", "\n".join(UTF8_LINES[:50]).encode("gb18030"))
     assert source.encoding == "GB18030" and source.cells.column("客户名称")[0].as_py() == "华东精密机械0"
