@@ -101,7 +101,7 @@ else:
                        orientation="h", marker_color=colours[result])
     figure.update_layout(barmode="stack", height=80 + 36 * len(plans), margin={"t": 10, "b": 10},
                          legend={"orientation": "h", "y": -0.2, "traceorder": "normal"})
-    left.plotly_chart(figure, width="stretch")
+    left.plotly_chart(charts.literal(figure), width="stretch")  # the managers' names as written
     with right:
         revisit_view.show_table(plans, ["account_manager", "plans", *coverage.OUTCOMES, "on_time_share"], t,
                                 shares=["on_time_share"])

@@ -2,8 +2,10 @@
 is refused where it is (line, column), and nothing is written."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
+import json
 import zipfile
 
 import pytest
@@ -186,3 +188,41 @@ def test_markdown_in_a_stored_name_and_profile_is_escaped_on_the_account_page(bo
     assert [h.value for h in at.header] == [ui.literal(f"**Acme** {BEACON} · MD1")]
     assert BEACON in [x.value for x in at.text]  # the profile: plain text, no markdown at all
     assert all("](http" not in m.value for m in at.markdown)
+
+
+LINK = '<a href="http://evil.example">x</a><b>big</b>'
+
+
+def test_a_name_holding_html_reaches_plotly_escaped_in_the_hover_and_the_ticks(book, monkeypatch):
+    from test_pages import open_app
+
+    book.append("customers", [{"customer_id": "HT1", "name": LINK, "tier": "important", "status": "active",
+                               "account_manager": LINK, "region": "East"}], user="ana")
+    book.append("sales", [{"order_id": "HT-S1", "customer_id": "HT1", "date": dt.date(2025, 6, 1),
+                           "amount": 5_000_000}], user="ana")
+    book.append("visits", [{"visit_id": "HT-V1", "customer_id": "HT1", "date": dt.date(2025, 6, 2),
+                            "method": "phone"}], user="ana")
+    at = open_app(book.root, monkeypatch, "abc", lang="en", period="custom", start="2025-01-01", end="2025-12-31")
+    assert not at.exception
+    pareto = texts(json.loads(at.get("plotly_chart")[0].proto.spec))  # the figure as the browser gets it
+    assert html.escape(LINK, quote=False) in pareto and not any("<a" in t or "<b>" in t for t in pareto)
+
+
+def texts(tree) -> set[str]:
+    """Every text in a figure's JSON."""
+    if isinstance(tree, str):
+        return {tree}
+    items = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else []
+    return set().union(*map(texts, items))
+
+
+@pytest.mark.parametrize("draw", ["bar", "line", "pie"])
+def test_every_chart_of_the_pages_escapes_the_datas_text(draw):
+    import pandas as pd
+
+    from ui import charts
+    frame = pd.DataFrame({"who": [LINK, "申江物流 & Co"], "value": [1.0, 2.0]})
+    figure = (charts.pie(frame, names="who", values="value") if draw == "pie" else
+              getattr(charts, draw)(frame, x="who", y="value", color="who"))
+    shown = texts(json.loads(figure.to_json()))
+    assert {html.escape(LINK, quote=False), "申江物流 &amp; Co"} <= shown and not any("<a" in t for t in shown)
