@@ -29,7 +29,7 @@ if signin.allowed(ctx, access.RECORD):
         if made:
             st.session_state["acct_search"] = ""
             st.query_params["customer"] = made
-            st.success(t("accounts.customer_added", id=made))
+            st.success(t("accounts.customer_added", id=ui.literal(made)))
 
 text = st.text_input(t("accounts.search"), key="acct_search")
 found = account_file.search(ctx.db, text, among=access.customer_condition(ctx.person))

@@ -51,7 +51,7 @@ def read_file(upload, encoding: str, header_line: int) -> files.Source | None:
         try:
             source = files.read(upload.name, upload.getvalue(), encoding=encoding, header_line=header_line or None)
         except files.ReadError as error:
-            said = t(f"import.read_error.{error.code}", detail=error.detail)
+            said = t(f"import.read_error.{error.code}", detail=ui.literal(error.detail))  # the file's own text
             st.error(t("import.unreadable_at", line=error.line, message=said) if error.line
                      else t("import.unreadable", message=said))
             return None
@@ -75,7 +75,7 @@ def choose_mapping(name: str, source: files.Source) -> dict:
     chosen = st.selectbox(t("import.saved_mapping"), names, index=default, key=f"imp_saved_{token}",
                           format_func=lambda n: n or t("import.saved_mapping_none"))
     if fitting and chosen == fitting[0].name:
-        st.caption(t("import.saved_mapping_offered", name=chosen))
+        st.caption(t("import.saved_mapping_offered", name=ui.literal(chosen)))
     start = dict(mapping.load(store.root, chosen).columns) if chosen else mapping.auto_map(spec, source.headers)
     choices = [None] + [c.name for c in mapping.targets(spec)]
     required = {c.name for c in spec.columns if c.required}
@@ -96,7 +96,7 @@ def choose_mapping(name: str, source: files.Source) -> dict:
     title = left.text_input(t("import.save_mapping_name"), key=f"imp_save_name_{token}")
     if right.button(t("import.save_mapping"), disabled=not title.strip(), key=f"imp_save_{token}"):
         mapping.save(store.root, mapping.SavedMapping(title.strip(), name, tuple(source.headers), chosen_map))
-        st.success(t("import.mapping_saved", name=title.strip()))
+        st.success(t("import.mapping_saved", name=ui.literal(title.strip())))
     return chosen_map
 
 

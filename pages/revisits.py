@@ -146,10 +146,10 @@ with right:
         later = listed[listed["date"].dt.date > today].head(1)
         st.markdown(f"**{t('revisit.no_holidays')}**")
         if len(later):
-            st.caption(t("revisit.next_holiday", name=holidays.name(later.iloc[0], lang),
+            st.caption(t("revisit.next_holiday", name=ui.literal(holidays.name(later.iloc[0], lang)),
                          day=later.iloc[0]["date"].date()))
     else:
-        names = joiner.join(f"{holidays.name(h, lang)} ({h['date']:%Y-%m-%d})" for _, h in window.iterrows())
+        names = joiner.join(f"{ui.literal(holidays.name(h, lang))} ({h['date']:%Y-%m-%d})" for _, h in window.iterrows())
         who = joiner.join([t(f"abc.class.{c}") for c in policy.holiday_classes]
                           + [t(f"tier.{x}") for x in policy.holiday_tiers])
         window = window.assign(holiday=[holidays.name(h, lang) for _, h in window.iterrows()])

@@ -226,3 +226,14 @@ def test_every_chart_of_the_pages_escapes_the_datas_text(draw):
               getattr(charts, draw)(frame, x="who", y="value", color="who"))
     shown = texts(json.loads(figure.to_json()))
     assert {html.escape(LINK, quote=False), "申江物流 &amp; Co"} <= shown and not any("<a" in t for t in shown)
+
+
+@pytest.mark.parametrize("page, param", [("explore", "subject"), ("meeting", "meeting")])
+def test_an_address_value_holding_markdown_is_named_in_its_note_as_written(book, monkeypatch, page, param):
+    from test_pages import open_app
+
+    at = open_app(book.root, monkeypatch, page, lang="en", **{param: BEACON})
+    assert not at.exception
+    said = [w.value for w in at.warning]
+    assert said and all("](http" not in s and "<img" not in s for s in said)  # nothing to load or click
+    assert any(BEACON in html.unescape(s).replace("\u2060", "") for s in said), said

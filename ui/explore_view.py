@@ -63,7 +63,7 @@ def seed(t) -> None:
     try:
         question = q.Question.from_params(st.query_params) if "subject" in st.query_params else DEFAULT
     except q.QuestionError as error:
-        st.warning(t("explore.bad_question", error=str(error)))
+        st.warning(ui.literal(t("explore.bad_question", error=str(error))))  # the address's text as written
         question = DEFAULT
     st.session_state.update(_state_of(question))
 
@@ -101,7 +101,7 @@ def widgets(ctx) -> q.Question | None:
     try:
         return q.Question.from_params(_params_of_state())
     except q.QuestionError as error:
-        st.warning(t("explore.bad_question", error=str(error)))
+        st.warning(ui.literal(t("explore.bad_question", error=str(error))))  # the address's text as written
         return None
 
 
