@@ -89,8 +89,8 @@ def choose_mapping(name: str, source: files.Source) -> dict:
     columns = st.columns(4)
     for i, header in enumerate(source.headers):
         target = start.get(header)
-        chosen_map[header] = columns[i % 4].selectbox(
-            header, choices, index=choices.index(target) if target in choices else 0, format_func=shown,
+        chosen_map[header] = columns[i % 4].selectbox(  # labelled with the file's own header, as written
+            ui.plain_label(header), choices, index=choices.index(target) if target in choices else 0, format_func=shown,
             key=f"imp_map_{token}_{chosen}_{i}")
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     title = left.text_input(t("import.save_mapping_name"), key=f"imp_save_name_{token}")
