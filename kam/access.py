@@ -2,7 +2,9 @@
 
 A person has one role. The pages, the command line and the tests ask this module
 whether an action is allowed, for which accounts a list query may return rows
-(`customer_condition`), and a refused action raises `Refused` saying why.
+(`customer_condition`), and a refused action raises `Refused` saying why. Every write use-case
+asks it through its unit of work (kam.store.work: `work.check`, `work.check_accounts`), which
+carries the person acting; the command line's is the trusted local user.
 
 An account manager is the account_manager named in the data: they record visits,
 complaints, churns and profile edits only for their own accounts, and see only
