@@ -143,6 +143,10 @@ def test_an_account_manager_records_for_her_own_account_only(app, signed_in):
     tab.get_by_role("option", name=t("method.phone")).click()
     tab.get_by_test_id("stForm").first.get_by_role("button", name=t("form.save")).click()
     expect(tab.get_by_text("Visit V", exact=False).first).to_be_visible(timeout=60_000)
+    tab.goto(f"{url}/accounts?customer=00023&lang=en")  # Wang Wei's account file, its address typed in
+    settle(tab)
+    expect(tab.get_by_text(t("accounts.none")).first).to_be_visible(timeout=60_000)
+    assert tab.get_by_text("申江物流").count() == 0  # not hers to see, let alone edit (AppTest: widened lists)
     visits = store.read("visits").to_pandas()
     mine = visits[visits["recorded_by"] == "li.na@example.com"]
     assert mine["customer_id"].tolist() == ["00017"]
