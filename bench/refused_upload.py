@@ -21,7 +21,8 @@ import time
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import live_app  # noqa: E402 - the server and browser the browser tests use
 from memory import rss_mb, settle  # noqa: E402
 
@@ -103,11 +104,12 @@ def upload(tab, pid: int, path: Path, refusal: str) -> dict[str, float]:
     refused = rss_mb(pid)
     time.sleep(10)
     later = rss_mb(pid)
-    delete = tab.get_by_test_id("stFileUploaderDeleteBtn")
-    if delete.count():
-        delete.first.click()
-        settle(tab)
-        time.sleep(5)
+    delete = tab.get_by_test_id("stFileChipDeleteBtn")
+    if not delete.count():  # the uploader refused it itself: nothing reached the server to remove
+        return {"before": before, "peak": peak, "refused": refused, "10 s later": later, "file removed": later}
+    delete.first.click()
+    settle(tab)
+    time.sleep(5)
     return {"before": before, "peak": peak, "refused": refused, "10 s later": later, "file removed": rss_mb(pid)}
 
 

@@ -52,11 +52,16 @@ def read_file(upload, encoding: str, header_line: int) -> files.Source | None:
             source = files.read(upload.name, upload.getvalue(), encoding=encoding, header_line=header_line or None)
         except files.ReadError as error:
             said = t(f"import.read_error.{error.code}", detail=ui.literal(error.detail))  # the file's own text
-            st.error(t("import.unreadable_at", line=error.line, message=said) if error.line
-                     else t("import.unreadable", message=said))
-            return None
-        state.update(imp_source_key=key, imp_source=source)
-        state.pop("imp_done", None)
+            refused = (t("import.unreadable_at", line=error.line, message=said) if error.line
+                       else t("import.unreadable", message=said))
+        else:
+            state.update(imp_source_key=key, imp_source=source)
+            state.pop("imp_done", None)
+            return source
+        # A refused file is let go at once: a new, empty uploader (the old one's file, a copy as large as
+        # the file, is no longer held for the page), and the reason above it.
+        state.update(imp_refused=refused, imp_upload_round=state.get("imp_upload_round", 0) + 1)
+        st.rerun()
     return state["imp_source"]
 
 
@@ -203,7 +208,11 @@ table_name = left.selectbox(t("import.table"), IMPORTABLE, index=IMPORTABLE.inde
 encoding = middle.selectbox(t("import.encoding"), ENCODINGS, key="imp_encoding",
                             format_func=lambda e: t("import.encoding.auto") if e == "auto" else e.upper())
 header_line = right.number_input(t("import.header_line"), min_value=0, step=1, key="imp_header_line")
-upload = st.file_uploader(t("import.file"), type=["csv", "txt", "tsv", "xlsx", "xls"], key="imp_file")
+if "imp_refused" in state:
+    st.error(state.pop("imp_refused"))
+refusals = state.get("imp_upload_round", 0)  # a new uploader after each refused file
+upload = st.file_uploader(t("import.file"), type=["csv", "txt", "tsv", "xlsx", "xls"],
+                          key=f"imp_file_{refusals}" if refusals else "imp_file")
 source = read_file(upload, encoding, int(header_line)) if upload is not None else None
 
 if source is not None:

@@ -213,10 +213,13 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str, bool]:
         try:
             return data.decode(codec), label, False
         except UnicodeDecodeError as error:
-            if final:
-                raise ReadError("not_encoding", label, _line_of(data, error.start)) from None
-            if codec == "utf-8":
-                _refuse_mixed(_blocks(data))
+            # refused outside this block: the decoder's error holds the whole file, and a refusal
+            # raised here would keep it (as its context, in a cycle only the garbage collector breaks)
+            failed_at = error.start
+        if final:
+            raise ReadError("not_encoding", label, _line_of(data, failed_at))
+        if codec == "utf-8":
+            _refuse_mixed(_blocks(data))
     best = _guess(data)
     return str(best), best.encoding.upper(), True
 
