@@ -13,6 +13,7 @@ from kam.risk import health
 from kam.sales import receivables
 from kam.readside.database import Database
 from kam.filters import Filters
+from kam.periods import Period
 from kam.store.delta import Store
 from test_cli import kam
 
@@ -87,3 +88,15 @@ def test_the_receivables_report_from_the_command_line(finance):
     assert report.columns.tolist()[:6] == ["customer_id", "customer_name", "account_manager", "region", "invoices",
                                            "open_amount"]
     assert dict(zip(report["customer_id"], report["overdue_amount"])) == {"K1": 90000, "K2": 80000}
+
+
+def test_sales_and_collections_balance_for_a_region_and_for_everyone(finance):
+    db, period = finance, Period(D(2026, 1, 1), DAY)
+    everyone, east = Filters(period, preset="custom"), Filters(period, preset="custom", regions=("华东",))
+    # invoiced Jan–Jun: I1-I6 and I8 (I7 is July's); collected Jan–Jun: I2's 20000 and I5's 70000
+    # (I4 paid in July, I6's payment has no date); open and overdue on DAY as the aging reads them
+    assert receivables.balance(db, everyone, DAY) == {"invoiced": 335000.0, "collected": 90000.0,
+                                                      "open": 210000.0, "overdue": 170000.0}
+    # 华东 is K1 and K2: all but I6 and I8 (K3's)
+    assert receivables.balance(db, east, DAY) == {"invoiced": 300000.0, "collected": 90000.0,
+                                                  "open": 210000.0, "overdue": 170000.0}

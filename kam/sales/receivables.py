@@ -76,18 +76,35 @@ REPORT_COLUMNS = ["customer_id", "customer_name", "account_manager", "region", "
                   "overdue_amount", *BUCKETS, "max_days_overdue", "credit_limit", "over_credit_limit"]
 
 
+def _balance_sql(period, day: dt.date) -> Part:
+    """Per customer: invoiced and collected in the period, open and overdue on the day, with the
+    filters' columns: a part every filter on the period shares (a filter change picks its rows)."""
+    return Part(f"""
+        WITH invoiced AS (SELECT customer_id, SUM(amount) AS invoiced FROM payments
+                          WHERE invoice_date BETWEEN $start AND $end GROUP BY 1),
+             collected AS (SELECT customer_id,
+                                  SUM(CASE WHEN paid_date IS NULL THEN 0 ELSE COALESCE(paid_amount, amount) END) AS collected
+                           FROM payments WHERE paid_date BETWEEN $start AND $end GROUP BY 1),
+             open_now AS (SELECT customer_id, SUM(open_amount) AS open,
+                                 SUM(open_amount) FILTER (WHERE days_overdue > 0) AS overdue
+                          FROM ({OPEN_ON}) GROUP BY 1),
+             ids AS (SELECT customer_id FROM invoiced UNION SELECT customer_id FROM collected
+                     UNION SELECT customer_id FROM open_now)
+        SELECT ids.customer_id, c.region, c.account_manager, c.tier, COALESCE(i.invoiced, 0) AS invoiced,
+               COALESCE(k.collected, 0) AS collected, COALESCE(o.open, 0) AS open, COALESCE(o.overdue, 0) AS overdue
+        FROM ids LEFT JOIN invoiced i ON i.customer_id IS NOT DISTINCT FROM ids.customer_id
+        LEFT JOIN collected k ON k.customer_id IS NOT DISTINCT FROM ids.customer_id
+        LEFT JOIN open_now o ON o.customer_id IS NOT DISTINCT FROM ids.customer_id
+        LEFT JOIN customers c ON c.customer_id = ids.customer_id""",
+                {"start": period.start, "end": period.end, "day": day})
+
+
 def balance(db: Database, filters: Filters, day: dt.date) -> dict[str, float]:
     """Whether sales and collections balance (检查销售、收款是否平衡) for the filters' customers:
     invoiced and collected in the period, and on the day what is open and what of it is overdue."""
-    chosen, params = filters.customers_in("customer_id")
-    row = db.query(f"""
-        SELECT (SELECT COALESCE(SUM(amount), 0) FROM payments
-                WHERE invoice_date BETWEEN $start AND $end AND {chosen}) AS invoiced,
-               (SELECT COALESCE(SUM(CASE WHEN paid_date IS NULL THEN 0 ELSE COALESCE(paid_amount, amount) END), 0)
-                FROM payments WHERE paid_date BETWEEN $start AND $end AND {chosen}) AS collected,
-               (SELECT COALESCE(SUM(open_amount), 0) FROM ({OPEN_ON}) WHERE {chosen}) AS open,
-               (SELECT COALESCE(SUM(open_amount), 0) FROM ({OPEN_ON}) WHERE days_overdue > 0 AND {chosen}) AS overdue
-        """, {**params, "start": filters.period.start, "end": filters.period.end, "day": day}).iloc[0]
+    row = db.chosen(_balance_sql(filters.period, day), filters, "b", """
+        SELECT COALESCE(SUM(invoiced), 0) AS invoiced, COALESCE(SUM(collected), 0) AS collected,
+               COALESCE(SUM(open), 0) AS open, COALESCE(SUM(overdue), 0) AS overdue FROM b""").iloc[0]
     return {k: float(row[k]) for k in ("invoiced", "collected", "open", "overdue")}
 
 
