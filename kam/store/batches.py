@@ -15,13 +15,18 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
+from pathlib import Path
 
-from kam.store.delta import Store, new_batch_id
+from kam.store.delta import Staged, Store, new_batch_id
 from kam.store.schema import TABLES
 from kam.store.turns import rank
 
 JOURNAL = ".journal"
-CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE or after:TABLE: the tests' kill -9 at that point of a batch
+CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE, after:TABLE or staged:TABLE: the tests' kill -9 at that point of a batch
+# the same points: the tests' pause there, saying so by the file PAUSED in the folder KAM_TEST_PAUSE_IN,
+# until the file RESUME appears there
+PAUSE_AT, PAUSE_IN, PAUSED, RESUME = "KAM_TEST_PAUSE_AT", "KAM_TEST_PAUSE_IN", "paused", "resume"
 ROLLED_BACK = ("roll back", "recover")  # the operations that take an unfinished batch out again
 _live: set[str] = set()  # the batches running in this process (a nested batch must not recover them)
 
@@ -29,6 +34,11 @@ _live: set[str] = set()  # the batches running in this process (a nested batch m
 def _crash_point(when: str, name: str) -> None:
     if os.environ.get(CRASH_AT) == f"{when}:{name}":
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(PAUSE_AT) == f"{when}:{name}":
+        folder = Path(os.environ[PAUSE_IN])
+        (folder / PAUSED).touch()
+        while not (folder / RESUME).exists():
+            time.sleep(0.01)
 
 
 def referring(names) -> list[str]:
@@ -99,6 +109,17 @@ class Batch:
 
     def write_parts(self, name: str, parts, rows: int, **options) -> str:
         return self._write(self.store.write_parts, name, parts, rows, **options)
+
+    def stage(self, name: str, parts, rows: int) -> Staged:
+        """Write the rows of a long append as data files of this batch, before taking any turn
+        (Store.stage); commit_staged() makes them the table's, holding its turn only for that."""
+        staged = self.store.stage(name, parts, rows, user=self.user, batch_id=self.id)
+        _crash_point("staged", name)
+        return staged
+
+    def commit_staged(self, staged: Staged, **options) -> str:
+        options = {"user": self.user, "operation": self.operation, **options}
+        return self._commit(staged.name, lambda: self.store.commit_staged(staged, **options))
 
     def remove(self, name: str, batch_id: str) -> int:
         """Remove another batch's rows from the table (an undo), in one commit of this batch."""

@@ -8,6 +8,7 @@ checks they rest on, go through a batch (kam.store.batches).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import datetime as dt
 import getpass
@@ -23,6 +24,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.transaction import AddAction
 
 from kam.store.damage import refuse_damaged
 from kam.store.records import to_arrow
@@ -38,6 +40,10 @@ FILE_BYTES = 32 * 2 ** 20  # and starts a new file beyond this size
 # a data file no version of the log names is a killed write's once it is this old (a running
 # write's files are named by its commit within moments of being written... or it is still writing)
 ORPHAN_SECONDS = 60
+# Data files written outside the table's turn, committed inside it (Store.stage): named STAGED +
+# batch id, each batch's kept from the sweep while its writer holds its lock file
+STAGED = "staged-"
+STAGED_FILE_ROWS = 1_000_000  # a staged file's rows at most (about FILE_BYTES of sales lines)
 
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -62,6 +68,48 @@ def _literal(text: str) -> str:
 def _text(column: str) -> pa.compute.Expression:
     """A text column in a filter (a table a merge wrote may hold it as string_view)."""
     return pa.compute.field(column).cast(pa.string())
+
+
+class Staged:
+    """Data files written for a batch and not yet committed: the table's Parquet files named
+    STAGED + batch id, and the lock its writer holds on .locks/STAGED+id.lock meanwhile (so no
+    sweep takes them for a killed write's)."""
+
+    def __init__(self, store: "Store", name: str, batch_id: str):
+        self.store, self.name, self.batch_id = store, name, batch_id
+        self.actions: list[AddAction] = []
+        self.committed = False
+        self.lock = _staging_lock(store.root, batch_id)
+        self.handle = open(self.lock, "a")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def close(self) -> None:
+        """Let the files go: removed unless committed; the lock given back."""
+        if not self.committed:
+            for action in self.actions:
+                (self.store.path(self.name) / action.path).unlink(missing_ok=True)
+        self.lock.unlink(missing_ok=True)
+        self.handle.close()
+
+
+def _staging_lock(root: Path, batch_id: str) -> Path:
+    folder = root / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{STAGED}{batch_id}.lock"
+
+
+def _staging_alive(root: Path, file_name: str) -> bool:
+    """True while the writer of a staged file holds its batch's lock (flock: any process, this one too)."""
+    batch_id = file_name[len(STAGED):].rsplit("-", 1)[0]
+    lock = root / ".locks" / f"{STAGED}{batch_id}.lock"
+    if not lock.exists():
+        return False
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
 
 
 class Store:
@@ -165,11 +213,61 @@ class Store:
         of rows one at a time (and is called again if the commit is retried), so a file of any
         size is written holding one part. `rows` says how many there are; if a part does not fit,
         or they are not that many, nothing is written."""
-        spec, user, batch_id = table_def(name), user or default_user(), batch_id or new_batch_id()
-        stamp = dt.datetime.now(dt.timezone.utc)
-        tables = lambda: (to_arrow(spec, part, recorded_by=user, batch_id=batch_id, recorded_at=stamp)  # noqa: E731
-                          for part in parts())
+        user, batch_id = user or default_user(), batch_id or new_batch_id()
+        tables = self._typed_parts(name, parts, user, batch_id)
         return self._write(name, tables, rows, user, batch_id, operation, metadata, upsert=upsert)
+
+    def stage(self, name: str, parts, rows: int, *, user: str | None = None, batch_id: str) -> Staged:
+        """The first half of write_parts() of an append, without the table's turn: the rows
+        typed and written to data files no version names yet. commit_staged() makes them the
+        table's in one commit, holding the turn only for that; Staged.close() removes them if
+        they never are. The table must exist (a first commit makes it)."""
+        staged = Staged(self, name, batch_id)
+        try:
+            count = 0
+            for table in self._typed_parts(name, parts, user or default_user(), batch_id)():
+                for start in range(0, table.num_rows, STAGED_FILE_ROWS):
+                    piece = table.slice(start, STAGED_FILE_ROWS)
+                    staged.actions.append(self._staged_file(name, piece, batch_id, len(staged.actions)))
+                    count += piece.num_rows
+            if count != rows:
+                raise ValueError(f"{name}: {count} rows came to be written, {rows} were announced")
+        except BaseException:
+            staged.close()
+            raise
+        return staged
+
+    def _staged_file(self, name: str, table: pa.Table, batch_id: str, n: int) -> AddAction:
+        path = self.path(name) / f"{STAGED}{batch_id}-{n:05d}.parquet"
+        pq.write_table(table, path, row_group_size=WRITER.max_row_group_size, compression="snappy")
+        done = path.stat()
+        return AddAction(path.name, done.st_size, {}, int(done.st_mtime * 1000), True,
+                         json.dumps({"numRecords": table.num_rows}))
+
+    def commit_staged(self, staged: Staged, *, user: str | None = None, operation: str = "append",
+                      metadata: dict[str, str] | None = None) -> str:
+        """Make staged files the table's, in one commit under its turn."""
+        name, user = staged.name, user or default_user()
+        rows = sum(json.loads(a.stats)["numRecords"] for a in staged.actions)
+        meta = self._meta(metadata, operation, user, staged.batch_id, rows)
+        with self.turn(name):
+            refuse_damaged(self.root, name)
+            target = self.delta(name)
+            self._commit(name, lambda props: self.delta(name).create_write_transaction(
+                staged.actions, "append", target.schema(), commit_properties=props), meta)
+            staged.committed = True
+        return staged.batch_id
+
+    def _typed_parts(self, name: str, parts, user: str, batch_id: str):
+        """parts() typed and stamped, as Arrow tables (one stamp for them all)."""
+        spec, stamp = table_def(name), dt.datetime.now(dt.timezone.utc)
+        return lambda: (to_arrow(spec, part, recorded_by=user, batch_id=batch_id, recorded_at=stamp)
+                        for part in parts())
+
+    @staticmethod
+    def _meta(metadata: dict[str, str] | None, operation: str, user: str, batch_id: str, rows: int) -> dict:
+        return {**(metadata or {}), "kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
+                "kam.rows": str(rows)}
 
     def _typed(self, name: str, rows, user: str | None, batch_id: str | None):
         user, batch_id = user or default_user(), batch_id or new_batch_id()
@@ -180,8 +278,7 @@ class Store:
                metadata: dict[str, str] | None, *, upsert: bool) -> str:
         spec = table_def(name)
         schema = spec.arrow_schema()
-        meta = {**(metadata or {}), "kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
-                "kam.rows": str(rows)}
+        meta = self._meta(metadata, operation, user, batch_id, rows)
         failed: list[BaseException] = []
 
         def batches():
@@ -293,8 +390,11 @@ class Store:
         for entry in os.scandir(folder):
             # a file being written is NAME.parquet#N until it is complete
             if (entry.is_file() and ".parquet" in entry.name and entry.name not in named
-                    and entry.stat().st_mtime < limit):
+                    and entry.stat().st_mtime < limit
+                    and not (entry.name.startswith(STAGED) and _staging_alive(self.root, entry.name))):
                 os.remove(entry.path)
+                if entry.name.startswith(STAGED):
+                    _staging_lock(self.root, entry.name[len(STAGED):].rsplit("-", 1)[0]).unlink(missing_ok=True)
                 gone.append(entry.name)
         for entry in os.scandir(log):  # a commit file a killed writer was still writing
             if entry.name.startswith("_") and entry.name.endswith(".tmp") and entry.stat().st_mtime < limit:
