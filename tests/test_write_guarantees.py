@@ -82,8 +82,11 @@ def sales(store: Store):
 
 # ---- checks and writes are one critical section ------------------------------------
 
-def test_eight_analysts_importing_files_that_share_order_ids_store_each_order_once(processes, store, tmp_path):
+@pytest.mark.parametrize("earlier", [0, 1], ids=["first-sales", "sales-stored-before"])  # written in the turn, or staged
+def test_eight_analysts_importing_files_that_share_order_ids_store_each_order_once(processes, store, tmp_path, earlier):
     customers(store, "C1")
+    if earlier:
+        sales_line(Work.on(store, "setup"), "EARLIER")
     shared = [f"O{i:03d}" for i in range(100)]
     paths = [sales_file(tmp_path / f"export-{n}.csv", shared + [f"X{n}-{i}" for i in range(OWN)], amount=1000 * n)
              for n in range(8)]
@@ -92,8 +95,8 @@ def test_eight_analysts_importing_files_that_share_order_ids_store_each_order_on
     refused = [(tmp_path / f"err-{i}").read_text() for i, code in enumerate(codes) if code]
     assert all("100 of the file's keys" in err or "100 problem(s); nothing was written" in err for err in refused)
     stored = sales(store)
-    assert len(stored) == 100 + OWN and stored["order_id"].is_unique
-    assert stored["batch_id"].nunique() == 1  # one whole file, not a mix
+    assert len(stored) == earlier + 100 + OWN and stored["order_id"].is_unique
+    assert stored["batch_id"].nunique() == earlier + 1  # one whole file, not a mix
 
 
 def test_the_same_file_imported_three_times_at_once_goes_in_once(processes, store, tmp_path):

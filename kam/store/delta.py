@@ -78,16 +78,29 @@ class Staged:
     def __init__(self, store: "Store", name: str, batch_id: str):
         self.store, self.name, self.batch_id = store, name, batch_id
         self.actions: list[AddAction] = []
+        self.writing: Path | None = None  # the file being written
         self.committed = False
         self.lock = _staging_lock(store.root, batch_id)
         self.handle = open(self.lock, "a")
         fcntl.flock(self.handle, fcntl.LOCK_EX)
 
+    def next_path(self) -> Path:
+        self.writing = self.store.path(self.name) / f"{STAGED}{self.batch_id}-{len(self.actions):05d}.parquet"
+        return self.writing
+
+    def written(self, writer: pq.ParquetWriter, rows: int) -> None:
+        """The file being written is complete: noted for the commit."""
+        writer.close()
+        done = self.writing.stat()
+        self.actions.append(AddAction(self.writing.name, done.st_size, {}, int(done.st_mtime * 1000), True,
+                                      json.dumps({"numRecords": rows})))
+        self.writing = None
+
     def close(self) -> None:
         """Let the files go: removed unless committed; the lock given back."""
         if not self.committed:
-            for action in self.actions:
-                (self.store.path(self.name) / action.path).unlink(missing_ok=True)
+            for path in [*(a.path for a in self.actions), *([self.writing.name] if self.writing else [])]:
+                (self.store.path(self.name) / path).unlink(missing_ok=True)
         self.lock.unlink(missing_ok=True)
         self.handle.close()
 
@@ -222,27 +235,28 @@ class Store:
         typed and written to data files no version names yet. commit_staged() makes them the
         table's in one commit, holding the turn only for that; Staged.close() removes them if
         they never are. The table must exist (a first commit makes it)."""
-        staged = Staged(self, name, batch_id)
+        staged, schema = Staged(self, name, batch_id), table_def(name).arrow_schema()
+        writer, held, count = None, 0, 0
         try:
-            count = 0
             for table in self._typed_parts(name, parts, user or default_user(), batch_id)():
-                for start in range(0, table.num_rows, STAGED_FILE_ROWS):
-                    piece = table.slice(start, STAGED_FILE_ROWS)
-                    staged.actions.append(self._staged_file(name, piece, batch_id, len(staged.actions)))
-                    count += piece.num_rows
+                for piece in table.to_batches(WRITER.max_row_group_size):
+                    if writer is None:
+                        writer = pq.ParquetWriter(staged.next_path(), schema, compression="snappy")
+                    writer.write_batch(piece, row_group_size=WRITER.max_row_group_size)
+                    held, count = held + piece.num_rows, count + piece.num_rows
+                    if held >= STAGED_FILE_ROWS:
+                        staged.written(writer, held)
+                        writer, held = None, 0
+            if writer is not None:
+                staged.written(writer, held)
             if count != rows:
                 raise ValueError(f"{name}: {count} rows came to be written, {rows} were announced")
         except BaseException:
+            if writer is not None:
+                writer.close()
             staged.close()
             raise
         return staged
-
-    def _staged_file(self, name: str, table: pa.Table, batch_id: str, n: int) -> AddAction:
-        path = self.path(name) / f"{STAGED}{batch_id}-{n:05d}.parquet"
-        pq.write_table(table, path, row_group_size=WRITER.max_row_group_size, compression="snappy")
-        done = path.stat()
-        return AddAction(path.name, done.st_size, {}, int(done.st_mtime * 1000), True,
-                         json.dumps({"numRecords": table.num_rows}))
 
     def commit_staged(self, staged: Staged, *, user: str | None = None, operation: str = "append",
                       metadata: dict[str, str] | None = None) -> str:
