@@ -166,15 +166,17 @@ def _problems_for(col: Column, given: pd.Series, value: pd.Series, blank: pd.Ser
 
 def validate(table: Table, rows) -> tuple[pd.DataFrame, list[Problem]]:
     """The rows converted to the table's types, and every problem found."""
-    frame = to_frame(rows)
+    few = _few(rows)
+    frame = to_frame(rows) if few is None else None
+    names = frame.columns if few is None else dict.fromkeys(name for row in few for name in row)
     problems = [Problem(None, name, None, "unknown_column", f"{table.name} has no such column")
-                for name in frame.columns if name not in table.names]
+                for name in names if name not in table.names]
     out = {}
-    few = _few(frame)
     for col in table.columns:
         if few is not None and col.type != "timestamp":
             value, found = _value_by_value(col, [row.get(col.name) for row in few])
         else:
+            frame = to_frame(rows) if frame is None else frame
             given = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame), dtype=object)
             blank = _blank(given)
             value = _convert(col, given).where(~blank)
@@ -182,7 +184,7 @@ def validate(table: Table, rows) -> tuple[pd.DataFrame, list[Problem]]:
         problems += found
         out[col.name] = value
     problems.sort(key=lambda p: (p.row or 0, table.names.index(p.column) if p.column in table.names else -1))
-    return pd.DataFrame(out, index=frame.index), problems
+    return pd.DataFrame(out, index=pd.RangeIndex(len(few) if few is not None else len(frame))), problems
 
 
 # A form's few rows are checked value by value: pandas costs about as much per operation for
@@ -192,11 +194,14 @@ _PLAIN = (str, int, float, bool, dt.date, np.generic, type(None), type(pd.NA), t
 _DTYPES = {"text": "string", "int": "Int64", "float": "float64", "date": DATE_DTYPE, "bool": "boolean"}
 
 
-def _few(frame: pd.DataFrame) -> list[dict] | None:
-    """The frame's rows as dicts when they are few and hold only plain values (else None)."""
-    if len(frame) > FEW_ROWS:
+def _few(rows) -> list[dict] | None:
+    """The rows as dicts when they are few and hold only plain values (else None)."""
+    if isinstance(rows, dict):
+        rows = [rows]
+    if isinstance(rows, pd.DataFrame) and len(rows) <= FEW_ROWS:
+        rows = rows.to_dict("records")
+    if not (isinstance(rows, (list, tuple)) and len(rows) <= FEW_ROWS and all(isinstance(r, dict) for r in rows)):
         return None
-    rows = frame.to_dict("records")
     return rows if all(isinstance(v, _PLAIN) for row in rows for v in row.values()) else None
 
 
