@@ -297,6 +297,28 @@ def test_managers_save_forms_while_a_long_import_is_written(processes, store, tm
     assert (store.count("complaints"), store.count("visits"), store.count("profile_changes")) == (1, 1, 1)
 
 
+def test_a_command_starting_beside_a_profile_edit_in_progress_keeps_no_complaint_waiting(processes, store, tmp_path):
+    customers(store, "C1")
+    editing = processes.Process(target=writers.paused_edit, args=(tmp_path, store.root, "before:customers"))
+    editing.start()
+    deadline = time.monotonic() + 120
+    while not (tmp_path / batches.PAUSED).exists():
+        assert time.monotonic() < deadline and editing.exitcode is None, "the edit did not get there"
+        time.sleep(0.01)
+    # the start looks at the live edit's journal entry: it must not hold the complaints' turn waiting for it
+    starting = threading.Thread(target=batches.on_start, args=(Store(store.root),))
+    starting.start()
+    starting.join(2)
+    work = Work.on(store, "Li Na")
+    assert finishes(lambda: complaints.record_complaint(work, {
+        "customer_id": "C1", "received": TODAY, "category": "product", "subcategory": "quality_defect",
+        "severity": "low"}))
+    (tmp_path / batches.RESUME).touch()
+    editing.join(180)
+    starting.join(180)
+    assert editing.exitcode == 0 and (store.count("complaints"), store.count("profile_changes")) == (1, 2)
+
+
 def test_an_import_killed_while_writing_its_files_leaves_none_after_the_next_start(processes, store, tmp_path):
     customers(store, "C1")
     sales_line(Work.on(store, "setup"), "OLD")

@@ -168,12 +168,25 @@ def interrupted(store: Store) -> list[dict]:
     return found
 
 
+def _let_go(store: Store, tables) -> bool:
+    """Whether no writer holds any of these turns now (each taken and given back at once)."""
+    for name in sorted(tables, key=rank):
+        if not store.turns.take(name, wait=False):
+            return False
+        store.turns.give_back(name)
+    return True
+
+
 def recover(store: Store, *, wait: bool) -> list[str]:
     """Roll back every interrupted batch whose turns are free now (with wait: every one, waiting
-    for its turns). A batch whose entry is still there once its turns are held has no writer:
-    a live one holds them until its entry is gone. Returns the batches rolled back."""
+    for the turns of the tables its rollback must hold). A batch whose entry is still there once
+    its turns are held has no writer: a live one holds them until its entry is gone. A batch
+    whose own turns are held is passed by at once, without holding the turns of every table
+    naming a customer while it waits (a form would wait behind an import's commit)."""
     done = []
     for entry in interrupted(store):
+        if not _let_go(store, entry["tables"]):
+            continue
         taken = []
         try:
             for name in referring(entry["tables"]):
