@@ -288,10 +288,12 @@ def test_managers_save_forms_while_a_long_import_is_written(processes, store, tm
              lambda: profile.edit_profile(work, "C1", {"credit_limit": 50_000}, "bigger orders")]
     if point == "staged:sales":  # its rows written to files of its own: the table's turn is free
         forms.append(lambda: sales_line(work, "BY-HAND"))
-    assert [finishes(form) for form in forms] == [True] * len(forms)
-    assert set(sales(store)["order_id"]) == {"OLD"} | ({"BY-HAND"} if point == "staged:sales" else set())
-    (tmp_path / batches.RESUME).touch()
-    importing.join(180)
+    try:
+        assert [finishes(form) for form in forms] == [True] * len(forms)
+        assert set(sales(store)["order_id"]) == {"OLD"} | ({"BY-HAND"} if point == "staged:sales" else set())
+    finally:
+        (tmp_path / batches.RESUME).touch()
+        importing.join(180)
     assert importing.exitcode == 0
     assert len(sales(store)) == 1 + OWN + (point == "staged:sales")
     assert (store.count("complaints"), store.count("visits"), store.count("profile_changes")) == (1, 1, 1)
@@ -310,12 +312,14 @@ def test_a_command_starting_beside_a_profile_edit_in_progress_keeps_no_complaint
     starting.start()
     starting.join(2)
     work = Work.on(store, "Li Na")
-    assert finishes(lambda: complaints.record_complaint(work, {
-        "customer_id": "C1", "received": TODAY, "category": "product", "subcategory": "quality_defect",
-        "severity": "low"}))
-    (tmp_path / batches.RESUME).touch()
-    editing.join(180)
-    starting.join(180)
+    try:
+        assert finishes(lambda: complaints.record_complaint(work, {
+            "customer_id": "C1", "received": TODAY, "category": "product", "subcategory": "quality_defect",
+            "severity": "low"}))
+    finally:
+        (tmp_path / batches.RESUME).touch()
+        editing.join(180)
+        starting.join(180)
     assert editing.exitcode == 0 and (store.count("complaints"), store.count("profile_changes")) == (1, 2)
 
 
