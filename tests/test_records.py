@@ -33,7 +33,7 @@ def named(problems, row: int = 1) -> list[tuple]:
     return [(p.column, p.code, p.detail) for p in problems if p.row in (row, None)]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(name=st.sampled_from(sorted(TABLES)), data=st.data())
 def test_one_record_is_checked_as_the_same_record_among_many_is(name, data):
     table = TABLES[name]
