@@ -613,8 +613,9 @@ def commit(work: Work, plan: Plan, *, progress=None) -> Result:
     keys: list[pa.Array] = []  # the keys of the rows staged
     staged = None
     try:
-        if not plan.updates and store.version(name) >= 0:  # an append to a table that exists: written
-            # before the turn is taken, committed holding it (a form on the same table waits only for that)
+        if not plan.updates and not store.shared and store.version(name) >= 0:  # an append to a table
+            # that exists in a folder: written before the turn is taken, committed holding it (a form on
+            # the same table waits only for that); staged files and their lock are local files
             staged = batch.stage(name, _kept(lambda: _rows_to_write(plan, keys=keys),
                                              visits if name == "visits" else None), rows)
         with batch:
