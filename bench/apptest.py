@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 TIMEOUT = 1800
 
 
-def open_page(store: Path, page_file: str, params: dict[str, str] | None = None) -> AppTest:
+def open_page(store: Path | str, page_file: str, params: dict[str, str] | None = None) -> AppTest:
     """An AppTest on the page, not yet run."""
     os.environ["KAM_DATA_DIR"] = str(store)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
@@ -46,7 +46,7 @@ def set_filter(at: AppTest, period: str, regions: list[str]) -> None:
     at.multiselect(key="f_region").set_value(regions)
 
 
-def session(store: Path, page_file: str, params: dict | None, repeat: int, narrow: list[str],
+def session(store: Path | str, page_file: str, params: dict | None, repeat: int, narrow: list[str],
             period: str) -> dict:
     """In a fresh process: the cold first render; then, unless repeat is 0, warm reruns, filter
     changes (a region no run asked for before, each time) and warm reruns of the last one."""
@@ -65,6 +65,6 @@ def session(store: Path, page_file: str, params: dict | None, repeat: int, narro
 if __name__ == "__main__":  # python bench/apptest.py STORE PAGE_FILE JSON_OPTIONS: the session as JSON
     store_arg, page_arg, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     try:
-        print(json.dumps(session(Path(store_arg), page_arg, **options)))
+        print(json.dumps(session(store_arg, page_arg, **options)))  # a folder, or s3://bucket/prefix
     except Exception as error:  # reported in the table, not a crash of the whole run
         print(json.dumps({"error": str(error)[:300]}))

@@ -24,6 +24,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -105,12 +106,13 @@ def regions(store: Path) -> list[str]:
 
 
 # ---- pages ----------------------------------------------------------------------------
-def page_session(run: Run, page_file: str, params: dict | None, repeat: int, narrow: list[str]) -> dict:
+def page_session(run: Run, page_file: str, params: dict | None, repeat: int, narrow: list[str],
+                 store: str | None = None, env: dict | None = None) -> dict:
     options = {"params": params, "repeat": repeat, "narrow": narrow, "period": NARROW_PERIOD}
     try:
-        out = subprocess.run([sys.executable, str(HERE / "apptest.py"), str(run.store), page_file,
+        out = subprocess.run([sys.executable, str(HERE / "apptest.py"), store or str(run.store), page_file,
                               json.dumps(options)], cwd=ROOT, capture_output=True, text=True,
-                             timeout=run.args.page_timeout)
+                             timeout=run.args.page_timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"error": f"no answer within {run.args.page_timeout} s"}
     try:
@@ -224,12 +226,12 @@ REPORT_ARGS = {"abc": ["abc"], "coverage": ["coverage"], "churn-reasons": ["chur
                "at-risk": ["at-risk"], "receivables": ["receivables"]}
 
 
-def run_process(argv: list[str]) -> tuple[float, int, int]:
+def run_process(argv: list[str], env: dict | None = None) -> tuple[float, int, int]:
     """Wall seconds, exit code and peak memory (kB) of a child process, measured by /usr/bin/time
     (a child forked from this process would report this process's peak as its own)."""
     started = time.perf_counter()
     child = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", *argv], cwd=ROOT, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
+                           stderr=subprocess.PIPE, text=True, env=env)
     seconds = time.perf_counter() - started
     peak = re.findall(r"^MAXRSS (\d+)$", child.stderr, re.MULTILINE)
     if child.returncode != 0:
@@ -410,6 +412,89 @@ def measure_append(run: Run) -> None:
     run.add(Row("append, then every page's next rerun (slowest page)", after[slowest],
                 note=f"{slowest}; the new lines {'are' if got['visible'] else 'are NOT'} in the overview's revenue; "
                      + ", ".join(f"{k} {v:.2f}" for k, v in after.items()) + skipped))
+
+
+# ---- the store on object storage ----------------------------------------------------------
+BUCKET = "kam-bench"
+FIRST_START = ("import sys, time; sys.path.insert(0, sys.argv[2]); from kam.readside.database import Database; "
+               "from kam.store.delta import Store; t = time.perf_counter(); Database(Store(sys.argv[1])).refresh(); "
+               "print(time.perf_counter() - t)")
+
+
+def s3_server(folder: Path):
+    """moto's S3 server on a free port (the tests' one), the bucket made; (process, environment)."""
+    import socket
+    import urllib.request
+    import pyarrow.fs as pafs
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(endpoint, timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+           "AWS_REGION": "us-east-1", "AWS_ALLOW_HTTP": "true", "KAM_CACHE_DIR": str(folder)}
+    pafs.S3FileSystem(access_key="bench", secret_key="bench", region="us-east-1", scheme="http",
+                      endpoint_override=f"127.0.0.1:{port}", allow_bucket_creation=True).create_dir(BUCKET)
+    return server, {**os.environ, **env}
+
+
+def upload(store: Path, env: dict) -> str:
+    """The store's tables copied into the bucket; its s3:// URL."""
+    import pyarrow.fs as pafs
+    from kam.store.schema import TABLES
+    url = urlparse(env["AWS_ENDPOINT_URL"])
+    s3 = pafs.S3FileSystem(access_key="bench", secret_key="bench", region="us-east-1", scheme="http",
+                           endpoint_override=url.netloc)
+    for name in TABLES:
+        if (store / name).is_dir():
+            pafs.copy_files(str(store / name), f"{BUCKET}/store/{name}", source_filesystem=pafs.LocalFileSystem(),
+                            destination_filesystem=s3, use_threads=True)
+    return f"s3://{BUCKET}/store"
+
+
+def measure_object_store(run: Run) -> None:
+    """The same store on a local S3 server (moto's): the read side's first start, the first page's
+    cold and warm renders, and an import, beside the same on the local folder."""
+    import shutil
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="kam-bench-s3-"))
+    server, env = s3_server(folder / "cache")
+    run.loads.append(("object storage", load_average()))
+    try:
+        started = time.perf_counter()
+        url = upload(run.store, env)
+        run.add(Row("object storage: the store uploaded to the local S3 server", time.perf_counter() - started,
+                    note="setup, not a product figure"))
+        first = subprocess.run([sys.executable, "-c", FIRST_START, url, str(ROOT)], capture_output=True, text=True,
+                               env=env)
+        run.add(Row("object storage: read side, first start (every table read from S3 into the local copy)",
+                    float(first.stdout.strip() or "nan"), note=first.stderr.strip()[-200:]))
+        name, page_file, _ = next(p for p in app_pages() if not run.args.pages or p[0] in run.args.pages)
+        for where, store, environment in (("S3", url, env), ("local folder", str(run.store), None)):
+            got = page_session(run, page_file, None, run.args.repeat, [], store=store, env=environment)
+            restarts = [page_session(run, page_file, None, 0, [], store=store, env=environment).get("cold")
+                        for _ in range(run.args.cold_repeat)]
+            note = f"error: {got['error']}" if "error" in got else ""
+            run.add(Row(f"object storage: {name} on {where}, cold after a restart", median(restarts), note=note))
+            run.add(Row(f"object storage: {name} on {where}, warm", median(got.get("warm") or []), note=note))
+        csv = import_file(run, run.args.import_lines)
+        for where, target, environment in (("S3", url, env), ("local folder", str(stores.scratch(run.store, "import")),
+                                                               None)):
+            seconds, code, peak = run_process([sys.executable, "-m", "kam", "--data", target, "import", "sales",
+                                               str(csv)], env=environment)
+            run.add(Row(f"object storage: import {run.args.import_lines:,} sales lines into {where} (whole process)",
+                        seconds, note=f"exit {code}" if code else f"peak {peak / 1024:.0f} MB"))
+    finally:
+        server.terminate()
+        server.wait(30)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ---- concurrent writers ------------------------------------------------------------------
@@ -643,7 +728,7 @@ def main(argv=None) -> int:
     parser.add_argument("--pages", nargs="*", help="only these pages (names of files in pages/)")
     parser.add_argument("--skip", nargs="*", default=[], help="leave these pages out (e.g. one known to hang)")
     parser.add_argument("--only", nargs="*", default=["first-start", "pages", "reports", "import", "append", "writers", "memory",
-                                                     "meeting"],
+                                                     "meeting", "s3"],
                         help="which parts to run")
     parser.add_argument("--no-pandas", action="store_true")
     parser.add_argument("--page-timeout", type=float, default=900, help="seconds a page session may take")
@@ -662,7 +747,7 @@ def main(argv=None) -> int:
     print(HEADER, file=sys.stderr)
     for part, measure in (("first-start", measure_first_start), ("pages", measure_pages), ("reports", measure_reports), ("import", measure_import),
                           ("append", measure_append), ("writers", measure_writers), ("memory", measure_memory),
-                          ("meeting", measure_meeting)):
+                          ("meeting", measure_meeting), ("s3", measure_object_store)):
         if part in args.only:
             measure(run)
     print(table(run))

@@ -35,7 +35,7 @@ def failure(error: Exception) -> None:
     t = translator(st.session_state.get("lang", DEFAULT_LANGUAGE))
     root = data_dir()
     known = error if isinstance(error, (damage.DamagedTable, damage.NoStore)) else (
-        damage.first_damage(root) if root.is_dir() else None)
+        damage.first_damage(root))
     if known is not None:
         st.error(t("app.store_problem", what=literal(str(known))))
         return

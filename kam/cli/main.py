@@ -74,7 +74,7 @@ def cmd_demo(store: Store, args) -> int:
     db.refresh()
     if db.holding:
         seconds = (dt.datetime.now() - started).total_seconds()
-        print(f"read side ready (.cache/read.duckdb) in {seconds:.1f} s")
+        print(f"read side ready ({db.copy_file or 'in memory'}) in {seconds:.1f} s")
     return 0
 
 
@@ -297,7 +297,9 @@ def _failed(store: Store, error: Exception) -> int:
     if isinstance(error, (damage.NoStore, damage.DamagedTable, damage.ReadOnlyStore)):
         print(f"error: {error}", file=sys.stderr)
         return 3
-    damaged = damage.first_damage(store.root) if store.root.is_dir() else None
+    damaged = damage.first_damage(store.root)
+    if damaged is None and store.shared and isinstance(error, OSError):  # e.g. no such bucket
+        damaged = damage.Unreachable(store.root, error)
     if damaged is not None:
         print(f"error: {damaged}", file=sys.stderr)
         return 3

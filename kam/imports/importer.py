@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from kam.imports import domain_checks
 from kam.imports import files
@@ -40,6 +39,7 @@ from kam.imports.mapping import CUSTOMER_NAME, PROBLEM_HEADER, auto_map, targets
 from kam.store.records import failures, out_of_range
 from kam.store.schema import Column, Table, table as table_def
 from kam.store import value_names
+from kam.store.batches import ChangedMeanwhile
 from kam.store.delta import Store
 from kam.store.work import Work
 
@@ -636,6 +636,10 @@ def commit(work: Work, plan: Plan, *, progress=None) -> Result:
         if error.code == "changed":
             raise Conflict("file_changed", file=plan.source.name) from None
         raise
+    except ChangedMeanwhile as changed:  # another server's writer, on object storage
+        if changed.count:
+            raise Conflict("stored_meanwhile", first=changed.problems[0].value, count=changed.count) from None
+        raise Conflict("changed", table=changed.table) from None
     finally:
         if staged is not None:
             staged.close()
@@ -665,9 +669,8 @@ def _keys_stored_since(store: Store, plan: Plan) -> pa.Array | None:
     version = plan.versions[name]
     if key not in plan.mapping.values() or plan.options.on_duplicate == "update" or store.version(name) == version:
         return None
-    checked = set(store.delta(name, version).file_uris()) if version >= 0 else set()
-    added = [u.removeprefix("file://") for u in store.delta(name).file_uris() if u not in checked]
-    return pc.unique(pq.read_table(added, columns=[key]).column(key)).cast(pa.string()) if added else None
+    added = store.added_since(name, version)
+    return pc.unique(store.read_files(added, [key]).column(key)).cast(pa.string()) if added else None
 
 
 def _kept(parts, into: list | None):
@@ -696,10 +699,16 @@ def _create_customers(work: Work, batch, plan: Plan, meta: dict) -> int:
     """The plan's new customers, under the customers' turn, but those another writer created since."""
     batch.take("customers")
     new = plan.new_customers
-    new = new[~work.db.stored("customers", "customer_id", pa.array(new["customer_id"], pa.string()))]
-    if len(new):
-        batch.append("customers", new, metadata={**meta, "kam.created_for": plan.table.name})
-    return len(new)
+    while True:
+        new = new[~work.db.stored("customers", "customer_id", pa.array(new["customer_id"], pa.string()))]
+        if not len(new):
+            return 0
+        try:
+            batch.append("customers", new, metadata={**meta, "kam.created_for": plan.table.name})
+            return len(new)
+        except ChangedMeanwhile as changed:  # another server created some of them just now: leave those out
+            if not changed.count:
+                raise
 
 
 def _refuse_stored_meanwhile(keys, fresh: pa.Array) -> None:

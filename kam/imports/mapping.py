@@ -10,12 +10,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
+from kam.store.place import place, write_whole
 from kam.store.schema import TABLES, Column, Table
 
 # Not a column of the table: the name given to a customer the import creates.
@@ -86,7 +85,7 @@ def _header_set(headers) -> frozenset[str]:
 
 
 def _folder(root) -> Path:
-    return Path(root) / MAPPINGS_FOLDER
+    return place(root) / MAPPINGS_FOLDER
 
 
 def _file(root, name: str) -> Path:
@@ -95,13 +94,7 @@ def _file(root, name: str) -> Path:
 
 
 def save(root, saved: SavedMapping) -> None:
-    folder = _folder(root)
-    folder.mkdir(parents=True, exist_ok=True)
-    body = json.dumps(dataclasses.asdict(saved), ensure_ascii=False, indent=1)
-    handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(body)
-    os.replace(temp, _file(root, saved.name))
+    write_whole(_file(root, saved.name), json.dumps(dataclasses.asdict(saved), ensure_ascii=False, indent=1))
 
 
 def saved(root, table: str | None = None) -> list[SavedMapping]:

@@ -67,6 +67,11 @@ class Database:
         """True when the tables are held in DuckDB, False when read from Parquet through views."""
         return self._side.tables.holding
 
+    @property
+    def copy_file(self):
+        """The DuckDB file holding the tables (None: in memory, or not held)."""
+        return self._side.tables.duck.path if self.holding else None
+
     def refresh(self, names=None) -> dict[str, int]:
         """Bring each table to its current version; returns the versions seen."""
         side = self._side

@@ -29,9 +29,21 @@ FILE_FREE_BYTES = 256 * 2 ** 20
 class DuckFile:
     """One DuckDB database for one store in this process; `prepare(con)` readies a file just opened."""
 
-    def __init__(self, path: Path | None, prepare):
+    def __init__(self, path: Path | None, prepare, *, spares: int = 0):
+        """With spares, a file held by another process is passed over for the next of `spares`
+        numbered ones beside it (read-1.duckdb, ...), and if all are held the tables are held in
+        memory: a process that cannot read the store's files directly (object storage) holds its own."""
         self.path = path
         self.con = self._open(prepare) if path is not None else None
+        for n in range(1, spares + 1 if self.con is None and path is not None else 0):
+            self.path = path.with_name(f"{path.stem}-{n}{path.suffix}")
+            self.con = self._open(prepare)
+            if self.con is not None:
+                break
+        if self.con is None and spares:
+            self.path = None
+            self.con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT})
+            prepare(self.con)
         self.holding = self.con is not None
         if self.con is None:  # no folder yet, or the file is another process's: nothing held
             self.con = duckdb.connect(":memory:")
@@ -49,7 +61,7 @@ class DuckFile:
     def _open(self, prepare) -> duckdb.DuckDBPyConnection | None:
         for attempt in range(2):
             try:
-                self.path.parent.mkdir(exist_ok=True)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 con = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT})
                 prepare(con)
                 return con
@@ -102,7 +114,7 @@ class DuckFile:
         try:
             for work in self.on_idle:
                 work()
-            if self.holding:
+            if self.holding and self.path is not None:
                 self.compact_if_grown()
         finally:
             with self.idle:

@@ -14,22 +14,43 @@ brings it up to date the same way, so nothing is read twice.
 Only one process can hold the file. Another one (the command line while the app runs, say)
 reads the tables' Parquet files directly through views instead (the Parquet fallback), as
 does a store whose folder does not exist yet.
+
+A store on object storage has its copy in a local cache folder, one per store URL
+(KAM_CACHE_DIR, else kam-cache in the temporary folder): each app server keeps its own, and
+brings it up to date from the Delta log the same way, reading the added files through
+Arrow (DuckDB reads no s3:// here). A second process on the same machine takes a numbered
+spare file beside it, or holds the tables in memory.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kam.readside.duckfile import DuckFile
 from kam.store.damage import DamagedTable
 from kam.store.delta import Store
+from kam.store.place import listing
 from kam.store.schema import DUCKDB_TYPES, TABLES
 
 CACHE_FILE = Path(".cache") / "read.duckdb"
+SPARE_FILES = 7  # on object storage: copies for further processes of one machine on one store
+# on object storage a table's version, listed, is taken as current this long (a page's questions
+# list each table once, not once per question), unless this process wrote or began a batch since
+FRESH_SECONDS = 1.0
+
+
+def cache_file(store: Store) -> Path:
+    """Where this machine keeps its copy of the store's tables."""
+    if not store.shared:
+        return store.root / CACHE_FILE
+    folder = Path(os.environ.get("KAM_CACHE_DIR") or Path(tempfile.gettempdir()) / "kam-cache")
+    return folder / hashlib.sha1(str(store.root).encode()).hexdigest()[:16] / CACHE_FILE.name
 # a table is rewritten compactly once its deleted rows outnumber its live ones and a minimum
 # (an upsert rewrites whole files, and the old files' rows stay in the database file until then)
 COMPACT_RATIO = 1.0
@@ -101,8 +122,10 @@ class TableCopy:
         self.writing = threading.Lock()  # one table brought up to date at a time
         self.held: dict[str, _Held] = {}
         self.view_versions: dict[str, tuple[int, int]] = {}
+        self.listed: dict[str, tuple[float, int, tuple[int, int]]] = {}  # object storage: when, generation, identity
         self.missing = not store.root.is_dir()
-        self.duck = DuckFile(None if self.missing else store.root / CACHE_FILE, self._load_state)
+        self.duck = DuckFile(None if self.missing else cache_file(store), self._load_state,
+                             spares=SPARE_FILES if store.shared else 0)
 
     @property
     def holding(self) -> bool:
@@ -150,6 +173,8 @@ class TableCopy:
     def identity(self, name: str) -> tuple[int, int]:
         """The table's version with its commit file's mtime: a store deleted and written
         again from scratch reuses version numbers, never both."""
+        if self.store.shared:
+            return self._listed(name)
         version = self.store.version(name)
         if version < 0:
             return (-1, 0)
@@ -159,6 +184,19 @@ class TableCopy:
             stamp = -1
         return (version, stamp)
 
+    def _listed(self, name: str) -> tuple[int, int]:
+        """identity() on object storage: one listing of the log gives both, and is used again for
+        FRESH_SECONDS while this process neither writes nor begins a batch."""
+        now, seen = time.monotonic(), self.listed.get(name)
+        if seen and seen[0] > now - FRESH_SECONDS and seen[1] == Store.generation:
+            return seen[2]
+        generation = Store.generation
+        found = [(int(n[:20]), mtime) for n, mtime in listing(self.store.path(name) / "_delta_log")
+                 if n.endswith(".json") and n[:20].isdigit()]
+        identity = max(((v, int(mtime * 1e9)) for v, mtime in found), default=(-1, 0))
+        self.listed[name] = (now, generation, identity)
+        return identity
+
     def current(self, name: str) -> tuple[int, int]:
         return self.held[name].version if self.holding else self.view_versions.get(name, (-2, 0))
 
@@ -166,6 +204,8 @@ class TableCopy:
         table = self.store.delta(name, version) if version >= 0 else None
         if table is None:
             return []
+        if self.store.shared:
+            return [u.removeprefix(f"{self.store.root}/") for u in table.file_uris()]
         root = str(self.store.root.resolve())
         return [os.path.relpath(u.removeprefix("file://"), root) for u in table.file_uris()]
 
@@ -190,7 +230,7 @@ class TableCopy:
     def _refuse_lost_files(self, name: str) -> None:
         """A data file deleted from a table leaves its version as it was: the copy held of its rows
         must not go on being shown (kam.store.damage)."""
-        held = self.held.get(name) if self.holding else None
+        held = self.held.get(name) if self.holding and not self.store.shared else None
         for path in held.files if held else ():
             if not (self.store.root / path).exists():
                 raise DamagedTable(name, self.store.root / path, True, self.store.root)
@@ -252,19 +292,37 @@ class TableCopy:
         """The rows of the added files into the table and its summaries, the files noted; how many."""
         cur, paths = self.duck.writer, list(added)
         first = added[paths[0]]
-        listing = ", ".join(_sql_literal(str(self.store.root / p)) for p in paths)
-        source = f"read_parquet([{listing}], union_by_name = true)"
-        present = {row[0] for row in cur.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-        cols = ", ".join(c.name for c in TABLES[name].all_columns if c.name in present)
-        # file_index counts from 0 in the listing, whose files got consecutive ids
-        inserted = cur.execute(f"INSERT INTO held.{name} ({cols}, _file) "
-                               f"SELECT {cols}, {first} + file_index FROM {source}").fetchone()[0]
+        if self.store.shared:
+            inserted = sum(self._insert_read(name, path, fid) for path, fid in added.items())
+        else:
+            files = ", ".join(_sql_literal(str(self.store.root / p)) for p in paths)
+            source = f"read_parquet([{files}], union_by_name = true)"
+            cols = self._present(name, f"SELECT * FROM {source}")
+            # file_index counts from 0 in the listing, whose files got consecutive ids
+            inserted = cur.execute(f"INSERT INTO held.{name} ({cols}, _file) "
+                                   f"SELECT {cols}, {first} + file_index FROM {source}").fetchone()[0]
         for summary, spec in _summaries(name).items():
             rows = f"held.{name} WHERE _file >= {first}"
             cur.execute(f"INSERT INTO held.{summary} {_summary_sql(spec, rows, ', _file')}")
         cur.execute("INSERT INTO held._files SELECT $n, unnest($paths), unnest($ids), NULL, NULL",
                     {"n": name, "paths": paths, "ids": list(added.values())})
         return inserted
+
+    def _present(self, name: str, source: str) -> str:
+        """The table's columns the source has (files written before a column was added lack it)."""
+        present = {row[0] for row in self.duck.writer.execute(f"DESCRIBE {source}").fetchall()}
+        return ", ".join(c.name for c in TABLES[name].all_columns if c.name in present)
+
+    def _insert_read(self, name: str, path: str, fid: int) -> int:
+        """One data file on object storage, read through Arrow, into the held table."""
+        cur = self.duck.writer
+        cur.register("_adding", self.store.read_files([f"{self.store.root}/{path}"]))
+        try:
+            cols = self._present(name, "SELECT * FROM _adding")
+            return cur.execute(f"INSERT INTO held.{name} ({cols}, _file) SELECT {cols}, {fid} FROM _adding"
+                               ).fetchone()[0]
+        finally:
+            cur.unregister("_adding")
 
     def _days(self, name: str, first_id: int) -> dict[int, tuple]:
         """The first and last day of the files from first_id on, noted beside them (WINDOWED)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
+from kam.store.place import on_objects, storage_options
 from kam.store.schema import TABLES
 
 
@@ -42,7 +43,10 @@ class ReadOnlyStore(Exception):
 
 
 def refuse_unwritable(root: Path, name: str) -> None:
-    """Before a long check of a file: the write at its end must be possible (its lock file first)."""
+    """Before a long check of a file: the write at its end must be possible (its lock file first;
+    object storage has none, and says whether it takes the write when it is made)."""
+    if on_objects(root):
+        return
     try:
         (root / ".locks").mkdir(parents=True, exist_ok=True)
         (root / ".locks" / f"{name}.lock").open("a").close()
@@ -72,27 +76,40 @@ def _unreadable_log_file(log: Path) -> Path:
 
 
 def refuse_damaged(root: Path, name: str) -> None:
-    """Raise DamagedTable if the table's log cannot be read or its current version lacks a data file."""
+    """Raise DamagedTable if the table's log cannot be read or its current version lacks a data file
+    (looked for in a folder; on object storage a request per file would cost every write too much)."""
     folder = root / name
     if not (folder / "_delta_log").is_dir():
         return
     try:
-        table = DeltaTable(str(folder))
+        table = DeltaTable(str(folder), storage_options=storage_options(root))
     except TableNotFoundError:
         return
     except Exception:  # the log itself: deltalake says only "Json error"
         raise DamagedTable(name, _unreadable_log_file(folder / "_delta_log"), False, root) from None
-    for uri in table.file_uris():
+    for uri in [] if on_objects(root) else table.file_uris():
         path = uri.removeprefix("file://")
         if not os.path.exists(path):
             raise DamagedTable(name, path, True, root)
 
 
-def first_damage(root: Path) -> DamagedTable | None:
-    """The first damaged table of the store, to name after an error whose message does not."""
-    for name in TABLES:
-        try:
-            refuse_damaged(root, name)
-        except DamagedTable as damaged:
-            return damaged
+class Unreachable(Exception):
+    def __init__(self, root, error: OSError):
+        super().__init__(f"the store {root} cannot be reached ({error}); check AWS_ENDPOINT_URL, "
+                         f"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, and that the bucket exists")
+
+
+def first_damage(root: Path) -> DamagedTable | Unreachable | None:
+    """The first damaged table of the store (or, on object storage, that it cannot be reached), to
+    name after an error whose message does not."""
+    try:
+        if not root.is_dir():
+            return None
+        for name in TABLES:
+            try:
+                refuse_damaged(root, name)
+            except DamagedTable as damaged:
+                return damaged
+    except OSError as error:
+        return Unreachable(root, error) if on_objects(root) else None
     return None

@@ -1,11 +1,13 @@
 """Each table's write turn: who may check and write a table now.
 
-Here a lock file per table (fcntl: every process on this machine) and a re-entrant
-lock per table (every thread of this process; a batch's own writes re-enter its
-turn). On object storage shared by several machines lock files serialise nothing:
-there the turn becomes Delta's commit protocol (a commit only at version N+1 of the
-version N re-checked, and a re-check and retry on conflict), behind this same
-interface.
+In a folder: a lock file per table (fcntl: every process on this machine) and a
+re-entrant lock per table (every thread of this process; a batch's own writes re-enter
+its turn). On object storage shared by several servers lock files serialise nothing:
+there (CommitTurns) the turn serialises only this process's threads, and between
+servers Delta's commit protocol does: a batch commits only right after the version it
+checked, and on a conflict re-checks what changed since and tries again
+(kam.store.batches). The batches pin their commits in both cases; in a folder the pins
+always hold, as no one else commits while a turn is held.
 
 Turns are taken in one order (RANK), so two writers never wait on each other:
 customers come last, as an import takes their turn only for the moment it creates
@@ -59,6 +61,7 @@ class LockFiles:
 
     _all: dict[Path, _Turn] = {}
     _guard = threading.Lock()
+    exclusive = True  # while a turn is held no other writer, anywhere, commits to its table
 
     def __init__(self, root: Path):
         self.folder = root / ".locks"
@@ -74,3 +77,32 @@ class LockFiles:
 
     def give_back(self, name: str) -> None:
         self._turn(name).give_back()
+
+
+class _ThreadTurn(_Turn):
+    """A turn among this process's threads only."""
+
+    def take(self, wait: bool) -> bool:
+        if not self.threads.acquire(blocking=wait):
+            return False
+        self.depth += 1
+        return True
+
+    def give_back(self) -> None:
+        self.depth -= 1
+        self.threads.release()
+
+
+class CommitTurns(LockFiles):
+    """The turns of a store on object storage: this process's threads take them in turn; other
+    servers' writers are kept apart by the batches' pinned commits, not by the turn."""
+
+    _all: dict[str, _ThreadTurn] = {}
+    exclusive = False
+
+    def __init__(self, root):
+        self.root = str(root)
+
+    def _turn(self, name: str) -> _ThreadTurn:
+        with self._guard:
+            return self._all.setdefault(f"{self.root}/{name}", _ThreadTurn(None))
