@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import import_corpus as corpus
+from kam.imports import cell_values
 from kam.imports import files
 from kam.imports import importer
 from kam.store.work import Work
@@ -109,3 +110,33 @@ def test_any_file_checked_in_chunks_gets_the_answer_it_gets_whole(shop, tmp_path
         return
     whole, chunked = both(shop, "sales", path, chunk_rows, on_duplicate=on_duplicate, drop_repeats=drop)
     assert answer(chunked) == answer(whole)
+
+
+def test_a_date_order_or_decimal_mark_the_file_shows_only_after_its_first_chunk_reads_every_line_so(shop, tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_text("Order ID,Customer ID,Order date,Amount\nL1,00017,03/04/2026,1200\nL2,00017,05/04/2026,80\n"
+                    "L3,00023,25/03/2026,\"1.234,50\"\n", encoding="utf-8")
+    store = Store(shutil.copytree(shop.root, tmp_path / "store"))
+    whole, chunked = both(store, "sales", path, 2)
+    assert answer(chunked) == answer(whole)
+    assert [key for key, _ in chunked.notes] == ["import.note.date_order", "import.note.decimal_comma"]
+    importer.commit(Work.on(store), chunked)
+    written = store.read("sales").to_pandas().set_index("order_id").loc[["L1", "L2", "L3"]]
+    assert [str(day) for day in written["date"]] == ["2026-04-03", "2026-04-05", "2026-03-25"]
+    assert written["amount"].tolist() == [1200, 80, 1234.5]
+
+
+def test_columns_of_mostly_different_values_get_the_answer_of_columns_of_repeated_ones(shop, tmp_path, monkeypatch):
+    """Ids, amounts and dates that differ on every line are read without first finding their
+    distinct values (kam.imports.cell_values.Distinct): the same problems, notes and rows."""
+    lines = ["订单号,客户编号,日期,金额"] + [
+        f"D{i},{'00017' if i % 7 else 'X1'},{i % 12 + 1}/{(i + 1) % 12 + 1}/{1900 + i},"
+        f"{'tbd' if i % 500 == 3 else f'{i}.{i % 100:02d}'}" for i in range(2500)] + ["D7,00017,2026-01-01,1"]
+    path = tmp_path / "distinct.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, mostly_different = both(shop, "sales", path, 1000)
+    monkeypatch.setattr(cell_values, "SAMPLE", 10 ** 9)  # every column encoded as one of repeated values
+    _, repeated = both(shop, "sales", path, 1000)
+    assert answer(mostly_different) == answer(repeated)
+    codes = set(mostly_different.problems["code"])
+    assert {"not_number", "unknown_customer", "duplicate_key", "date_order"} <= codes, codes

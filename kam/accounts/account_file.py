@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kam.readside.database import Database
+from kam.store.records import Problem, given, problems_where
 from kam.store.schema import TABLES
 
 
@@ -60,6 +61,14 @@ def known_customers(db: Database, ids) -> set[str]:
     found = db.query("SELECT customer_id FROM customers WHERE customer_id IN (SELECT unnest($ids))",
                      {"ids": wanted})
     return set(found["customer_id"])
+
+
+def unknown_customers(db: Database, customers: pd.Series) -> list[Problem]:
+    """A problem for each row (numbered from 1) naming a customer not in the customers table."""
+    customers = customers.reset_index(drop=True)
+    named = given(customers)
+    known = known_customers(db, customers[named])
+    return problems_where(named & ~customers.isin(known).to_numpy(), "customer_id", "unknown_customer", customers)
 
 
 def classes_over_periods(db: Database, customer_id: str, filters, periods: int = 5) -> pd.DataFrame:

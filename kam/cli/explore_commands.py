@@ -6,7 +6,6 @@ import datetime as dt
 import sys
 
 from kam.explore import question as q
-from kam.explore import sql_console
 from kam.explore.subjects import SUBJECTS
 from kam.export import FORMATS, emit
 from kam.filters import Filters
@@ -42,6 +41,8 @@ def cmd_explore(store: Store, args) -> int:
 
 
 def cmd_sql(store: Store, args) -> int:
+    from kam.explore import sql_console  # its SQL parser loads slowly: only for this command, not every one
+
     # no sign-in on the command line: whoever runs it reads the data folder anyway
     answer = sql_console.run(store, args.query)
     emit(answer.frame, args.format)

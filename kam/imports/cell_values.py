@@ -40,15 +40,20 @@ class Distinct:
     """A column as its distinct values and, for each row, which one it holds.
 
     Parsing each distinct value once is what makes a million-line file fast: a
-    sales file repeats its dates, customers and products over and over.
+    sales file repeats its dates, customers and products over and over. A column
+    whose values are mostly different (ids, amounts) is left as it is: encoding
+    it would find little to share and cost more than it saves.
     """
     values: pa.Array
-    index: np.ndarray
+    index: np.ndarray | None  # None: each row holds a value of its own, the values are the rows
 
     @classmethod
     def of(cls, column) -> "Distinct":
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
+        sample = column.slice(0, SAMPLE)
+        if len(sample) == SAMPLE and pc.count_distinct(sample, mode="all").as_py() > SAMPLE // 2:
+            return cls(column, None)
         encoded = pc.dictionary_encode(column, null_encoding="encode")
         return cls(encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False))
 
@@ -58,18 +63,26 @@ class Distinct:
     def rows(self, per_value):
         """A result computed per distinct value, spread out to every row."""
         if isinstance(per_value, (pa.Array, pa.ChunkedArray)):
-            return pc.take(per_value, pa.array(self.index))
-        return np.asarray(per_value)[self.index]
+            return per_value if self.index is None else pc.take(per_value, pa.array(self.index))
+        return np.asarray(per_value) if self.index is None else np.asarray(per_value)[self.index]
+
+    def value_at(self, row: int):
+        return self.values[row if self.index is None else int(self.index[row])].as_py()
 
     def present(self) -> np.ndarray:
         return self.rows(self.values.is_valid().to_numpy(zero_copy_only=False))
 
 
+SAMPLE = 1000  # the first values of a column, to tell whether they are mostly different
+
+
 def prepare(text: pa.Array) -> pa.Array:
     """Trimmed text, blanks as nulls; undoes the two ways spreadsheets protect a value."""
     s = pc.utf8_trim(text, characters=" \t\r\n\u00a0\u3000")
-    s = pc.replace_substring_regex(s, r'^="(.*)"$', r"\1")  # ="00017" keeps Excel from eating zeros
-    s = pc.replace_substring_regex(s, r"^'([=+\-@\t\r])", r"\1")  # our own export's formula guard
+    if pc.any(pc.starts_with(s, '="')).as_py():  # a plain test first: most columns have none
+        s = pc.replace_substring_regex(s, r'^="(.*)"$', r"\1")  # ="00017" keeps Excel from eating zeros
+    if pc.any(pc.starts_with(s, "'")).as_py():
+        s = pc.replace_substring_regex(s, r"^'([=+\-@\t\r])", r"\1")  # our own export's formula guard
     return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
 
 

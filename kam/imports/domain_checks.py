@@ -1,13 +1,13 @@
 """The domain's rules beyond the schema, for records that arrive in bulk.
 
-The forms apply these same functions one record at a time; the importer applies
-them to every typed row and reports each problem at its file line, so a file
-can never store what a form would refuse. Unknown customers are left to the
+The forms apply these same functions to one record; the importer applies them to
+all the typed rows of a chunk at once (each rule judged over the rows together,
+not row by row) and reports each problem at its file line, so a file can never
+store what a form would refuse. Unknown customers are left to the
 importer, which can create them on request.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -28,22 +28,6 @@ RECORDED_IN_APP = ("churns", "churn_dismissals", "settings", "profile_changes", 
 READS = {"visits": ("revisit_plans",)}
 
 
-def _plain(value):
-    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
-        return None
-    return value.date() if isinstance(value, pd.Timestamp) else value
-
-
-def _row_by_row(check):
-    def run(db: Database, rows: pd.DataFrame, today: dt.date) -> list[Problem]:
-        found = []
-        for number, values in enumerate(rows.to_dict("records"), start=1):
-            values = {k: _plain(v) for k, v in values.items()}
-            found += [dataclasses.replace(p, row=number) for p in check(db, values, today)]
-        return found
-    return run
-
-
 # A value that may appear once in a file, and the problem of each row sharing it: a visit fulfils
 # its plan, so two visits of a file fulfilling the same plan are refused (visit_problems says so
 # within the rows it is given; the importer across a file read a chunk at a time).
@@ -53,8 +37,8 @@ CHECKS = {
     # an import of past visits keeps a next-visit day that has already passed
     "visits": lambda db, rows, today: visit_records.visit_problems(db, rows, today, history=True),
     "revisit_plans": visit_records.plan_problems,
-    "complaints": _row_by_row(complaints.rule_problems),
-    "retention_actions": _row_by_row(retention.rule_problems),
+    "complaints": complaints.rows_problems,
+    "retention_actions": retention.rows_problems,
 }
 
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import itertools
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -93,11 +94,12 @@ FILE_FACTS = ("name", "kind", "sha256", "headers", "header_line", "encoding", "e
 
 @dataclass
 class Reading:
-    """A file as chunks of records, each a Source of its own with the file's line numbers, read
+    """A file as chunks of records, each a Source of its own with the file's line numbers, given
     again from the start whenever asked: an import holds one chunk in memory, never the file."""
     head: Source  # the first chunk; its name, headers, encoding... are the file's
     rows: int  # records in the whole file
     again: Callable[[], Iterator[Source]]
+    unchanged: Callable[[], None] = lambda: None  # ReadError("changed") if the file on disk is no longer the one read
 
     @classmethod
     def whole(cls, source: Source) -> "Reading":
@@ -270,36 +272,73 @@ def open_file(path, *, encoding: str = "auto", header_line: int | None = None, s
 
 def _open_text(path: Path, codec: str, label: str, guessed: bool, header_line: int | None,
                chunk_rows: int) -> Reading:
-    """One pass decodes the whole file, hashes it and finds its columns with a value; each
-    chunks() reads it again."""
+    """One pass decodes the whole file, hashes it and parses it, keeping its records (the blank
+    ones dropped) in a Spill on disk and noting its columns with a value; chunks() reads the
+    records back from there, so the file is decoded and parsed once however often it is read."""
     hasher = hashlib.sha256()
     text, rest = _head_and_rest(_text_blocks(path, codec, hasher), 1 << 16)
     delimiter, start, header, offset, header_end = _layout(text[:1 << 16], header_line)
     width = len(header)
-
-    def raw(text: str, rest: Iterator[str]):
-        return _records_of(itertools.chain([text[offset:]], rest), width, delimiter, header_end, chunk_rows)
-
-    filled, rows = np.zeros(width, dtype=bool), 0
-    for table, lines, ragged in raw(text, rest):
-        filled |= _filled(table)
-        rows += _finish(path.name, "csv", "", header, table, lines, start, ragged, filled=filled).rows
-    info = {"encoding": label, "encoding_guessed": guessed, "delimiter": delimiter, "filled": filled}
+    _unique([(k, h) for k, h in enumerate(header) if h.strip()])  # two named alike: refused before reading on
+    spill, filled, rows = Spill(), np.zeros(width, dtype=bool), 0
+    for table, lines, ragged in _records_of(itertools.chain([text[offset:]], rest), width, delimiter, header_end,
+                                            chunk_rows):
+        table, lines, ragged, own = _drop_blank(table, lines, ragged, header)
+        filled |= own
+        spill.add(table.append_column(LINE_COLUMN, pa.array(lines, pa.int64())), ragged)
+        rows += table.num_rows
+    info = {"encoding": label, "encoding_guessed": guessed, "delimiter": delimiter}
     digest = hasher.hexdigest()
 
     def chunks() -> Iterator[Source]:
-        """The file's chunks again; ReadError("changed") after the last if its bytes are not the ones read first."""
-        first_row, again = 0, hashlib.sha256()
-        for table, lines, ragged in raw(*_head_and_rest(_text_blocks(path, codec, again), 1 << 16)):
-            chunk = _finish(path.name, "csv", digest, header, table, lines, start, ragged, first_row=first_row,
-                            **info)
+        first_row = 0
+        for table, ragged in spill.read():
+            chunk = _named(path.name, "csv", digest, header, table, table.column(LINE_COLUMN).to_numpy(), start,
+                           ragged, filled, first_row=first_row, **info)
             first_row += chunk.rows
             yield chunk
+
+    def unchanged() -> None:
+        again = hashlib.sha256()
+        try:
+            with open(path, "rb") as f:
+                while data := f.read(READ_BYTES):
+                    again.update(data)
+        except OSError:  # gone, or no longer readable
+            raise ReadError("changed", path.name) from None
         if again.hexdigest() != digest:
             raise ReadError("changed", path.name)
 
     nothing, no_lines, _ = _concat([], width)
-    return Reading(_finish(path.name, "csv", digest, header, nothing, no_lines, start, [], **info), rows, chunks)
+    return Reading(_named(path.name, "csv", digest, header, nothing, no_lines, start, [], filled, **info), rows,
+                   chunks, unchanged)
+
+
+LINE_COLUMN = "line"  # beside a spilled chunk's cells (f0, f1...): the file line each record starts on
+
+
+class Spill:
+    """Tables kept one after another in temporary Arrow files on disk and read back one at a time,
+    each with a value of its own: what an import reads again is held there, not in memory. The
+    files go when the Spill does."""
+
+    def __init__(self):
+        self._folder = tempfile.TemporaryDirectory(prefix="kam-import-")
+        self._with: list = []
+
+    def _path(self, number: int) -> str:
+        return str(Path(self._folder.name) / f"{number}.arrow")
+
+    def add(self, table: pa.Table, value=None) -> None:
+        with pa.ipc.new_file(self._path(len(self._with)), table.schema) as writer:
+            writer.write_table(table)
+        self._with.append(value)
+
+    def read(self) -> Iterator[tuple[pa.Table, object]]:
+        for number, value in enumerate(self._with):
+            with pa.OSFile(self._path(number)) as f:  # read into memory, not mapped: one table held at a time
+                table = pa.ipc.open_file(f).read_all()
+            yield table, value
 
 
 # ---- CSV --------------------------------------------------------------------
@@ -670,32 +709,44 @@ def _unique(headers: list[tuple[int, str]]) -> list[str]:
     return list(seen)
 
 
-def _empty_cells(table: pa.Table) -> list[pa.Array]:
-    return [pc.equal(pc.utf8_trim_whitespace(c), "") for c in table.columns]
-
-
-def _filled(table: pa.Table) -> np.ndarray:
-    """For each column, whether any of its cells holds a value."""
-    return np.array([not pc.all(e).as_py() for e in _empty_cells(table)], dtype=bool)
-
-
-def _finish(name, kind, digest, header, table, lines, header_line, ragged, *, filled=None, first_row=0,
-            **info) -> Source:
-    """The records as a Source: blank records dropped, and the unnamed columns with no value in the
-    file (`filled`: each column's, when this is a chunk of it) dropped as spreadsheet debris."""
-    empty = _empty_cells(table)
-    filled = _filled(table) if filled is None else filled
-    keep = [k for k, h in enumerate(header) if h.strip() or filled[k]]
-    if len(table.column_names):
-        blank_row = empty[0]
-        for e in empty[1:]:
-            blank_row = pc.and_(blank_row, e)
-        rows = pc.invert(blank_row)
-        table, lines = table.filter(rows), lines[rows.to_numpy(zero_copy_only=False)]
-    headers = _unique([(k, header[k]) for k in keep])
-    if ragged:  # a record of empty values is debris even when it is short
+def _drop_blank(table: pa.Table, lines: np.ndarray, ragged: list[Ragged], header: list[str]):
+    """The records but the blank ones (a record of empty values is debris even when it is short),
+    and for each column without a header whether any of its cells holds a value (True for the
+    others, kept anyway). A named column's cells are looked at only in rows blank so far: mostly
+    the first column's say that no row is."""
+    blank = np.ones(table.num_rows, dtype=bool)  # the rows blank in every column looked at so far
+    filled = np.ones(len(header), dtype=bool)
+    for k, column in enumerate(table.columns):
+        named = bool(header[k].strip())
+        if named and not blank.any():
+            continue
+        cells = column.filter(pa.array(blank)) if named else column
+        empty = pc.equal(pc.utf8_trim_whitespace(cells), "").to_numpy()
+        if named:
+            blank[blank] = empty
+        else:
+            filled[k] = not empty.all()
+            blank &= empty
+    if blank.any():
+        table, lines = table.filter(pa.array(~blank)), lines[~blank]
+    if ragged:
         kept = set(lines.tolist())
         ragged = [r for r in ragged if r.line in kept]
+    return table, lines, ragged, filled
+
+
+def _finish(name, kind, digest, header, table, lines, header_line, ragged, **info) -> Source:
+    """The records as a Source: blank records dropped, and the unnamed columns with no value dropped
+    as spreadsheet debris."""
+    table, lines, ragged, filled = _drop_blank(table, lines, ragged, header)
+    return _named(name, kind, digest, header, table, lines, header_line, ragged, filled, **info)
+
+
+def _named(name, kind, digest, header, table, lines, header_line, ragged, filled, *, first_row=0, **info) -> Source:
+    """The records (blank ones dropped) as a Source, with the columns the header names or that
+    hold a value somewhere in the file (`filled`: each column's); the others are debris."""
+    keep = [k for k, h in enumerate(header) if h.strip() or filled[k]]
+    headers = _unique([(k, header[k]) for k in keep])
     table = pa.table([table.column(k) for k in keep], names=headers)
     return Source(name, kind, digest, headers, table, lines, header_line, ragged=ragged, first_row=first_row,
                   **info)

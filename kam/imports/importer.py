@@ -10,9 +10,11 @@ file's header and the table's column, the value as written and a catalogue code.
 
 A file read from disk (kam.imports.files.open_file) is checked and written a chunk of
 records at a time: how its numbers and dates are read is decided over the whole
-file first, and what must be seen across chunks (keys, repeated records) waits
-in a DuckDB database on disk, so the memory an import needs does not grow with
-the file. A file given whole (an upload) is the one-chunk case.
+file (as its first chunk says, the file read again only if the rest says otherwise),
+what must be seen across chunks (keys, repeated records) waits in a DuckDB
+database that spills to disk, and the records checked wait on disk to be
+written, so the memory an import needs does not grow with the file, which is
+decoded and parsed once. A file given whole (an upload) is the one-chunk case.
 """
 from __future__ import annotations
 
@@ -77,7 +79,7 @@ class ColumnReading:
 @dataclass
 class Plan:
     table: Table
-    source: files.Reading  # the file, read again a chunk at a time to be written
+    source: files.Reading  # the file
     options: Options
     mapping: dict[str, str | None]
     constants: dict[str, str]  # column the file lacks -> its value on every line (the analyst's or the default)
@@ -91,6 +93,7 @@ class Plan:
     new_customers: pd.DataFrame
     notes: list[tuple[str, dict]] = field(default_factory=list)  # catalogue key, values
     versions: dict[str, int] = field(default_factory=dict)  # the tables' versions the check read
+    typed: files.Spill | None = None  # every chunk's records as checked, when the file has more than one
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -254,7 +257,7 @@ def _parse(col: Column, header: str, text: cell_values.Distinct, how: ColumnRead
         day, pending = text.rows(read.values), text.rows(read.pending)
         if pending.any() and col.name not in found.pending:
             first = int(np.flatnonzero(pending)[0])
-            found.pending[col.name] = (header, text.values[text.index[first]].as_py(), int(found.chunk.lines[first]))
+            found.pending[col.name] = (header, text.value_at(first), int(found.chunk.lines[first]))
         found.rows(present & np.isnat(day) & ~pending, header, col.name, "not_date")
         return pd.Series(day)
     if col.type == "bool":
@@ -265,17 +268,24 @@ def _parse(col: Column, header: str, text: cell_values.Distinct, how: ColumnRead
     raise ValueError(f"cannot import {col.type} values")
 
 
-def _survey(table: Table, reading: files.Reading, header_of: dict[str, str],
-            options: Options) -> tuple[dict[str, ColumnReading], list[tuple[str, dict]]]:
-    """How each number and date column is read, from what the whole file says (a pass over its
-    chunks when it has more than one), and the notes that tell the analyst so."""
-    wanted = [c for c in targets(table) if c.name in header_of and (
-        (c.type in ("int", "float") and not options.decimal) or (c.type == "date" and not options.date_order))]
-    evidence: dict[str, list] = {c.name: [False, False, None] for c in wanted}
-    for chunk in (reading.chunks() if wanted else ()):
-        for col in wanted:
-            text = cell_values.Distinct.of(chunk.cells.column(header_of[col.name])).map(cell_values.prepare).values
-            seen = evidence[col.name]
+class _Survey:
+    """How each number and date column is read, from what the whole file says: each chunk adds
+    what its values say (a value only read with a decimal comma, a date only read day first...).
+    The check reads with what the first chunk says and reads the file again in the rare case that
+    the whole file says otherwise (check), so a decision never changes silently mid-file."""
+
+    def __init__(self, table: Table, header_of: dict[str, str], options: Options):
+        self.table, self.header_of, self.options = table, header_of, options
+        self.wanted = [c for c in targets(table) if c.name in header_of and (
+            (c.type in ("int", "float") and not options.decimal) or (c.type == "date" and not options.date_order))]
+        self.evidence: dict[str, list] = {c.name: [False, False, None] for c in self.wanted}
+
+    def add(self, prepared: dict[str, cell_values.Distinct]) -> None:
+        for col in self.wanted:
+            seen = self.evidence[col.name]
+            if seen[1] and (seen[0] or col.type != "date"):  # no value can change the decision any more
+                continue
+            text = prepared[self.header_of[col.name]].values
             if col.type == "date":
                 dmy, mdy, first = cell_values.date_evidence(text)
                 if seen[2] is None and first is not None:
@@ -283,34 +293,44 @@ def _survey(table: Table, reading: files.Reading, header_of: dict[str, str],
             else:
                 dmy, mdy = cell_values.decimal_evidence(text)
             seen[0], seen[1] = seen[0] or dmy, seen[1] or mdy
-    readings, notes = {}, []
-    for col in targets(table):
-        if col.name not in header_of or col.type not in ("int", "float", "date"):
-            continue
-        header, seen = header_of[col.name], evidence.get(col.name)
-        if col.type != "date":
-            comma = seen is not None and cell_values.decimal_comma_likely((seen[0], seen[1]))
-            readings[col.name] = ColumnReading(decimal=options.decimal or ("," if comma else "."))
-            if comma:
-                notes.append(("import.note.decimal_comma", {"header": header}))
-        elif seen is None:
-            readings[col.name] = ColumnReading(date_order=options.date_order)
-        else:
-            inferred = ("dmy" if seen[0] else "mdy") if seen[0] != seen[1] else None
-            readings[col.name] = ColumnReading(date_order=inferred, date_evidence=(seen[0], seen[1]))
-            if inferred:
-                notes.append(("import.note.date_order", {"header": header, "order": inferred, "example": seen[2]}))
-    return readings, notes
+
+    def decided(self) -> tuple[dict[str, ColumnReading], list[tuple[str, dict]]]:
+        """How each number and date column is read, from what the chunks added so far, and the
+        notes that tell the analyst so."""
+        readings, notes = {}, []
+        for col in targets(self.table):
+            if col.name not in self.header_of or col.type not in ("int", "float", "date"):
+                continue
+            header, seen = self.header_of[col.name], self.evidence.get(col.name)
+            if col.type != "date":
+                comma = seen is not None and cell_values.decimal_comma_likely((seen[0], seen[1]))
+                readings[col.name] = ColumnReading(decimal=self.options.decimal or ("," if comma else "."))
+                if comma:
+                    notes.append(("import.note.decimal_comma", {"header": header}))
+            elif seen is None:
+                readings[col.name] = ColumnReading(date_order=self.options.date_order)
+            else:
+                inferred = ("dmy" if seen[0] else "mdy") if seen[0] != seen[1] else None
+                readings[col.name] = ColumnReading(date_order=inferred, date_evidence=(seen[0], seen[1]))
+                if inferred:
+                    notes.append(("import.note.date_order", {"header": header, "order": inferred,
+                                                             "example": seen[2]}))
+        return readings, notes
 
 
-def _typed(table: Table, chunk: Source, header_of: dict[str, str], readings: dict[str, ColumnReading],
-           found: _Problems, constants: dict[str, str]) -> tuple[pd.DataFrame, dict[str, pd.Series], dict[str, cell_values.Distinct]]:
-    """The chunk's records in the table's types (ids made where the file has none), the typed
-    columns, and each header's cells prepared; what cannot be read or breaks a rule is a problem."""
-    found.chunk = chunk = _with_constants(chunk, constants)
+def _prepared(chunk: Source) -> dict[str, cell_values.Distinct]:
+    """Each of the chunk's columns as its distinct values, trimmed (kam.imports.cell_values.prepare)."""
+    return {h: cell_values.Distinct.of(chunk.cells.column(h)).map(cell_values.prepare)
+            for h in chunk.cells.column_names}
+
+
+def _typed(table: Table, chunk: Source, prepared: dict[str, cell_values.Distinct], header_of: dict[str, str],
+           readings: dict[str, ColumnReading], found: _Problems) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The chunk's records (its constants among its columns, its cells prepared) in the table's
+    types (ids made where the file has none), and the typed columns; what cannot be read or
+    breaks a rule is a problem."""
+    found.chunk = chunk
     n = chunk.rows
-    prepared = {h: cell_values.Distinct.of(chunk.cells.column(h)).map(cell_values.prepare)
-                for h in chunk.cells.column_names}
     typed = {}
     for col in targets(table):
         if col.name in header_of:
@@ -324,7 +344,7 @@ def _typed(table: Table, chunk: Source, header_of: dict[str, str], readings: dic
     records = pd.DataFrame({c.name: typed[c.name] if c.name in typed else _empty(c, n) for c in table.columns})
     if table.id_prefix and table.key not in header_of:
         records[table.key] = new_ids(table.id_prefix, n)
-    return records, typed, prepared
+    return records, typed
 
 
 def _empty(col: Column, n: int) -> pd.Series:
@@ -339,19 +359,19 @@ def _isin(column: pd.Series, value_set: pa.Array) -> np.ndarray:
 
 
 class _Across:
-    """What a check must see across the whole file, in a DuckDB database of its own on disk (a
-    temporary folder) that keeps at most ACROSS_MEMORY in memory: the values that may occur once
-    (the key; a visit's plan), whether the key is stored, and a hash of each record without a key,
-    with their rows and lines."""
+    """What a check must see across the whole file, in a DuckDB database of its own that keeps at
+    most ACROSS_MEMORY in memory and the rest in a temporary folder (never written whole: it goes
+    with the check): the values that may occur once (the key; a visit's plan), whether the key is
+    stored, and a hash of each record without a key, with their rows and lines."""
 
     def __init__(self):
         self.spill = tempfile.TemporaryDirectory(prefix="kam-import-")
-        self.con = duckdb.connect(f"{self.spill.name}/across.duckdb", config={
-            "memory_limit": ACROSS_MEMORY, "threads": 1, "preserve_insertion_order": False})
+        self.con = duckdb.connect(":memory:", config={
+            "memory_limit": ACROSS_MEMORY, "threads": 1, "preserve_insertion_order": False,
+            "temp_directory": self.spill.name})
         self.con.execute("SET enable_progress_bar = false")
-        self.con.execute("""CREATE TABLE seen (what VARCHAR, value VARCHAR, raw VARCHAR, row BIGINT, line BIGINT,
-                                               stored BOOLEAN)""")
         self.con.execute("CREATE TABLE hashes (hash UBIGINT, row BIGINT, line BIGINT)")
+        self.made: set[str] = set()
 
     def close(self) -> None:
         self.con.close()
@@ -364,12 +384,32 @@ class _Across:
         finally:
             self.con.unregister("_given")
 
+    def _seen(self, what: str) -> str:
+        """The table of the values of `what` (the key, or a column whose value may occur once), one
+        of its own for each (a column naming it would cost more to fill than all the rest)."""
+        table = f'"seen_{what}"'
+        if what not in self.made:
+            self.con.execute(f"CREATE TABLE {table} (value VARCHAR, raw VARCHAR, row BIGINT, line BIGINT, "
+                             "stored BOOLEAN)")
+            self.made.add(what)
+        return table
+
+    def _twice(self, what: str) -> str:
+        """The table of the values of `what` that more than one row has: counted once (an aggregate
+        that spills), so that only those rows are gathered."""
+        table = f'"twice_{what}"'
+        if f"twice {what}" not in self.made:
+            self.con.execute(f"CREATE TABLE {table} AS SELECT value FROM {self._seen(what)} "
+                             "WHERE value IS NOT NULL GROUP BY value HAVING COUNT(*) > 1")
+            self.made.add(f"twice {what}")
+        return table
+
     def values(self, what: str, chunk: Source, header: str, typed: pd.Series, stored=None) -> None:
         n = chunk.rows
-        self._insert("seen", pa.table({
-            "what": pa.repeat(pa.scalar(what, pa.string()), n), "value": pa.array(typed, pa.string()),
-            "raw": chunk.cells.column(header), "row": pa.array(chunk.first_row + np.arange(n)),
-            "line": pa.array(chunk.lines), "stored": pa.array(np.zeros(n, bool) if stored is None else stored)}))
+        self._insert(self._seen(what), pa.table({
+            "value": pa.array(typed, pa.string()), "raw": chunk.cells.column(header),
+            "row": pa.array(chunk.first_row + np.arange(n)), "line": pa.array(chunk.lines),
+            "stored": pa.array(np.zeros(n, bool) if stored is None else stored)}))
 
     def hashes(self, chunk: Source, rows: np.ndarray, hashes: np.ndarray) -> None:
         self._insert("hashes", pa.table({"hash": pa.array(hashes, pa.uint64()),
@@ -378,21 +418,18 @@ class _Across:
     def twice(self, what: str) -> pd.DataFrame:
         """row, line, raw and detail ("a, b, c" of the first lines) of the rows whose value another row has."""
         return self.con.execute(f"""
-            WITH r AS (SELECT row, line, raw, value FROM seen WHERE what = $what AND value IN ({self._TWICE})),
+            WITH r AS (SELECT row, line, raw, value FROM {self._seen(what)}
+                       WHERE value IN (SELECT value FROM {self._twice(what)})),
             g AS (SELECT value, list(line ORDER BY row) AS lines FROM r GROUP BY value)
             SELECT r.row, r.line, r.raw, array_to_string(g.lines[1:3], ', ')
                    || CASE WHEN len(g.lines) > 3 THEN ', …' ELSE '' END AS detail
-            FROM r JOIN g USING (value) ORDER BY r.row""", {"what": what}).df()
-
-    # the values of `what` that more than one row has: counted first (an aggregate that spills), so
-    # only those rows are gathered
-    _TWICE = "SELECT value FROM seen WHERE what = $what AND value IS NOT NULL GROUP BY value HAVING COUNT(*) > 1"
+            FROM r JOIN g USING (value) ORDER BY r.row""").df()
 
     def stored_once(self) -> pd.DataFrame:
         """row, line and raw of the rows whose key is stored, and in the file only once."""
         return self.con.execute(f"""
-            SELECT row, line, raw FROM seen WHERE what = $what AND stored AND value NOT IN ({self._TWICE})
-            ORDER BY row""", {"what": "key"}).df()
+            SELECT row, line, raw FROM {self._seen("key")}
+            WHERE stored AND value NOT IN (SELECT value FROM {self._twice("key")}) ORDER BY row""").df()
 
     def repeats(self) -> pd.DataFrame:
         """row, line and first_line of the records without a key that repeat an earlier one."""
@@ -420,24 +457,84 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
     found, n = _Problems(), reading.rows
     mapping = _mapping(table, reading.head, options, found)
     header_of = {t: h for h, t in mapping.items() if t}
-    readings, notes = _survey(table, reading, header_of, options)
+    survey = _Survey(table, dict(header_of), options)
+    notes: list[tuple[str, dict]] = []
     constants = _constants(table, mapping, options, found, notes)
     header_of.update({c: _constant_header(c, v) for c, v in constants.items()})
     db = Database(store)
-    readings.update(_list_readings(db, table, header_of))
+    lists = _list_readings(db, table, header_of)
+    of_file = list(found.parts)
+    checked = _check_chunks(db, table, reading, header_of, constants, options, found, survey, lists, progress)
+    readings, said = survey.decided()
+    if {**readings, **lists} != checked.readings:  # the whole file says otherwise than its first chunk
+        found.parts, found.pending = list(of_file), {}
+        checked = _check_chunks(db, table, reading, header_of, constants, options, found, None,
+                                {**readings, **lists}, progress)
+    skipped = checked.skipped | checked.totals
+    _file_problems(store, table, reading, options, found, checked.totals)
+    problems = found.frame()
+    problems = problems[~(np.isin(problems["row"], np.flatnonzero(checked.totals)) & (problems["code"] != "total_row"))]
+    errors = problems[(problems["severity"] == "error") & (problems["row"] >= 0)]
+    rejected = _mask(n, errors["row"])
+    write = ~rejected & ~skipped
+    new_customers = _customers_used(table, checked.unknown, write, options)
+    notes = said + notes
+    if options.create_customers and len(new_customers):
+        notes.append(("import.note.new_customers", {"count": len(new_customers)}))
+    if progress:
+        progress("checking", 1.0)
+    first = checked.first if checked.first is not None else pd.DataFrame()
+    return Plan(table, reading, options, mapping, constants, checked.readings, first, checked.first_lines,
+                problems.reset_index(drop=True), write, rejected,
+                int((checked.stored & write).sum()) if options.on_duplicate == "update" else 0, new_customers, notes,
+                versions, checked.typed)
+
+
+@dataclass
+class _Checked:
+    """What one reading of a file's chunks found, beside its problems."""
+    readings: dict[str, ColumnReading]  # how its values were read
+    first: pd.DataFrame | None  # the first chunk's records
+    first_lines: np.ndarray
+    totals: np.ndarray  # the rows that are the file's totals
+    unknown: list[pd.DataFrame]  # the customers not on file each chunk names
+    stored: np.ndarray  # the rows whose key is stored
+    skipped: np.ndarray  # the rows not to write, though without an error
+    typed: files.Spill | None  # every chunk's records, when there is more than one
+
+
+def _check_chunks(db: Database, table: Table, reading: files.Reading, header_of: dict[str, str],
+                  constants: dict[str, str], options: Options, found: _Problems, survey: _Survey | None,
+                  lists: dict[str, ColumnReading], progress) -> _Checked:
+    """Read and check the file's chunks, keeping their typed records on disk when there are more
+    than one. With a survey, each chunk adds to it, and the values are read as the first chunk
+    says (`lists` added); without, as `lists` says."""
+    n = reading.rows
     key = table.key if table.key in header_of else None
     once = [(column, code) for column, code in domain_checks.ONCE_IN_FILE.get(table.name, ()) if column in header_of]
     totals = np.zeros(n, dtype=bool)
     unknown: list[pd.DataFrame] = []
-    first, first_lines = None, np.zeros(0, dtype=np.int64)
+    first, first_lines, typed = None, np.zeros(0, dtype=np.int64), None
+    readings = None if survey else lists
     across = _Across()
     try:
         for chunk in reading.chunks():
             if progress:
                 progress("checking", chunk.first_row / max(n, 1))
-            records, typed, prepared = _typed(table, chunk, header_of, readings, found, constants)
+            chunk = _with_constants(chunk, constants)
+            prepared = _prepared(chunk)
+            if survey:
+                survey.add(prepared)
+            if readings is None:
+                readings = {**survey.decided()[0], **lists}
+            records, typed_columns = _typed(table, chunk, prepared, header_of, readings, found)
             if first is None:
                 first, first_lines = records, chunk.lines
+            else:
+                if typed is None:  # a second chunk: the records are written from disk
+                    typed = files.Spill()
+                    typed.add(_arrow(first))
+                typed.add(_arrow(records))
             here = slice(chunk.first_row, chunk.first_row + chunk.rows)
             totals[here] = _check_rows(chunk, prepared, found)
             if key:
@@ -445,8 +542,8 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
                               db.stored(table.name, key, pa.array(records[key], pa.string())))
             for column, _ in once:
                 across.values(column, chunk, header_of[column], records[column])
-            _remember_repeats(across, chunk, records, typed, key, totals[here])
-            unknown.append(_unknown_customers(db, table, chunk, records, typed, header_of, options, found,
+            _remember_repeats(across, chunk, records, typed_columns, key, totals[here])
+            unknown.append(_unknown_customers(db, table, chunk, records, typed_columns, header_of, options, found,
                                               totals[here]))
             for problem in domain_checks.problems(db, table.name, records, dt.date.today()):
                 found.rows(_mask(chunk.rows, [problem.row - 1]), header_of.get(problem.column, ""), problem.column,
@@ -454,21 +551,13 @@ def check(store: Store, table_name: str, source: Source | files.Reading, options
         stored, skipped = _problems_across(across, n, key, once, header_of, options, found)
     finally:
         across.close()
-    skipped |= totals
-    _file_problems(store, table, reading, options, found, totals)
-    problems = found.frame()
-    problems = problems[~(np.isin(problems["row"], np.flatnonzero(totals)) & (problems["code"] != "total_row"))]
-    errors = problems[(problems["severity"] == "error") & (problems["row"] >= 0)]
-    rejected = _mask(n, errors["row"])
-    write = ~rejected & ~skipped
-    new_customers = _customers_used(table, unknown, write, options)
-    if options.create_customers and len(new_customers):
-        notes.append(("import.note.new_customers", {"count": len(new_customers)}))
-    if progress:
-        progress("checking", 1.0)
-    return Plan(table, reading, options, mapping, constants, readings, first if first is not None else pd.DataFrame(),
-                first_lines, problems.reset_index(drop=True), write, rejected,
-                int((stored & write).sum()) if options.on_duplicate == "update" else 0, new_customers, notes, versions)
+    if readings is None:  # no chunk at all
+        readings = {**survey.decided()[0], **lists}
+    return _Checked(readings, first, first_lines, totals, unknown, stored, skipped, typed)
+
+
+def _arrow(records: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(records, preserve_index=False)
 
 
 def _problems_across(across: _Across, n: int, key: str | None, once, header_of: dict, options: Options,
@@ -503,12 +592,13 @@ def _check_rows(chunk: Source, prepared: dict[str, cell_values.Distinct], found:
     """The chunk's records too short or too long, and its total rows (returned): a row whose
     first filled cell says 合计 is the file's total."""
     n = chunk.rows
-    for ragged in chunk.ragged:
-        mask = _mask(n, [int(np.searchsorted(chunk.lines, ragged.line))])
-        if ragged.extra:
-            found.rows(mask, "", "", "long_row", ragged.extra)
-        else:
-            found.rows(mask, "", "", "short_row", str(ragged.fields))
+    if chunk.ragged:  # all at once: a file can have a million of them
+        at = np.searchsorted(chunk.lines, [r.line for r in chunk.ragged])
+        long = np.array([bool(r.extra) for r in chunk.ragged])
+        detail = np.full(n, "", dtype=object)
+        detail[at] = [r.extra or str(r.fields) for r in chunk.ragged]
+        found.rows(_mask(n, at[long]), "", "", "long_row", detail)
+        found.rows(_mask(n, at[~long]), "", "", "short_row", detail)
     totals, decided = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for cells in (prepared[h] for h in chunk.headers):
         if decided.all():  # every row's first filled cell is seen (the first column, mostly)
@@ -539,7 +629,8 @@ def _unknown_customers(db: Database, table: Table, chunk: Source, records: pd.Da
     if "customer_id" not in header_of or table.name == "customers":
         return pd.DataFrame()
     cid = records["customer_id"]
-    known = db.stored("customers", "customer_id", pa.array(cid, pa.string()))
+    named = pc.drop_null(pc.unique(pa.array(cid, pa.string())))  # each customer once: a file names them again and again
+    known = _isin(cid, named.filter(db.stored("customers", "customer_id", named)))
     unknown = cid.notna().to_numpy() & ~known & ~totals
     if not options.create_customers:
         found.rows(unknown, header_of["customer_id"], "customer_id", "unknown_customer")
@@ -620,6 +711,7 @@ def commit(work: Work, plan: Plan, *, progress=None) -> Result:
                                              visits if name == "visits" else None), rows)
         with batch:
             _check_again(store, plan)
+            plan.source.unchanged()
             store.sweep(name)
             fresh = _keys_stored_since(store, plan)
             if staged is None:
@@ -719,21 +811,16 @@ def _refuse_stored_meanwhile(keys, fresh: pa.Array) -> None:
 
 
 def _rows_to_write(plan: Plan, fresh: pa.Array | None = None, keys: list | None = None):
-    """The plan's rows to write, a chunk of the file at a time: typed again as the check read them
-    (unless the file was read at once, and the check's records are all of it). A key among
-    `fresh` (stored since the check) stops the write; each chunk's keys are kept in `keys`
+    """The plan's rows to write, a chunk of the file at a time, typed as the check read them. A key
+    among `fresh` (stored since the check) stops the write; each chunk's keys are kept in `keys`
     (from scratch on each call), for the same check once the rows are staged."""
-    if len(plan.records) == plan.source.rows:
-        typed = iter([(0, plan.records)])
-    else:
-        header_of = {t: h for h, t in plan.mapping.items() if t}
-        header_of.update({c: _constant_header(c, v) for c, v in plan.constants.items()})
-        typed = ((c.first_row, _typed(plan.table, c, header_of, plan.readings, _Problems(), plan.constants)[0])
-                 for c in plan.source.chunks())
+    parts = [plan.records] if plan.typed is None else (t.to_pandas() for t, _ in plan.typed.read())
+    first_row = 0
     if keys is not None:
         keys.clear()
-    for first_row, records in typed:
+    for records in parts:
         chosen = records[plan.write[first_row:first_row + len(records)]].reset_index(drop=True)
+        first_row += len(records)
         if plan.table.key in chosen and (fresh is not None or keys is not None):
             chunk = pa.array(chosen[plan.table.key], pa.string())
             if fresh is not None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from kam.accounts import account_file
 from kam.readside.database import Database
-from kam.store.records import InvalidRecords, Problem, to_frame, validate
+from kam.store.records import InvalidRecords, Problem, in_row_order, problems_where, to_frame, validate
 from kam.store.schema import table as table_def
 from kam.store.work import Work
 
@@ -40,20 +40,10 @@ def _with_ids(frame: pd.DataFrame, id_column: str, prefix: str, date_column: str
     return frame
 
 
-def _day(value) -> dt.date | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date()
-
-
 def _raise_if(table: str, problems: list[Problem], order: list[str]) -> None:
     if problems:
         problems.sort(key=lambda p: (p.row or 0, order.index(p.column) if p.column in order else len(order)))
         raise InvalidRecords(table, problems)
-
-
-def _unknown_customers(db: Database, typed: pd.DataFrame) -> list[Problem]:
-    known = account_file.known_customers(db, typed["customer_id"].dropna())
-    return [Problem(i + 1, "customer_id", cid, "unknown_customer")
-            for i, cid in enumerate(typed["customer_id"]) if not pd.isna(cid) and cid not in known]
 
 
 def _plan_rows(db: Database, plan_ids) -> pd.DataFrame:
@@ -65,28 +55,30 @@ def _plan_rows(db: Database, plan_ids) -> pd.DataFrame:
 
 
 def visit_problems(db: Database, visits: pd.DataFrame, today: dt.date, history: bool = False) -> list[Problem]:
-    """The domain's problems with typed visits (rows numbered from 1): a visit after today, an
-    unknown customer, a next visit not after the visit or (unless importing history) before
-    today, a plan that is not this customer's or no longer open. The importer reports these
-    beside the schema's."""
-    problems = _unknown_customers(db, visits)
-    plans = _plan_rows(db, visits["plan_id"])
-    for i, row in visits.reset_index(drop=True).iterrows():
-        n, day, nxt = i + 1, _day(row["date"]), _day(row["next_visit_date"])
-        if day is not None and day > today:
-            problems.append(Problem(n, "date", day.isoformat(), "future_date"))
-        if nxt is not None and nxt < today and not history:
-            problems.append(Problem(n, "next_visit_date", nxt.isoformat(), "past_date"))
-        elif nxt is not None and day is not None and nxt <= day:
-            problems.append(Problem(n, "next_visit_date", nxt.isoformat(), "not_after_visit"))
-        plan_id = row["plan_id"]
-        if pd.isna(plan_id):
-            continue
-        if plan_id not in plans.index or plans.at[plan_id, "customer_id"] != row["customer_id"]:
-            problems.append(Problem(n, "plan_id", plan_id, "unknown_plan"))
-        elif plans.at[plan_id, "status"] != "planned" or (visits["plan_id"] == plan_id).sum() > 1:
-            problems.append(Problem(n, "plan_id", plan_id, "plan_not_open"))
-    return problems
+    """The domain's problems with typed visits (rows numbered from 1), each rule judged over all
+    rows at once: a visit after today, an unknown customer, a next visit not after the visit or
+    (unless importing history) before today, a plan that is not this customer's or no longer
+    open (or fulfilled by another of these visits). The importer reports these beside the schema's."""
+    visits = visits.reset_index(drop=True)
+    problems = account_file.unknown_customers(db, visits["customer_id"])
+    day, nxt, today = visits["date"], visits["next_visit_date"], pd.Timestamp(today)
+    problems += problems_where(day > today, "date", "future_date", _iso(day))
+    past = (nxt < today).to_numpy() & (not history)
+    problems += problems_where(past, "next_visit_date", "past_date", _iso(nxt))
+    problems += problems_where(~past & (nxt <= day).to_numpy(), "next_visit_date", "not_after_visit", _iso(nxt))
+    plan_id = visits["plan_id"]
+    linked = plan_id.notna().to_numpy()
+    plans = _plan_rows(db, plan_id)
+    owner, status = plan_id.map(plans["customer_id"]), plan_id.map(plans["status"])
+    theirs = (owner == visits["customer_id"]).fillna(False).to_numpy(dtype=bool)
+    problems += problems_where(linked & ~theirs, "plan_id", "unknown_plan", plan_id)
+    taken = (status != "planned").to_numpy() | plan_id.duplicated(keep=False).to_numpy()
+    problems += problems_where(linked & theirs & taken, "plan_id", "plan_not_open", plan_id)
+    return in_row_order(problems)
+
+
+def _iso(days: pd.Series) -> pd.Series:
+    return days.dt.strftime("%Y-%m-%d")
 
 
 def check_visits(db: Database, rows, today: dt.date, history: bool = False) -> pd.DataFrame:
@@ -152,18 +144,19 @@ def record_visit(work: Work, values: dict) -> str:
 
 
 def plan_problems(db: Database, plans: pd.DataFrame, today: dt.date) -> list[Problem]:
-    """The domain's problems with typed plans (rows numbered from 1): an unknown customer, an
-    open plan dated before today, a cancelled plan with no reason, a done plan with no day."""
-    problems = _unknown_customers(db, plans)
-    for i, row in plans.reset_index(drop=True).iterrows():
-        n, planned = i + 1, _day(row["planned_date"])
-        if row["status"] == "planned" and planned is not None and planned < today:
-            problems.append(Problem(n, "planned_date", planned.isoformat(), "past_date"))
-        if row["status"] == "cancelled" and pd.isna(row["cancel_reason"]):
-            problems.append(Problem(n, "cancel_reason", None, "required"))
-        if row["status"] == "done" and pd.isna(row["done_date"]):
-            problems.append(Problem(n, "done_date", None, "required"))
-    return problems
+    """The domain's problems with typed plans (rows numbered from 1), each rule judged over all
+    rows at once: an unknown customer, an open plan dated before today, a cancelled plan with no
+    reason, a done plan with no day."""
+    plans = plans.reset_index(drop=True)
+    problems = account_file.unknown_customers(db, plans["customer_id"])
+    status, planned = plans["status"], plans["planned_date"]
+    problems += problems_where((status == "planned").to_numpy() & (planned < pd.Timestamp(today)).to_numpy(),
+                               "planned_date", "past_date", _iso(planned))
+    problems += problems_where((status == "cancelled").to_numpy() & plans["cancel_reason"].isna().to_numpy(),
+                               "cancel_reason", "required")
+    problems += problems_where((status == "done").to_numpy() & plans["done_date"].isna().to_numpy(),
+                               "done_date", "required")
+    return in_row_order(problems)
 
 
 def check_plans(db: Database, rows, today: dt.date) -> pd.DataFrame:

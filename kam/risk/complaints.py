@@ -15,7 +15,7 @@ from kam.accounts import account_file
 from kam.store import settings
 from kam.readside.database import Database
 from kam.filters import Filters
-from kam.store.records import InvalidRecords, Problem
+from kam.store.records import InvalidRecords, Problem, column_of, days_of, given, in_row_order, problems_where, to_frame
 from kam.store.records import refuse_unless_valid
 from kam.store.work import Work
 
@@ -53,37 +53,54 @@ def save_categories(work: Work, value: dict[str, list[str]]) -> str:
     return settings.save(work, CATEGORIES_KEY, clean)
 
 
-def _listed(db: Database, complaint_id: str | None) -> dict[str, list[str]]:
-    """The categories a complaint may take: the stored list, plus what the complaint already has,
-    so that an old complaint can still be closed after its category left the list."""
-    listed = categories(db)
-    kept = db.query("SELECT category, subcategory FROM complaints WHERE complaint_id = $id", {"id": complaint_id})
-    for category, sub in kept.itertuples(index=False):
-        listed = {**listed, category: [*listed.get(category, []), sub]}
-    return listed
-
-
 def rule_problems(db: Database, values: dict, today: dt.date) -> list[Problem]:
-    found = []
-    listed = _listed(db, values.get("complaint_id"))
-    customer, category, sub = values.get("customer_id"), values.get("category"), values.get("subcategory")
-    if customer and customer not in account_file.known_customers(db, [customer]):
-        found.append(Problem(1, "customer_id", customer, "unknown_customer"))
-    if category and category not in listed:
-        found.append(Problem(1, "category", category, "allowed", "expected one of " + ", ".join(listed)))
-    elif category and sub and sub not in listed[category]:
-        found.append(Problem(1, "subcategory", sub, "subcategory_mismatch", f"not listed under {category}"))
-    received, resolved = values.get("received"), values.get("resolved_date")
+    """The domain's problems with one complaint (a form's)."""
+    return rows_problems(db, to_frame(values), today)
+
+
+def rows_problems(db: Database, rows: pd.DataFrame, today: dt.date) -> list[Problem]:
+    """The domain's problems with these complaints (rows numbered from 1), each rule judged over
+    all rows at once: an unknown customer, a category or sub-category not listed (a complaint may
+    keep the ones it has stored, so that an old complaint can still be closed after its category
+    left the list), a day after today, resolved before received, a resolved state without its
+    day and an open one with it."""
+    rows = rows.reset_index(drop=True)
+    customer, category, sub = (column_of(rows, c) for c in ("customer_id", "category", "subcategory"))
+    ids = column_of(rows, "complaint_id").astype(object).where(given(column_of(rows, "complaint_id")), None)
+    found = account_file.unknown_customers(db, customer)
+    found += _unlisted(db, ids, category, sub)
+    received, resolved = days_of(column_of(rows, "received")), days_of(column_of(rows, "resolved_date"))
     for column, day in (("received", received), ("resolved_date", resolved)):
-        if isinstance(day, dt.date) and day > today:
-            found.append(Problem(1, column, day, "future_date"))
-    if isinstance(received, dt.date) and isinstance(resolved, dt.date) and resolved < received:
-        found.append(Problem(1, "resolved_date", resolved, "before_received"))
-    if values.get("status") in DONE_STATUSES and not resolved:
-        found.append(Problem(1, "resolved_date", None, "resolved_needs_date"))
-    if values.get("status") in OPEN_STATUSES and resolved:
-        found.append(Problem(1, "status", values["status"], "open_with_resolved_date"))
-    return found
+        found += problems_where(day > pd.Timestamp(today), column, "future_date", day.dt.date)
+    found += problems_where(resolved < received, "resolved_date", "before_received", resolved.dt.date)
+    status, has_resolved = column_of(rows, "status"), given(column_of(rows, "resolved_date"))
+    found += problems_where(status.isin(DONE_STATUSES).to_numpy() & ~has_resolved, "resolved_date",
+                            "resolved_needs_date")
+    found += problems_where(status.isin(OPEN_STATUSES).to_numpy() & has_resolved, "status",
+                            "open_with_resolved_date", status)
+    return in_row_order(found)
+
+
+def _unlisted(db: Database, ids: pd.Series, category: pd.Series, sub: pd.Series) -> list[Problem]:
+    """A category not listed, or else a sub-category not listed under it; a complaint's stored
+    category and sub-category count as listed for it."""
+    listed = categories(db)
+    stored = sorted(set(ids.dropna()))
+    kept = db.query("SELECT complaint_id, category, subcategory FROM complaints WHERE complaint_id IN "
+                    "(SELECT unnest($ids))", {"ids": stored}) if stored else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in ("complaint_id", "category", "subcategory")})
+    has_category, has_sub = given(category), given(sub)
+    own_category = pd.MultiIndex.from_arrays([ids, category]).isin(list(zip(kept["complaint_id"], kept["category"])))
+    own_sub = pd.MultiIndex.from_arrays([ids, category, sub]).isin(
+        list(kept[["complaint_id", "category", "subcategory"]].itertuples(index=False, name=None)))
+    listed_sub = pd.MultiIndex.from_arrays([category, sub]).isin([(c, s) for c, subs in listed.items() for s in subs])
+    bad_category = has_category & ~category.isin(list(listed)).to_numpy() & ~own_category
+    extra = kept.groupby("complaint_id")["category"].agg(lambda c: [x for x in dict.fromkeys(c) if x not in listed])
+    expected = ["expected one of " + ", ".join([*listed, *extra.get(i, [])]) for i in ids]
+    bad_sub = has_category & ~bad_category & has_sub & ~listed_sub & ~own_sub
+    return (problems_where(bad_category, "category", "allowed", category, expected)
+            + problems_where(bad_sub, "subcategory", "subcategory_mismatch", sub,
+                             [f"not listed under {c}" for c in category]))
 
 
 def record_complaint(work: Work, values: dict) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 from kam.accounts import account_file
 from kam.readside.database import Database
 from kam.filters import Filters
-from kam.store.records import Problem
+from kam.store.records import Problem, column_of, days_of, given, in_row_order, problems_where, to_frame
 from kam.store.records import refuse_unless_valid
 from kam.store.work import Work
 
@@ -21,16 +21,20 @@ FINISHED = ("done", "cancelled")
 
 
 def rule_problems(db: Database, values: dict, today: dt.date) -> list[Problem]:
-    found = []
-    customer = values.get("customer_id")
-    if customer and customer not in account_file.known_customers(db, [customer]):
-        found.append(Problem(1, "customer_id", customer, "unknown_customer"))
-    done = values.get("done_date")
-    if isinstance(done, dt.date) and done > today:
-        found.append(Problem(1, "done_date", done, "future_date"))
-    if values.get("status") == "done" and not done:
-        found.append(Problem(1, "done_date", None, "done_needs_date"))
-    return found
+    """The domain's problems with one action (a form's)."""
+    return rows_problems(db, to_frame(values), today)
+
+
+def rows_problems(db: Database, rows: pd.DataFrame, today: dt.date) -> list[Problem]:
+    """The domain's problems with these actions (rows numbered from 1), each rule judged over all
+    rows at once: an unknown customer, done after today, done without its day."""
+    rows = rows.reset_index(drop=True)
+    found = account_file.unknown_customers(db, column_of(rows, "customer_id"))
+    done = days_of(column_of(rows, "done_date"))
+    found += problems_where(done > pd.Timestamp(today), "done_date", "future_date", done.dt.date)
+    found += problems_where((column_of(rows, "status") == "done").to_numpy() & ~given(column_of(rows, "done_date")),
+                            "done_date", "done_needs_date")
+    return in_row_order(found)
 
 
 def record_action(work: Work, values: dict) -> str:

@@ -281,6 +281,38 @@ def to_arrow(table: Table, rows, *, recorded_by: str, batch_id: str,
     return pa.Table.from_arrays(arrays, schema=table.arrow_schema())
 
 
+def column_of(rows: pd.DataFrame, name: str) -> pd.Series:
+    """The rows' column, or nothing given on every row when they have none."""
+    return rows[name] if name in rows else pd.Series([None] * len(rows), index=rows.index, dtype=object)
+
+
+def given(values: pd.Series) -> np.ndarray:
+    """Which values are given: neither missing nor empty text."""
+    return values.notna().to_numpy(dtype=bool) & values.astype("string").ne("").fillna(False).to_numpy(dtype=bool)
+
+
+def days_of(values: pd.Series) -> pd.Series:
+    """The values that are days (a date, a timestamp) as datetime64, NaT for anything else: a rule
+    about days judges those and leaves the others to the schema."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    return pd.to_datetime(values.map(lambda v: v if isinstance(v, dt.date) else None).astype(object))
+
+
+def problems_where(mask, column: str, code: str, values=None, detail="") -> list[Problem]:
+    """A Problem for each row where the mask holds (rows numbered from 1), with that row's value
+    (None without values) and the detail (one for all, or each row's)."""
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+    value = [None] * len(rows) if values is None else np.asarray(values, dtype=object)[rows]
+    details = [detail] * len(rows) if isinstance(detail, str) else np.asarray(detail, dtype=object)[rows]
+    return [Problem(int(i) + 1, column, v, code, d) for i, v, d in zip(rows, value, details)]
+
+
+def in_row_order(problems: list[Problem]) -> list[Problem]:
+    """Problems found rule by rule, as they would be found row by row (each row's in the rules' order)."""
+    return sorted(problems, key=lambda p: p.row or 0)
+
+
 def refuse_unless_valid(table: str, values: dict, domain_problems: list[Problem]) -> None:
     """Raise InvalidRecords with every problem of one record (a form's): the schema's and the
     domain's together; a column's schema problem (required, type, ...) hides a domain problem
