@@ -2,7 +2,9 @@
 
 A person has one role. The pages, the command line and the tests ask this module
 whether an action is allowed, for which accounts a list query may return rows
-(`customer_condition`), and a refused action raises `Refused` saying why.
+(`customer_condition`), and a refused action raises `Refused` saying why. Every write use-case
+asks it through its unit of work (kam.store.work: `work.check`, `work.check_accounts`), which
+carries the person acting; the command line's is the trusted local user.
 
 An account manager is the account_manager named in the data: they record visits,
 complaints, churns and profile edits only for their own accounts, and see only
@@ -97,8 +99,26 @@ def check(person: Person, action: str, account_manager=ANY_ACCOUNT) -> None:
 
 def check_account(db: Database, person: Person, customer_id: str) -> None:
     """check() of recording on this customer's account, its manager read from the data."""
-    found = db.query("SELECT account_manager FROM customers WHERE customer_id = $id", {"id": customer_id})
-    check(person, RECORD, None if found.empty else found.iat[0, 0])
+    check_accounts(db, person, [customer_id])
+
+
+def check_accounts(db: Database, person: Person, customer_ids) -> None:
+    refused = accounts_reason(db, person, customer_ids)
+    if refused is not None:
+        raise refused
+
+
+def accounts_reason(db: Database, person: Person, customer_ids) -> Refused | None:
+    """Why the person may not record on each of these customers' accounts (the first refused one;
+    an account not in the data belongs to nobody), or None if they may."""
+    refused = reason(person, RECORD)
+    if refused is not None or not person.own_accounts_only:
+        return refused  # a role that records at all records on every account: no need to read whose
+    found = db.query("""SELECT c.account_manager FROM unnest($ids::VARCHAR[]) AS i(id)
+                        LEFT JOIN customers c ON c.customer_id = i.id ORDER BY i.id""",
+                     {"ids": sorted({str(i) for i in customer_ids})})
+    return next((r for r in (reason(person, RECORD, m if isinstance(m, str) else None)
+                             for m in found["account_manager"]) if r is not None), None)
 
 
 def customer_condition(person: Person, alias: str = "c", action: str = VIEW) -> tuple[str, dict]:

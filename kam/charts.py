@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import html
 import math
 import zlib
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -43,6 +45,41 @@ def colour(column: str, value) -> str:
     known = COLOURED.get(column, ())
     index = known.index(value) if value in known else len(known) + zlib.crc32(str(value).encode()) % len(OKABE_ITO)
     return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+# Where plotly draws text it reads a little HTML (<b>, <br>, <a href>, <span style>): in tick
+# labels, legends, hover labels and bar texts. Stored text (a customer's or manager's name, a
+# reason someone typed) reaches those through the traces' data and the axes' categories.
+TRACE_TEXT = ("x", "y", "z", "text", "hovertext", "customdata", "labels", "name", "ids")
+AXIS_TEXT = ("categoryarray", "tickvals", "ticktext")
+
+
+def _escaped(value):
+    """The text escaped, or the array with its texts escaped (left as it is when none needs it)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if not isinstance(value, (list, tuple, np.ndarray, pd.Series, pd.Index)) or (
+            isinstance(value, np.ndarray) and value.dtype.kind in "biufcmM"):  # numbers and times
+        return value
+    cells = np.asarray(value, dtype=object)
+    texts = "".join(v for v in cells.ravel() if isinstance(v, str))
+    if not any(c in texts for c in "<>&"):
+        return value
+    return np.array([_escaped(v) for v in cells.ravel()], dtype=object).reshape(cells.shape)
+
+
+def literal(figure: go.Figure) -> go.Figure:
+    """The figure with every text from data written out literally (escaped, so plotly shows
+    `<a href=…>` as those characters and renders no markup from a stored name); in place."""
+    for trace in figure.data:
+        for name in TRACE_TEXT:
+            if name in trace and trace[name] is not None:
+                trace[name] = _escaped(trace[name])
+    for axis in (figure.layout.xaxis, figure.layout.yaxis):  # the ones the pages give categories or ticks
+        for name in AXIS_TEXT:
+            if axis[name] is not None:
+                axis[name] = _escaped(axis[name])
+    return figure
 
 
 def _nice_step(top: float, ticks: int = 5) -> float:

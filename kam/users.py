@@ -42,16 +42,18 @@ def listing(db: Database) -> pd.DataFrame:
                        FROM users ORDER BY role, user_id""")
 
 
-def save(store: Store, values: dict, *, by: Person) -> str:
-    """Add a person or change their role, manager name or whether they may sign in."""
-    access.check(by, access.MANAGE_USERS)
+def save(work: Work, values: dict) -> str:
+    """Add a person or change their role, manager name or whether they may sign in (an
+    administrator's work: kam.access); the change is kept with who and when."""
+    work.check(access.MANAGE_USERS)
     row = {**values, "user_id": user_id(values.get("user_id"))}
     if row.get("role") == "account_manager" and not (row.get("manager_name") or "").strip():
         # without it they could record for no account, and would wonder why
         raise InvalidRecords("users", [Problem(1, "manager_name", None, "required")])
     change = f"{row['user_id']}: {row.get('role')}, {row.get('manager_name') or '–'}, " \
              f"{'active' if row.get('active') else 'inactive'}"
-    return store.upsert("users", [row], user=by.identity, operation="users", metadata={"kam.change": change})
+    with work.batch("users", operation="users") as batch:
+        return batch.upsert("users", [row], metadata={"kam.change": change})
 
 
 def changes(store: Store) -> pd.DataFrame:
@@ -62,7 +64,6 @@ def changes(store: Store) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["when", "by", "change"])
 
 
-def widen_lists(store: Store, managers_see_all: bool, *, by: Person) -> str:
+def widen_lists(work: Work, managers_see_all: bool) -> str:
     """The setting that lets account managers see every account in lists and dashboards."""
-    access.check(by, access.SETTINGS)
-    return settings.save(Work.on(store, by.identity), access.MANAGERS_SEE_ALL, bool(managers_see_all))
+    return settings.save(work, access.MANAGERS_SEE_ALL, bool(managers_see_all))

@@ -57,7 +57,7 @@ figure.update_layout(height=460, bargap=0, margin={"t": 10, "b": 10}, legend={"o
                      xaxis_title=t("col.rank"), yaxis_title=measure_name,
                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.02], "tickformat": ".0%",
                              "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0], "showgrid": False})
-st.plotly_chart(figure, width="stretch")
+st.plotly_chart(charts.literal(figure), width="stretch")  # the customers' names in the hover as written
 st.caption(t("abc.rule", measure=measure_word, a=cuts[0], b=cuts[1]))
 
 st.subheader(t("abc.summary"))

@@ -7,7 +7,7 @@ from kam.i18n import value_name
 from kam.risk import health
 from kam.sales import receivables
 from kam.store.records import InvalidRecords
-from ui import charts, forms
+from ui import charts, forms, signin
 import ui
 
 ctx = ui.context()
@@ -18,17 +18,18 @@ PROFILE_FIELDS = [("name", "industry"), ("region", "size"), ("tier", "account_ma
                   ("credit_limit", "payment_terms_days"), "profile"]
 
 st.title(t("accounts.title"))
-with st.expander(t("accounts.new_customer")):
-    st.caption(t("accounts.new_customer_help"))
-    made = forms.record_form(ctx, "customers", [("customer_id", "name"), ("region", "industry"),
-                                                ("account_manager", "tier"), ("size", "credit_limit"),
-                                                "payment_terms_days", "profile"],
-                             lambda v: profile.add_customer(ctx.work, v),
-                             key="customer_new", submit="accounts.add_customer")
-    if made:
-        st.session_state["acct_search"] = ""
-        st.query_params["customer"] = made
-        st.success(t("accounts.customer_added", id=made))
+if signin.allowed(ctx, access.RECORD):
+    with st.expander(t("accounts.new_customer")):
+        st.caption(t("accounts.new_customer_help"))
+        made = forms.record_form(ctx, "customers", [("customer_id", "name"), ("region", "industry"),
+                                                    ("account_manager", "tier"), ("size", "credit_limit"),
+                                                    "payment_terms_days", "profile"],
+                                 lambda v: profile.add_customer(ctx.work, v),
+                                 key="customer_new", submit="accounts.add_customer")
+        if made:
+            st.session_state["acct_search"] = ""
+            st.query_params["customer"] = made
+            st.success(t("accounts.customer_added", id=ui.literal(made)))
 
 text = st.text_input(t("accounts.search"), key="acct_search")
 found = account_file.search(ctx.db, text, among=access.customer_condition(ctx.person))
@@ -73,17 +74,22 @@ if len(mine):
 if info.get("profile"):
     st.text(info["profile"])  # stored text shown as text, never as markdown
 
-# ---- keeping the file current ------------------------------------------------------------------
-with st.expander(t("accounts.edit_profile")):
-    st.caption(t("accounts.edit_profile_help"))
-    edited = forms.record_form(
-        ctx, "customers", PROFILE_FIELDS + ["reason"],
-        lambda v: profile.edit_profile(ctx.work, chosen, {k: v[k] for k in v if k != "reason"}, v.get("reason")),
-        key=f"profile_edit_{chosen}", defaults=forms.form_defaults(info), borrowed={"reason": "profile_changes"},
-        submit="accounts.save_profile")
-    if edited is not None:
-        st.success(t("accounts.profile_saved", fields=t("list.joiner").join(t(f"col.customers.{f}") for f in edited))
-                   if edited else t("accounts.nothing_changed"))
+# ---- keeping the file current (forms only on an account the person may record on) -------------
+refused = access.accounts_reason(ctx.db, ctx.person, [chosen])
+if refused is not None:
+    st.caption(signin.refusal_text(t, refused))
+else:
+    with st.expander(t("accounts.edit_profile")):
+        st.caption(t("accounts.edit_profile_help"))
+        edited = forms.record_form(
+            ctx, "customers", PROFILE_FIELDS + ["reason"],
+            lambda v: profile.edit_profile(ctx.work, chosen, {k: v[k] for k in v if k != "reason"}, v.get("reason")),
+            key=f"profile_edit_{chosen}", defaults=forms.form_defaults(info), borrowed={"reason": "profile_changes"},
+            submit="accounts.save_profile")
+        if edited is not None:
+            st.success(t("accounts.profile_saved",
+                         fields=t("list.joiner").join(t(f"col.customers.{f}") for f in edited))
+                       if edited else t("accounts.nothing_changed"))
 
 marked = marked_changes.judged(ctx.db, filters).set_index("customer_id")
 if chosen in marked.index and marked.at[chosen, "marked"]:
@@ -94,26 +100,28 @@ if chosen in marked.index and marked.at[chosen, "marked"]:
                  classes=f"{ui.shown(figures['class_before'])} → {ui.shown(figures['class_now'])}"))
     if isinstance(said, str):
         st.caption(t("accounts.marked_reason", reason=ui.literal(said)))
-    with st.form(f"marked_{chosen}"):
-        reason = st.text_area(t("accounts.marked_reason_input"), height=80)
-        if st.form_submit_button(t("accounts.record_reason"), type="primary"):
-            try:
-                marked_changes.record_reason(ctx.work, chosen, filters, reason)
-                st.success(t("accounts.reason_recorded"))
-            except InvalidRecords as error:
-                for problem in error.problems:
-                    st.error(forms.problem_text(t, problem))
+    if refused is None:
+        with st.form(f"marked_{chosen}"):
+            reason = st.text_area(t("accounts.marked_reason_input"), height=80)
+            if st.form_submit_button(t("accounts.record_reason"), type="primary"):
+                try:
+                    marked_changes.record_reason(ctx.work, chosen, filters, reason)
+                    st.success(t("accounts.reason_recorded"))
+                except InvalidRecords as error:
+                    for problem in error.problems:
+                        st.error(forms.problem_text(t, problem))
 
 st.subheader(t("accounts.contacts"))
 people = account_file.contacts(ctx.db, chosen)
 ui.show_table(people.drop(columns="contact_id"), t, "contacts", names=["role"])
 add, edit = st.columns(2)
-with add.expander(t("accounts.add_contact")):
-    if forms.record_form(ctx, "contacts", CONTACT_FIELDS,
-                         lambda v: profile.add_contact(ctx.work, chosen, v),
-                         key=f"contact_new_{chosen}"):
-        st.success(t("accounts.contact_saved"))
-if len(people):
+if refused is None:
+    with add.expander(t("accounts.add_contact")):
+        if forms.record_form(ctx, "contacts", CONTACT_FIELDS,
+                             lambda v: profile.add_contact(ctx.work, chosen, v),
+                             key=f"contact_new_{chosen}"):
+            st.success(t("accounts.contact_saved"))
+if refused is None and len(people):
     with edit.expander(t("accounts.edit_contact")):
         who = dict(zip(people["contact_id"], people["name"]))
         which = st.selectbox(t("accounts.pick_contact"), list(who), format_func=who.get, key=f"contact_pick_{chosen}")

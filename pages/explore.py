@@ -35,7 +35,7 @@ with left.form("ex_save", clear_on_submit=True, border=False):
     name = st.text_input(t("explore.save_name"), max_chars=100)
     if st.form_submit_button(t("explore.save")) and name.strip():
         saved.save(ctx.work, name, {**ctx.filters.to_params(), **question.to_params()})
-        st.success(t("explore.saved_ok", name=name.strip()))
+        st.success(t("explore.saved_ok", name=ui.literal(name.strip())))
 listing = saved.listing(ctx.db)
 if listing.empty:
     right.info(t("explore.none_saved"))

@@ -51,12 +51,17 @@ def read_file(upload, encoding: str, header_line: int) -> files.Source | None:
         try:
             source = files.read(upload.name, upload.getvalue(), encoding=encoding, header_line=header_line or None)
         except files.ReadError as error:
-            said = t(f"import.read_error.{error.code}", detail=error.detail)
-            st.error(t("import.unreadable_at", line=error.line, message=said) if error.line
-                     else t("import.unreadable", message=said))
-            return None
-        state.update(imp_source_key=key, imp_source=source)
-        state.pop("imp_done", None)
+            said = t(f"import.read_error.{error.code}", detail=ui.literal(error.detail))  # the file's own text
+            refused = (t("import.unreadable_at", line=error.line, message=said) if error.line
+                       else t("import.unreadable", message=said))
+        else:
+            state.update(imp_source_key=key, imp_source=source)
+            state.pop("imp_done", None)
+            return source
+        # A refused file is let go at once: a new, empty uploader (the old one's file, a copy as large as
+        # the file, is no longer held for the page), and the reason above it.
+        state.update(imp_refused=refused, imp_upload_round=state.get("imp_upload_round", 0) + 1)
+        st.rerun()
     return state["imp_source"]
 
 
@@ -75,7 +80,7 @@ def choose_mapping(name: str, source: files.Source) -> dict:
     chosen = st.selectbox(t("import.saved_mapping"), names, index=default, key=f"imp_saved_{token}",
                           format_func=lambda n: n or t("import.saved_mapping_none"))
     if fitting and chosen == fitting[0].name:
-        st.caption(t("import.saved_mapping_offered", name=chosen))
+        st.caption(t("import.saved_mapping_offered", name=ui.literal(chosen)))
     start = dict(mapping.load(store.root, chosen).columns) if chosen else mapping.auto_map(spec, source.headers)
     choices = [None] + [c.name for c in mapping.targets(spec)]
     required = {c.name for c in spec.columns if c.required}
@@ -89,14 +94,14 @@ def choose_mapping(name: str, source: files.Source) -> dict:
     columns = st.columns(4)
     for i, header in enumerate(source.headers):
         target = start.get(header)
-        chosen_map[header] = columns[i % 4].selectbox(
-            header, choices, index=choices.index(target) if target in choices else 0, format_func=shown,
+        chosen_map[header] = columns[i % 4].selectbox(  # labelled with the file's own header, as written
+            ui.plain_label(header), choices, index=choices.index(target) if target in choices else 0, format_func=shown,
             key=f"imp_map_{token}_{chosen}_{i}")
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     title = left.text_input(t("import.save_mapping_name"), key=f"imp_save_name_{token}")
     if right.button(t("import.save_mapping"), disabled=not title.strip(), key=f"imp_save_{token}"):
         mapping.save(store.root, mapping.SavedMapping(title.strip(), name, tuple(source.headers), chosen_map))
-        st.success(t("import.mapping_saved", name=title.strip()))
+        st.success(t("import.mapping_saved", name=ui.literal(title.strip())))
     return chosen_map
 
 
@@ -203,7 +208,11 @@ table_name = left.selectbox(t("import.table"), IMPORTABLE, index=IMPORTABLE.inde
 encoding = middle.selectbox(t("import.encoding"), ENCODINGS, key="imp_encoding",
                             format_func=lambda e: t("import.encoding.auto") if e == "auto" else e.upper())
 header_line = right.number_input(t("import.header_line"), min_value=0, step=1, key="imp_header_line")
-upload = st.file_uploader(t("import.file"), type=["csv", "txt", "tsv", "xlsx", "xls"], key="imp_file")
+if "imp_refused" in state:
+    st.error(state.pop("imp_refused"))
+refusals = state.get("imp_upload_round", 0)  # a new uploader after each refused file
+upload = st.file_uploader(t("import.file"), type=["csv", "txt", "tsv", "xlsx", "xls"],
+                          key=f"imp_file_{refusals}" if refusals else "imp_file")
 source = read_file(upload, encoding, int(header_line)) if upload is not None else None
 
 if source is not None:

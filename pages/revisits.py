@@ -101,7 +101,7 @@ else:
                        orientation="h", marker_color=colours[result])
     figure.update_layout(barmode="stack", height=80 + 36 * len(plans), margin={"t": 10, "b": 10},
                          legend={"orientation": "h", "y": -0.2, "traceorder": "normal"})
-    left.plotly_chart(figure, width="stretch")
+    left.plotly_chart(charts.literal(figure), width="stretch")  # the managers' names as written
     with right:
         revisit_view.show_table(plans, ["account_manager", "plans", *coverage.OUTCOMES, "on_time_share"], t,
                                 shares=["on_time_share"])
@@ -146,10 +146,10 @@ with right:
         later = listed[listed["date"].dt.date > today].head(1)
         st.markdown(f"**{t('revisit.no_holidays')}**")
         if len(later):
-            st.caption(t("revisit.next_holiday", name=holidays.name(later.iloc[0], lang),
+            st.caption(t("revisit.next_holiday", name=ui.literal(holidays.name(later.iloc[0], lang)),
                          day=later.iloc[0]["date"].date()))
     else:
-        names = joiner.join(f"{holidays.name(h, lang)} ({h['date']:%Y-%m-%d})" for _, h in window.iterrows())
+        names = joiner.join(f"{ui.literal(holidays.name(h, lang))} ({h['date']:%Y-%m-%d})" for _, h in window.iterrows())
         who = joiner.join([t(f"abc.class.{c}") for c in policy.holiday_classes]
                           + [t(f"tier.{x}") for x in policy.holiday_tiers])
         window = window.assign(holiday=[holidays.name(h, lang) for _, h in window.iterrows()])

@@ -18,7 +18,7 @@ st.subheader(t("users.edit"))
 
 
 def save(values: dict) -> str:
-    users.save(ctx.store, values, by=ctx.person)
+    users.save(ctx.work, values)
     ui.rerun_saying(t("users.saved", who=users.user_id(values["user_id"])))
 
 

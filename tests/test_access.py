@@ -8,6 +8,7 @@ import pytest
 
 from kam import access
 from kam.access import Person, Refused
+from kam.accounts import account_file
 from kam.filters import Filters
 from kam.periods import Period
 from kam.readside.database import Database
@@ -130,3 +131,16 @@ def test_recording_on_an_account_is_checked_against_its_manager_in_the_data(db):
     with pytest.raises(Refused):  # an unknown account belongs to nobody
         access.check_account(db, LI, "K9")
     access.check_account(db, person("director"), "K2")
+
+
+def test_the_sidebar_search_finds_only_the_accounts_a_manager_may_see(book_db):
+    def found(who: Person) -> list[str]:
+        return sorted(account_file.find(book_db, "0", among=access.customer_condition(who))["customer_id"])
+    assert found(LI) == ["00017", "00105"]  # "0" is in every id: only hers are found
+    assert found(Person(LI.identity, LI.role, OWN, sees_all=True)) == ["00017", "00023", "00105", "00200",
+                                                                       "00301", "00404"]
+    assert found(person("viewer")) == found(person("director")) == found(Person(LI.identity, LI.role, OWN,
+                                                                                 sees_all=True))
+    assert account_file.find(book_db, "13800000002", among=access.customer_condition(person("analyst"))
+                             )["customer_id"].tolist() == ["00017"]  # by a contact's phone
+    assert account_file.find(book_db, "0", among=access.customer_condition(person("administrator"))).empty

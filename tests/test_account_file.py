@@ -84,7 +84,7 @@ def test_the_timeline_tells_the_accounts_story_newest_first(db):
 
 
 def test_the_sidebar_search_finds_an_account_by_a_contacts_phone(db):
-    assert account_file.find(db, "13800000002")["customer_id"].tolist() == ["00017"]
+    assert account_file.find(db, "13800000002", among=("TRUE", {}))["customer_id"].tolist() == ["00017"]
 
 
 def test_the_profile_form_refuses_a_credit_limit_without_a_reason_beside_the_field(book, monkeypatch):

@@ -2,8 +2,10 @@
 is refused where it is (line, column), and nothing is written."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
+import json
 import zipfile
 
 import pytest
@@ -86,6 +88,29 @@ def test_a_utf8_file_with_one_gb18030_line_is_refused_naming_that_line(tmp_path,
     assert (refused.value.code, refused.value.line) == ("mixed_encoding", 1501)
 
 
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_gb18030_file_with_utf8_lines_after_its_first_megabyte_is_refused_naming_them(tmp_path, on_disk):
+    gb18030 = ("\n".join(UTF8_LINES[:1] + [f"C{i},华东精密机械{i},ordinary,active" for i in range(40_000)])
+               + "\n").encode("gb18030")
+    assert len(gb18030) > 1 << 20  # the encoding is decided from the start: the UTF-8 lines come after it
+    data = gb18030 + "C90001,申江物流,ordinary,active\nC90002,蜀都食品,ordinary,active\n".encode()
+    with pytest.raises(files.ReadError) as refused:
+        if on_disk:  # the command line's way: read a block at a time
+            (tmp_path / "appended.csv").write_bytes(data)
+            files.open_file(tmp_path / "appended.csv")
+        else:
+            files.read("appended.csv", data)
+    assert (refused.value.code, refused.value.detail, refused.value.line) == ("mixed_encoding", "40002, 40003", 40002)
+
+
+def test_a_file_ascii_for_its_first_megabyte_then_gb18030_is_read_as_gb18030(tmp_path):
+    data = ("\n".join(UTF8_LINES[:1] + [f"C{i},Precision Works {i},ordinary,active" for i in range(40_000)])
+            + "\nC9,申江物流,ordinary,active\n").encode("gb18030")
+    (tmp_path / "late.csv").write_bytes(data)
+    reading = files.open_file(tmp_path / "late.csv")
+    assert reading.encoding == "GB18030" and reading.rows == 40_001
+
+
 def test_a_gb18030_file_is_still_read_as_gb18030():
     source = files.read("gb.csv", "\n".join(UTF8_LINES[:50]).encode("gb18030"))
     assert source.encoding == "GB18030" and source.cells.column("客户名称")[0].as_py() == "华东精密机械0"
@@ -163,3 +188,52 @@ def test_markdown_in_a_stored_name_and_profile_is_escaped_on_the_account_page(bo
     assert [h.value for h in at.header] == [ui.literal(f"**Acme** {BEACON} · MD1")]
     assert BEACON in [x.value for x in at.text]  # the profile: plain text, no markdown at all
     assert all("](http" not in m.value for m in at.markdown)
+
+
+LINK = '<a href="http://evil.example">x</a><b>big</b>'
+
+
+def test_a_name_holding_html_reaches_plotly_escaped_in_the_hover_and_the_ticks(book, monkeypatch):
+    from test_pages import open_app
+
+    book.append("customers", [{"customer_id": "HT1", "name": LINK, "tier": "important", "status": "active",
+                               "account_manager": LINK, "region": "East"}], user="ana")
+    book.append("sales", [{"order_id": "HT-S1", "customer_id": "HT1", "date": dt.date(2025, 6, 1),
+                           "amount": 5_000_000}], user="ana")
+    book.append("visits", [{"visit_id": "HT-V1", "customer_id": "HT1", "date": dt.date(2025, 6, 2),
+                            "method": "phone"}], user="ana")
+    at = open_app(book.root, monkeypatch, "abc", lang="en", period="custom", start="2025-01-01", end="2025-12-31")
+    assert not at.exception
+    pareto = texts(json.loads(at.get("plotly_chart")[0].proto.spec))  # the figure as the browser gets it
+    assert html.escape(LINK, quote=False) in pareto and not any("<a" in t or "<b>" in t for t in pareto)
+
+
+def texts(tree) -> set[str]:
+    """Every text in a figure's JSON."""
+    if isinstance(tree, str):
+        return {tree}
+    items = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else []
+    return set().union(*map(texts, items))
+
+
+@pytest.mark.parametrize("draw", ["bar", "line", "pie"])
+def test_every_chart_of_the_pages_escapes_the_datas_text(draw):
+    import pandas as pd
+
+    from ui import charts
+    frame = pd.DataFrame({"who": [LINK, "申江物流 & Co"], "value": [1.0, 2.0]})
+    figure = (charts.pie(frame, names="who", values="value") if draw == "pie" else
+              getattr(charts, draw)(frame, x="who", y="value", color="who"))
+    shown = texts(json.loads(figure.to_json()))
+    assert {html.escape(LINK, quote=False), "申江物流 &amp; Co"} <= shown and not any("<a" in t for t in shown)
+
+
+@pytest.mark.parametrize("page, param", [("explore", "subject"), ("meeting", "meeting")])
+def test_an_address_value_holding_markdown_is_named_in_its_note_as_written(book, monkeypatch, page, param):
+    from test_pages import open_app
+
+    at = open_app(book.root, monkeypatch, page, lang="en", **{param: BEACON})
+    assert not at.exception
+    said = [w.value for w in at.warning]
+    assert said and all("](http" not in s and "<img" not in s for s in said)  # nothing to load or click
+    assert any(BEACON in html.unescape(s).replace("\u2060", "") for s in said), said

@@ -69,3 +69,13 @@ def test_the_mapping_can_be_changed_and_saved(page):
     assert at.success[0].value == "Mapping “收银机” saved."
     at.button(key="imp_go").click().run()
     assert store.read("sales").column("product").null_count == 3
+
+
+def test_a_refused_file_is_let_go_and_the_reason_stays_above_an_empty_uploader(page):
+    at, store = page
+    mixed = "客户编号,客户名称\nC1,华东精密机械\n".encode() + "C2,申江物流\n".encode("gb18030") + "C3,蜀都食品\n".encode()
+    at.file_uploader(key="imp_file").set_value(("mixed.csv", mixed, "text/csv")).run()
+    assert not at.exception
+    assert any("mixes encodings" in e.value for e in at.error)
+    assert [u.value for u in at.file_uploader] == [None]  # a new, empty uploader: the page let the file go
+    assert store.count("customers") == len(corpus.CUSTOMERS)

@@ -19,6 +19,7 @@ from kam.i18n import translator
 from kam.imports import import_log
 from kam.readside.database import Database
 from kam.store.delta import Store
+from kam.store.work import Work
 from live_app import free_port, launch, streamlit_server
 from test_browser import settle
 
@@ -34,8 +35,8 @@ def app(filed_book, identity_provider, tmp_path_factory):
     folder = tmp_path_factory.mktemp("signed-in")
     store = Store(shutil.copytree(filed_book, folder / "store"))
     for who, (role, name) in PEOPLE.items():
-        users.save(store, {"user_id": who, "role": role, "manager_name": name, "active": True},
-                   by=Person(BOSS, "administrator"))
+        users.save(Work.on(store, person=Person(BOSS, "administrator")),
+                   {"user_id": who, "role": role, "manager_name": name, "active": True})
     port = free_port()
     (folder / "secrets.toml").write_text(secrets(identity_provider, port, BOSS))
     with streamlit_server(store.root, port=port, options=("--secrets.files", str(folder / "secrets.toml"))) as url:
@@ -142,6 +143,10 @@ def test_an_account_manager_records_for_her_own_account_only(app, signed_in):
     tab.get_by_role("option", name=t("method.phone")).click()
     tab.get_by_test_id("stForm").first.get_by_role("button", name=t("form.save")).click()
     expect(tab.get_by_text("Visit V", exact=False).first).to_be_visible(timeout=60_000)
+    tab.goto(f"{url}/accounts?customer=00023&lang=en")  # Wang Wei's account file, its address typed in
+    settle(tab)
+    expect(tab.get_by_text(t("accounts.none")).first).to_be_visible(timeout=60_000)
+    assert tab.get_by_text("申江物流").count() == 0  # not hers to see, let alone edit (AppTest: widened lists)
     visits = store.read("visits").to_pandas()
     mine = visits[visits["recorded_by"] == "li.na@example.com"]
     assert mine["customer_id"].tolist() == ["00017"]

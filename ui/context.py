@@ -28,9 +28,9 @@ class Context:
 
     @property
     def work(self) -> Work:
-        """A write's unit of work: this store, the signed-in user, today."""
+        """A write's unit of work: this store, the signed-in person, today."""
         import ui  # ui.today, as the tests set it
-        return Work(self.store, self.db, self.user, ui.today())
+        return Work(self.store, self.db, self.user, ui.today(), self.person)
 
 
 @st.cache_resource

@@ -63,7 +63,7 @@ def seed(t) -> None:
     try:
         question = q.Question.from_params(st.query_params) if "subject" in st.query_params else DEFAULT
     except q.QuestionError as error:
-        st.warning(t("explore.bad_question", error=str(error)))
+        st.warning(ui.literal(t("explore.bad_question", error=str(error))))  # the address's text as written
         question = DEFAULT
     st.session_state.update(_state_of(question))
 
@@ -101,7 +101,7 @@ def widgets(ctx) -> q.Question | None:
     try:
         return q.Question.from_params(_params_of_state())
     except q.QuestionError as error:
-        st.warning(t("explore.bad_question", error=str(error)))
+        st.warning(ui.literal(t("explore.bad_question", error=str(error))))  # the address's text as written
         return None
 
 
@@ -180,7 +180,8 @@ def chart(frame: pd.DataFrame, question: q.Question, t) -> go.Figure | None:
     x, color = keys[0], (keys[1] if len(keys) > 1 else None)
     if question.chart == "heat_map":
         grid = data.pivot_table(index=color or "_all", columns=x, values=y, aggfunc="sum", sort=False)
-        return go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=list(grid.index), colorbar_title=labels[y]))
+        return charts.literal(go.Figure(go.Heatmap(z=grid.values, x=list(grid.columns), y=list(grid.index),
+                                                   colorbar_title=labels[y])))
     if question.chart == "line":
         return charts.line(data.sort_values(keys), x, y, color=color, markers=True, labels=labels)
     figure = charts.bar(data, x, y, color=color, labels=labels)

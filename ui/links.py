@@ -6,6 +6,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from kam import access
 from kam.accounts import account_file
 
 
@@ -20,7 +21,7 @@ def account_search(ctx, accounts_page) -> None:
     text = st.sidebar.text_input(t("sidebar.find_account"), key="find_account", placeholder=t("sidebar.find_hint"))
     if not text.strip():
         return
-    found = account_file.find(ctx.db, text, limit=8)
+    found = account_file.find(ctx.db, text, among=access.customer_condition(ctx.person), limit=8)
     if found.empty:
         st.sidebar.caption(t("accounts.none"))
     for row in found.itertuples():

@@ -64,7 +64,7 @@ def meeting_day(t) -> dt.date:
     try:
         return dt.date.fromisoformat(given)
     except ValueError:
-        st.warning(t("meeting.bad_day", value=given))
+        st.warning(ui.literal(t("meeting.bad_day", value=given)))  # the address's text as written
         return ui.today()
 
 
@@ -128,7 +128,8 @@ def _save_action(ctx: ui.Context, m: screens.Meeting, customer_key: str) -> None
         return
     state.pop("meeting_problem", None)
     state["meeting_what"] = ""
-    st.toast(t("meeting.saved", id=saved, what=values["action"], owner=values["owner"], due=values["due_date"]))
+    st.toast(t("meeting.saved", id=saved, what=ui.literal(values["action"]), owner=ui.literal(values["owner"]),
+               due=values["due_date"]))
 
 
 def action_form(ctx: ui.Context, m: screens.Meeting, screen: screens.Screen) -> None:

@@ -71,7 +71,7 @@ def managers_see_all_section(ctx) -> None:
     now = bool(settings.load(ctx.db, access.MANAGERS_SEE_ALL, False))
     wanted = st.toggle(t("users.managers_see_all"), value=now, key="set_managers_see_all")
     if wanted != now:
-        users.widen_lists(ctx.store, wanted, by=ctx.person)
+        users.widen_lists(ctx.work, wanted)
         rerun_saying(t("users.managers_see_all"))
 
 

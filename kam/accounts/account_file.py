@@ -138,12 +138,15 @@ def timeline(db: Database, customer_id: str) -> pd.DataFrame:
     return out.sort_values("day", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def find(db: Database, text: str, limit: int = 20) -> pd.DataFrame:
-    """Accounts found by name, id or one of their contacts (name, phone, e-mail): the sidebar's search."""
-    return db.query("""
+def find(db: Database, text: str, *, among: tuple[str, dict], limit: int = 20) -> pd.DataFrame:
+    """Accounts found by name, id or one of their contacts (name, phone, e-mail): the sidebar's search,
+    among the accounts the person may see (kam.access.customer_condition on customers c)."""
+    where, params = among
+    return db.query(f"""
         SELECT DISTINCT c.customer_id, c.name FROM customers c
         LEFT JOIN contacts p ON p.customer_id = c.customer_id
-        WHERE c.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%'
-           OR p.name ILIKE '%' || $text || '%' OR p.phone ILIKE '%' || $text || '%'
-           OR p.email ILIKE '%' || $text || '%'
-        ORDER BY c.name LIMIT $limit""", {"text": text.strip(), "limit": limit})
+        WHERE (c.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%'
+               OR p.name ILIKE '%' || $text || '%' OR p.phone ILIKE '%' || $text || '%'
+               OR p.email ILIKE '%' || $text || '%')
+          AND {where}
+        ORDER BY c.name LIMIT $limit""", {**params, "text": text.strip(), "limit": limit})

@@ -91,6 +91,7 @@ def marked(db: Database, filters: Filters, share: float | None = None) -> pd.Dat
 def record_reason(work: Work, customer_id: str, filters: Filters, reason: str) -> str:
     """Keep why the account's results moved in the period, with the figures that marked it;
     InvalidRecords when the account is not marked for the period or no reason is given."""
+    work.check_accounts(customer_id)
     with work.batch("change_reasons", operation="change reason") as batch:
         return _record_reason(work.db, batch, customer_id, filters, reason, work.today)
 

@@ -15,6 +15,7 @@ import uuid
 
 import pandas as pd
 
+from kam import access
 from kam.accounts import account_file
 from kam.store.batches import Batch
 from kam.store.work import Work
@@ -48,6 +49,7 @@ def add_customer(work: Work, values: dict) -> str:
     values.setdefault("customer_id", new_customer_id(work.today))
     values.setdefault("status", "active")
     values.setdefault("created", work.today)
+    work.check(access.RECORD, values.get("account_manager"))  # a manager files customers for themselves
     with work.batch("customers", operation="add customer") as batch:
         problems = _missing(values, BASIC_ITEMS)
         if account_file.profile(work.db, values["customer_id"]) is not None:
@@ -81,7 +83,9 @@ def edit_profile(work: Work, customer_id: str, changes: dict, reason: str) -> li
     """Change a customer's fields; each changed field is kept with its old and new value and the
     reason (required for credit limit, payment terms, account manager and tier). Returns the
     fields changed; InvalidRecords, writing nothing, when a rule is broken. The edit and its
-    change records are one batch."""
+    change records are one batch. An account manager edits only their own accounts, and hands
+    none to another manager (kam.access)."""
+    work.check_accounts(customer_id)
     with work.batch(*PROFILE_TABLES, operation="edit profile") as batch:
         return _edit_profile(work, batch, customer_id, changes, reason)
 
@@ -92,6 +96,8 @@ def _edit_profile(work: Work, batch: Batch, customer_id: str, changes: dict, rea
         raise InvalidRecords("customers", [Problem(1, "customer_id", customer_id, "unknown_customer")])
     unknown = [Problem(1, f, changes[f], "not_editable") for f in changes if f not in EDITABLE]
     changed = _changed(before, changes)
+    if "account_manager" in changed:
+        work.check(access.RECORD, changed["account_manager"][1])
     reason = (reason or "").strip()
     problems = unknown + [Problem(1, "reason", None, "reason_required", f) for f in changed
                           if f in NEEDS_REASON and not reason][:1]
@@ -113,6 +119,7 @@ def add_contact(work: Work, customer_id: str, values: dict) -> str:
     """A new contact person of the customer; returns the contact's id."""
     values = {k: v for k, v in values.items() if not _blank(v)} | {
         "customer_id": customer_id, "contact_id": f"CT-{uuid.uuid4().hex[:8].upper()}"}
+    work.check_accounts(customer_id)
     with work.batch("contacts", operation="add contact") as batch:
         problems = [] if account_file.profile(work.db, customer_id) else [
             Problem(1, "customer_id", customer_id, "unknown_customer")]
@@ -128,6 +135,7 @@ def edit_contact(work: Work, contact_id: str, values: dict) -> None:
                                  WHERE contact_id = $id""", {"id": contact_id})
         if found.empty:
             raise InvalidRecords("contacts", [Problem(1, "contact_id", contact_id, "unknown_contact")])
+        work.check_accounts(found.at[0, "customer_id"])
         row = found.iloc[0].to_dict() | {f: (None if _blank(values.get(f)) else values[f])
                                          for f in CONTACT_FIELDS if f in values}
         refuse_unless_valid("contacts", row, [])

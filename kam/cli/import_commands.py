@@ -18,10 +18,17 @@ from kam.imports import mapping
 from kam.i18n import translator
 from kam.store import damage
 from kam.store.schema import IMPORTABLE, TABLES
-from kam.store.delta import Store
+from kam.store.delta import Store, default_user
 from kam.store.work import Work
 
 t = translator("en")
+
+
+def command_line_work(store: Store, user: str | None) -> Work:
+    """The unit of work of a write made here: the command line is a trusted local tool (kam.access:
+    local), and its writes are stamped as made on it, under --user or $KAM_USER, so nobody takes
+    them for a signed-in person's."""
+    return Work.on(store, f"{user or default_user()} (command line)")
 
 
 def _mapping_from(store: Store, table: str, source: files.Reading, args) -> dict[str, str | None]:
@@ -120,7 +127,7 @@ def cmd_import(store: Store, args) -> int:
         print(f"would import {int(plan.write.sum())} rows into {args.table} (dry run: nothing written)")
         return 0
     try:
-        done = importer.commit(Work.on(store, args.user), plan, progress=bar)
+        done = importer.commit(command_line_work(store, args.user), plan, progress=bar)
     except importer.Conflict as conflict:
         print(t(f"import.conflict.{conflict.code}", **conflict.detail), file=sys.stderr)
         return 1
@@ -137,7 +144,7 @@ def cmd_imports(store: Store, args) -> int:
 
 def cmd_undo(store: Store, args) -> int:
     try:
-        work = Work.on(store, args.user)
+        work = command_line_work(store, args.user)
         undone = import_log.undo(work, args.import_id) if args.import_id else import_log.undo_last(work, args.table)
     except import_log.UndoRefused as refused:
         print(t(f"import.undo_refused.{refused.code}", **refused.detail), file=sys.stderr)

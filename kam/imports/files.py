@@ -160,32 +160,53 @@ def _guess(data: bytes):
     return best
 
 
-def _lines_by_utf8(data: bytes) -> tuple[list[int], list[int]]:
-    """Of the lines holding more than ASCII: those valid in UTF-8, and those not."""
-    valid, invalid = [], []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.isascii():
-            try:
-                line.decode("utf-8")
-                valid.append(number)
-            except UnicodeDecodeError:
-                invalid.append(number)
-    return valid, invalid
+def _wide_lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Of the lines of `data` (whole lines, numbered from 0) holding more than ASCII: those valid in
+    UTF-8 and those not. Decoded with "replace", a byte that is not UTF-8 becomes U+FFFD (a line
+    that held U+FFFD itself counts as not UTF-8: it was garbled before), and the code points are
+    counted per line at once."""
+    points = np.frombuffer(data.decode("utf-8", "replace").encode("utf-32-le"), np.uint32)
+    line = np.cumsum(points == 10, dtype=np.int32)
+    lines = int(line[-1]) + 1
+
+    def having(mask) -> np.ndarray:
+        return np.bincount(line[mask], minlength=lines) > 0
+    invalid = having(points == 0xFFFD)
+    return np.flatnonzero(having(points >= 0x80) & ~invalid), np.flatnonzero(invalid)
 
 
-def _refuse_mixed(head: bytes, failed_line: int, utf8_before: bool) -> None:
+def _refuse_mixed(blocks: Iterator[bytes]) -> None:
     """Refuse a file whose lines are partly UTF-8, partly not (a GB18030 line pasted into a UTF-8
-    export): read in either encoding, some of its lines would come out silently garbled. The file's
-    first bytes (`head`) are looked at line by line and the fewer kind is named; a file whose head is
-    UTF-8 throughout (`utf8_before`: more than ASCII) breaks at the line the decoder failed on."""
-    valid, invalid = _lines_by_utf8(head[:head.rfind(b"\n") + 1] if len(head) >= GUESS_BYTES else head)
-    if valid and invalid:
-        odd = invalid if len(invalid) <= len(valid) else valid
-    elif valid and utf8_before:  # the first line not UTF-8 lies beyond the head
-        odd = [failed_line]
-    else:
-        return
-    raise ReadError("mixed_encoding", ", ".join(map(str, odd[:SHOWN_LINES])), odd[0])
+    export, or UTF-8 lines appended to a GB18030 one): read in either encoding, some of its lines
+    would come out silently garbled. Every line of the whole file is looked at, a block of bytes at
+    a time (memory stays bounded by the block), and the first lines of the fewer kind are named."""
+    count, first = [0, 0], [[], []]  # UTF-8 lines, other lines
+    line, carry = 1, b""
+    for data in itertools.chain((b for b in blocks if b), [b""]):
+        last, data = not data, carry + data
+        end = len(data) if last else data.rfind(b"\n") + 1
+        if end == 0:
+            if len(data) <= RECORD_BYTES:
+                carry = data  # one line so far: wait for its end
+                continue
+            end = len(data)  # a line longer than a record, looked at in pieces (the reader refuses it anyway)
+        if not data[:end].isascii():
+            for kind, lines in enumerate(_wide_lines(data[:end])):
+                count[kind] += len(lines)
+                first[kind] += [line + int(n) for n in lines[:SHOWN_LINES - len(first[kind])]]
+        line, carry = line + data.count(b"\n", 0, end), data[end:]
+    if all(count):
+        odd = first[1] if count[1] <= count[0] else first[0]
+        raise ReadError("mixed_encoding", ", ".join(map(str, odd)), odd[0])
+
+
+def _blocks(data: bytes) -> Iterator[bytes]:
+    return (data[i:i + READ_BYTES] for i in range(0, len(data), READ_BYTES))
+
+
+def _file_blocks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        yield from iter(lambda: f.read(READ_BYTES), b"")
 
 
 def decode(data: bytes, encoding: str = "auto") -> tuple[str, str, bool]:
@@ -194,23 +215,26 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str, bool]:
         try:
             return data.decode(codec), label, False
         except UnicodeDecodeError as error:
-            if final:
-                raise ReadError("not_encoding", label, _line_of(data, error.start)) from None
-            if codec == "utf-8":
-                _refuse_mixed(data, _line_of(data, error.start), not data[:error.start].isascii())
+            # refused outside this block: the decoder's error holds the whole file, and a refusal
+            # raised here would keep it (as its context, in a cycle only the garbage collector breaks)
+            failed_at = error.start
+        if final:
+            raise ReadError("not_encoding", label, _line_of(data, failed_at))
+        if codec == "utf-8":
+            _refuse_mixed(_blocks(data))
     best = _guess(data)
     return str(best), best.encoding.upper(), True
 
 
 class _NotDecoded(Exception):
-    def __init__(self, line: int, more_than_ascii: bool):
-        self.line, self.more_than_ascii = line, more_than_ascii  # whether the text before held more than ASCII
+    def __init__(self, line: int):
+        self.line = line
 
 
 def _text_blocks(path: Path, codec: str, hasher=None) -> Iterator[str]:
     """The file's text a block at a time; _NotDecoded (with the line) where the codec fails."""
     decoder = codecs.getincrementaldecoder(codec)()
-    lines, ascii_only = 0, True
+    lines = 0
     with open(path, "rb") as f:
         while True:
             data = f.read(READ_BYTES)
@@ -220,10 +244,8 @@ def _text_blocks(path: Path, codec: str, hasher=None) -> Iterator[str]:
                 text = decoder.decode(data, final=not data)
             except UnicodeDecodeError as error:
                 start = max(error.start, 0)
-                raise _NotDecoded(lines + data.count(b"\n", 0, start) + 1,
-                                  not (ascii_only and data[:start].isascii())) from None
+                raise _NotDecoded(lines + data.count(b"\n", 0, start) + 1) from None
             lines += data.count(b"\n")
-            ascii_only = ascii_only and text.isascii()
             if text:
                 yield text
             if not data:
@@ -259,7 +281,7 @@ def open_file(path, *, encoding: str = "auto", header_line: int | None = None, s
             if final:
                 raise ReadError("not_encoding", label, failed.line) from None
             if codec == "utf-8":
-                _refuse_mixed(head, failed.line, failed.more_than_ascii)
+                _refuse_mixed(_file_blocks(path))
             return None
 
     for codec, label, final in _candidates(head, encoding):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kam import access
 from kam.store import batches
 from kam.store.schema import TABLES
 from kam.store.delta import Store
@@ -105,6 +106,7 @@ def undo(work: Work, import_id: str) -> Undone:
 
 
 def _undo(work: Work, choose) -> Undone:
+    work.check(access.UNDO)
     with work.batch(*TABLES, operation="undo") as batch:
         commit = choose()
         import_id = commit["kam.batch_id"]

@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kam import access
 from kam.imports import domain_checks
 from kam.imports import files
 from kam.imports import import_log
@@ -692,6 +693,7 @@ def _read_by(table: Table) -> list[str]:
 def commit(work: Work, plan: Plan, *, progress=None) -> Result:
     """Write the plan's rows as one import; raises ValueError, writing nothing, if it is not ready,
     and Conflict if what it was checked against changed so that its answer would be another."""
+    work.check(access.IMPORT)
     if not plan.ready:
         raise ValueError(f"{len(plan.errors)} problem(s) block the import")
     name, store = plan.table.name, work.store

@@ -49,6 +49,10 @@ class Screen:
     note: str = ""
     accounts: dict[str, str] = field(default_factory=dict)  # customer_id -> name: whom an action is likely about
 
+    def __post_init__(self):
+        if self.chart is not None:
+            charts.literal(self.chart)  # names and reasons from the data shown as written, on screen and in the pack
+
 
 @dataclass(frozen=True)
 class Meeting:

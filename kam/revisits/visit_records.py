@@ -132,6 +132,7 @@ def record_visits(work: Work, rows, *, history: bool = False) -> list[str]:
     """
     with work.batch("visits", "revisit_plans", operation="record visits") as batch:
         visits = check_visits(work.db, rows, work.today, history)
+        work.check_accounts(*visits["customer_id"])
         plans = plan_changes(work.db, visits, user=work.user, today=work.today)
         batch.append("visits", visits)
         if len(plans):
@@ -175,6 +176,7 @@ def add_plans(work: Work, rows) -> list[str]:
     """Append revisit plans (a form's one, or the reviewed proposals) in one commit; returns their ids."""
     with work.batch("revisit_plans", operation="add plans") as batch:
         plans = check_plans(work.db, rows, work.today)
+        work.check_accounts(*plans["customer_id"])
         batch.append("revisit_plans", plans)
     return plans["plan_id"].tolist()
 
@@ -195,6 +197,7 @@ def cancel_plan(work: Work, plan_id: str, reason: str) -> None:
         if not (reason or "").strip():
             problems.append(Problem(1, "cancel_reason", None, "required"))
         _raise_if("revisit_plans", problems, PLANS.names)
+        work.check_accounts(plans.at[plan_id, "customer_id"])
         row = plans.loc[[plan_id]].reset_index(drop=True)
         row["status"], row["cancel_reason"] = "cancelled", reason.strip()
         batch.upsert("revisit_plans", row)

@@ -123,6 +123,7 @@ def record_churn(work: Work, values: dict) -> str:
     """Store a churn with its computed lost revenue and mark the customer churned."""
     db = work.db
     values = {k: v for k, v in values.items() if k != "churn_id"}
+    work.check_accounts(values.get("customer_id"))
     with work.batch(*STATUS_TABLES, operation="churn") as batch:
         problems = _status_problems(db, values.get("customer_id"), "active", "already_churned")
         problems += _date_problems("churn_date", values.get("churn_date"), work.today)
@@ -146,6 +147,7 @@ def reactivate(work: Work, customer_id: str, values: dict) -> str:
     """Win a churned customer back: date the churn's end and mark the customer active again."""
     db = work.db
     day, note = values.get("reactivated_date"), (values.get("note") or "").strip()
+    work.check_accounts(customer_id)
     with work.batch(*STATUS_TABLES, operation="win_back") as batch:
         problems = _status_problems(db, customer_id, "churned", "not_churned")
         last = db.query("""SELECT * EXCLUDE (recorded_at, recorded_by, batch_id) FROM churns
@@ -166,6 +168,7 @@ def reactivate(work: Work, customer_id: str, values: dict) -> str:
 def dismiss(work: Work, customer_id: str, note: str = "") -> str:
     """Keep a silent customer off the suspected list until it buys again."""
     db, today = work.db, work.today
+    work.check_accounts(customer_id)
     with work.batch("churn_dismissals", operation="dismiss") as batch:
         last = db.scalar("SELECT MAX(date) FROM sales WHERE customer_id = $id AND date <= $today",
                          {"id": customer_id, "today": today})

@@ -110,6 +110,7 @@ def record_complaint(work: Work, values: dict) -> str:
     values["status"] = values.get("status") or "open"
     if new:
         values["complaint_id"] = "K-" + uuid.uuid4().hex[:8].upper()
+    work.check_accounts(values.get("customer_id"))
     with work.batch("complaints", operation="complaint") as batch:
         refuse_unless_valid("complaints", values, rule_problems(work.db, values, work.today))
         (batch.append if new else batch.upsert)("complaints", [values])

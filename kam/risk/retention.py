@@ -44,6 +44,7 @@ def record_action(work: Work, values: dict) -> str:
     if new:
         values["action_id"] = "R-" + uuid.uuid4().hex[:8].upper()
     values["status"] = values.get("status") or "planned"
+    work.check_accounts(values.get("customer_id"))
     with work.batch("retention_actions", operation="retention") as batch:
         refuse_unless_valid("retention_actions", values, rule_problems(work.db, values, work.today))
         (batch.append if new else batch.upsert)("retention_actions", [values])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from kam import access
 from kam.readside.database import Database
 from kam.store.work import Work
 
@@ -18,5 +19,6 @@ def load(db: Database, key: str, default):
 
 
 def save(work: Work, key: str, value) -> str:
+    work.check(access.SETTINGS)
     with work.batch("settings", operation="settings") as batch:
         return batch.upsert("settings", [{"key": key, "value": json.dumps(value, ensure_ascii=False, default=str)}])

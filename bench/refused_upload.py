@@ -1,0 +1,153 @@
+"""The server's memory after a refused upload: `python -m kam serve` (README) on a small demo
+store, headless Chromium uploads hostile files on the import page, and the server's resident
+memory (VmRSS from /proc) is read before, at its highest while the file is read (sampled every
+20 ms), once the refusal is shown, and after the file is taken off the uploader.
+
+    python bench/refused_upload.py [--csv-mb 150]
+
+Files: an .xlsx of about 1 MB that unpacks to 1 GB (refused from its zip listing), a CSV of
+--csv-mb MB in UTF-8 with one GB18030 line at its end (refused as mixed encodings, naming the
+line), and a CSV over the upload limit of .streamlit/config.toml (refused by the uploader).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+import live_app  # noqa: E402 - the server and browser the browser tests use
+from memory import rss_mb, settle  # noqa: E402
+
+from kam.i18n import translator  # noqa: E402
+
+t = translator("en")
+UPLOAD_LIMIT_MB = 200  # .streamlit/config.toml, server.maxUploadSize
+WAIT_MS = 300_000
+
+
+def inflating_xlsx(path: Path, megabytes: int) -> Path:
+    """A workbook whose one cell unpacks to `megabytes` MB (a decompression bomb)."""
+    from openpyxl import Workbook
+
+    book, plain = Workbook(), io.BytesIO()
+    book.active.append(["客户编号", "客户名称"])
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for entry in src.infolist():
+            if entry.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(entry, src.read(entry))
+                continue
+            head, tail = src.read(entry).split(b"</sheetData>")
+            with dst.open(entry.filename, "w", force_zip64=True) as sheet:
+                sheet.write(head + b'<row r="2"><c r="A2" t="inlineStr"><is><t>')
+                for _ in range(megabytes // 16):
+                    sheet.write(b"A" * (16 << 20))
+                sheet.write(b"</t></is></c></row></sheetData>" + tail)
+    return path
+
+
+def mixed_csv(path: Path, megabytes: int) -> Path:
+    """A UTF-8 customers file of about `megabytes` MB with one GB18030 line at its very end."""
+    line = "C{:07d},华东精密机械有限公司第{:07d}号,ordinary,active\n"
+    with open(path, "wb") as out:
+        out.write("客户编号,客户名称,客户等级,状态\n".encode())
+        i, block = 0, 20_000
+        while out.tell() < megabytes << 20:
+            out.write("".join(line.format(n, n) for n in range(i, i + block)).encode())
+            i += block
+        out.write("C9999999,申江物流,ordinary,active\n".encode("gb18030"))
+    return path
+
+
+def oversized_csv(path: Path, megabytes: int) -> Path:
+    with open(path, "wb") as out:
+        out.write(b"customer_id,name\n")
+        for _ in range(megabytes):
+            out.write(b"C1,xxxxxxxxxxxxxxxx\n" * ((1 << 20) // 19))
+    return path
+
+
+class Sampler:
+    """The server's highest resident memory while it runs (sampled every 20 ms)."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self.running = pid, rss_mb(pid), True
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            time.sleep(0.02)
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        return self.peak
+
+
+def upload(tab, pid: int, path: Path, refusal: str) -> dict[str, float]:
+    before = rss_mb(pid)
+    sampler = Sampler(pid)
+    tab.locator("input[type=file]").set_input_files(str(path))
+    tab.get_by_text(refusal, exact=False).first.wait_for(timeout=WAIT_MS)
+    settle(tab)
+    peak = sampler.stop()
+    refused = rss_mb(pid)
+    time.sleep(10)
+    later = rss_mb(pid)
+    delete = tab.get_by_test_id("stFileChipDeleteBtn")
+    if not delete.count():  # the uploader refused it itself: nothing reached the server to remove
+        return {"before": before, "peak": peak, "refused": refused, "10 s later": later, "file removed": later}
+    delete.first.click()
+    settle(tab)
+    time.sleep(5)
+    return {"before": before, "peak": peak, "refused": refused, "10 s later": later, "file removed": rss_mb(pid)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--csv-mb", type=int, default=150, help="the mixed-encoding CSV's size (default 150)")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="kam-refused-upload-"))
+    store = work / "store"
+    subprocess.run([sys.executable, "-m", "kam", "--data", str(store), "demo", "--customers", "50",
+                    "--sales-lines", "5000"], check=True, capture_output=True)
+    cases = [
+        ("xlsx bomb (1 GB unpacked)", inflating_xlsx(work / "bomb.xlsx", 1024),
+         t("import.read_error.xlsx_too_large", detail="").split("(")[0]),
+        (f"CSV {args.csv_mb} MB, one GB18030 line at the end", mixed_csv(work / "mixed.csv", args.csv_mb),
+         t("import.read_error.mixed_encoding", detail="").split(":")[0]),
+        (f"CSV {UPLOAD_LIMIT_MB + 20} MB, over the upload limit", oversized_csv(work / "big.csv", UPLOAD_LIMIT_MB + 20),
+         "or smaller"),  # the uploader's own "File must be 200.0MB or smaller."
+    ]
+    with live_app.serve(store, keep_log=False, seconds=120) as (url, server), sync_playwright() as playwright:
+        browser = live_app.launch(playwright)
+        tab = browser.new_context(viewport={"width": 1440, "height": 1200}).new_page()
+        tab.goto(f"{url}/import?lang=en", wait_until="domcontentloaded")
+        settle(tab)
+        print(f"server pid {server.pid}; after opening the import page: {rss_mb(server.pid):,.0f} MB RSS")
+        print(f"{'upload':<44}{'file MB':>9}" + "".join(f"{k:>14}" for k in
+                                                      ("before", "peak", "refused", "10 s later", "file removed")))
+        for name, path, refusal in cases:
+            tab.goto(f"{url}/import?lang=en", wait_until="domcontentloaded")
+            settle(tab)
+            numbers = upload(tab, server.pid, path, refusal)
+            print(f"{name:<44}{path.stat().st_size / 2 ** 20:>9,.1f}" + "".join(f"{v:>11,.0f} MB"
+                                                                                for v in numbers.values()))
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
