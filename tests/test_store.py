@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from conftest import CUSTOMERS, ROOT, SALES
 from kam.readside.database import Database
 from kam.store.records import InvalidRecords
 from kam.store import batches
-from kam.store.delta import ORPHAN_SECONDS, Store
+from kam.store.delta import ORPHAN_SECONDS, Changed, Pin, Store, StoredMeanwhile
 
 WRITER = """
 import sys, time
@@ -187,6 +188,26 @@ def test_upsert_replaces_records_by_key_in_one_commit_and_keeps_the_old_version(
 def test_upsert_into_a_new_table_creates_it(store):
     store.upsert("customers", CUSTOMERS[:2])
     assert store.count("customers") == 2
+
+
+def test_a_staged_append_commits_right_after_the_version_checked_or_not_at_all(book):
+    checked = book.version("sales")
+    rows = [dict(order_id=f"ST-{i}", customer_id="00017", date="2026-01-05", amount=i + 1) for i in range(3)]
+    staged = book.stage("sales", lambda: iter([pd.DataFrame(rows)]), 3, batch_id="staged-test")
+    try:
+        book.append("sales", [dict(order_id="BY-HAND", customer_id="00017", date="2026-01-05", amount=9)])
+        with pytest.raises(Changed):  # another writer committed after the version checked
+            book.commit_staged(staged, pin=Pin(checked))
+        with pytest.raises(StoredMeanwhile) as refused:  # one of its keys was stored meanwhile
+            book.commit_staged(staged, pin=Pin(checked + 1), refused=pa.array(["ST-1"]))
+        assert book.version("sales") == checked + 1 and "ST-0" not in set(rows_of(book, "sales")["order_id"])
+        pin = Pin(checked + 1)
+        book.commit_staged(staged, pin=pin)
+    finally:
+        staged.close()
+    assert (refused.value.first, refused.value.count) == ("ST-1", 1)
+    assert book.version("sales") == pin.version == checked + 2  # the pin moved on to its commit
+    assert {"ST-0", "ST-1", "ST-2", "BY-HAND"} <= set(rows_of(book, "sales")["order_id"])
 
 
 def rows_of(store: Store, name: str, version: int | None = None) -> pd.DataFrame:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
+import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -12,11 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import writers
+from kam.accounts import profile
+from kam.cli.main import main
 from kam.imports import files, import_log, importer
 from kam.readside.database import Database
 from kam.revisits import visit_records
+from kam.risk import complaints
 from kam.store import batches
-from kam.store.delta import Store
+from kam.store.delta import ORPHAN_SECONDS, STAGED, Store
 from kam.store.work import Work
 
 TODAY = dt.date.today()
@@ -77,8 +82,11 @@ def sales(store: Store):
 
 # ---- checks and writes are one critical section ------------------------------------
 
-def test_eight_analysts_importing_files_that_share_order_ids_store_each_order_once(processes, store, tmp_path):
+@pytest.mark.parametrize("earlier", [0, 1], ids=["first-sales", "sales-stored-before"])  # written in the turn, or staged
+def test_eight_analysts_importing_files_that_share_order_ids_store_each_order_once(processes, store, tmp_path, earlier):
     customers(store, "C1")
+    if earlier:
+        sales_line(Work.on(store, "setup"), "EARLIER")
     shared = [f"O{i:03d}" for i in range(100)]
     paths = [sales_file(tmp_path / f"export-{n}.csv", shared + [f"X{n}-{i}" for i in range(OWN)], amount=1000 * n)
              for n in range(8)]
@@ -87,8 +95,8 @@ def test_eight_analysts_importing_files_that_share_order_ids_store_each_order_on
     refused = [(tmp_path / f"err-{i}").read_text() for i, code in enumerate(codes) if code]
     assert all("100 of the file's keys" in err or "100 problem(s); nothing was written" in err for err in refused)
     stored = sales(store)
-    assert len(stored) == 100 + OWN and stored["order_id"].is_unique
-    assert stored["batch_id"].nunique() == 1  # one whole file, not a mix
+    assert len(stored) == earlier + 100 + OWN and stored["order_id"].is_unique
+    assert stored["batch_id"].nunique() == earlier + 1  # one whole file, not a mix
 
 
 def test_the_same_file_imported_three_times_at_once_goes_in_once(processes, store, tmp_path):
@@ -239,6 +247,98 @@ def test_an_interrupted_batch_is_rolled_back_by_the_next_write_to_its_tables(pro
     work = Work.on(store, "Li Na")
     visit_records.add_plan(work, {"customer_id": "C1", "planned_date": TODAY + dt.timedelta(days=3)})
     assert (store.count("visits"), store.count("revisit_plans")) == (0, 1)
+
+
+# ---- a form waits only for the commits of its own tables ------------------------------
+
+def finishes(write) -> bool:
+    """Whether the write is done within two minutes (it must not be waiting for the import)."""
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join(120)
+    return not thread.is_alive()
+
+
+def paused_import(processes, store: Store, where: Path, path: Path, point: str):
+    importing = processes.Process(target=writers.paused, args=(where, ["--data", store.root, "import", "sales", path],
+                                                               point))
+    importing.start()
+    deadline = time.monotonic() + 120
+    while not (where / batches.PAUSED).exists():
+        assert time.monotonic() < deadline and importing.exitcode is None, "the import did not get there"
+        time.sleep(0.01)
+    return importing
+
+
+def sales_line(work: Work, order: str) -> None:
+    with work.batch("sales", operation="sales line") as batch:
+        batch.append("sales", [dict(order_id=order, customer_id="C1", date=TODAY, amount=5)])
+
+
+@pytest.mark.parametrize("point", ["staged:sales", "before:sales"], ids=["while-it-writes-its-files", "at-its-commit"])
+def test_managers_save_forms_while_a_long_import_is_written(processes, store, tmp_path, point):
+    customers(store, "C1")
+    sales_line(Work.on(store, "setup"), "OLD")
+    importing = paused_import(processes, store, tmp_path, sales_file(tmp_path / "long.csv", [
+        f"L{i}" for i in range(OWN)]), point)
+    work = Work.on(store, "Li Na")
+    forms = [lambda: complaints.record_complaint(work, {"customer_id": "C1", "received": TODAY, "category": "product",
+                                                        "subcategory": "quality_defect", "severity": "low"}),
+             lambda: writers.visit(store.root),
+             lambda: profile.edit_profile(work, "C1", {"credit_limit": 50_000}, "bigger orders")]
+    if point == "staged:sales":  # its rows written to files of its own: the table's turn is free
+        forms.append(lambda: sales_line(work, "BY-HAND"))
+    try:
+        assert [finishes(form) for form in forms] == [True] * len(forms)
+        assert set(sales(store)["order_id"]) == {"OLD"} | ({"BY-HAND"} if point == "staged:sales" else set())
+    finally:
+        (tmp_path / batches.RESUME).touch()
+        importing.join(180)
+    assert importing.exitcode == 0
+    assert len(sales(store)) == 1 + OWN + (point == "staged:sales")
+    assert (store.count("complaints"), store.count("visits"), store.count("profile_changes")) == (1, 1, 1)
+
+
+def test_a_command_starting_beside_a_profile_edit_in_progress_keeps_no_complaint_waiting(processes, store, tmp_path):
+    customers(store, "C1")
+    editing = processes.Process(target=writers.paused_edit, args=(tmp_path, store.root, "before:customers"))
+    editing.start()
+    deadline = time.monotonic() + 120
+    while not (tmp_path / batches.PAUSED).exists():
+        assert time.monotonic() < deadline and editing.exitcode is None, "the edit did not get there"
+        time.sleep(0.01)
+    # the start looks at the live edit's journal entry: it must not hold the complaints' turn waiting for it
+    starting = threading.Thread(target=batches.on_start, args=(Store(store.root),))
+    starting.start()
+    starting.join(2)
+    work = Work.on(store, "Li Na")
+    try:
+        assert finishes(lambda: complaints.record_complaint(work, {
+            "customer_id": "C1", "received": TODAY, "category": "product", "subcategory": "quality_defect",
+            "severity": "low"}))
+    finally:
+        (tmp_path / batches.RESUME).touch()
+        editing.join(180)
+        starting.join(180)
+    assert editing.exitcode == 0 and (store.count("complaints"), store.count("profile_changes")) == (1, 2)
+
+
+def test_an_import_killed_while_writing_its_files_leaves_none_after_the_next_start(processes, store, tmp_path):
+    customers(store, "C1")
+    sales_line(Work.on(store, "setup"), "OLD")
+    path = sales_file(tmp_path / "long.csv", [f"L{i}" for i in range(OWN)])
+    argv = ["--data", store.root, "import", "sales", path]
+    assert run(processes, writers.command, tmp_path, "killed", argv, "staged:sales", False) == -signal.SIGKILL
+    staged = [f for f in (store.root / "sales").iterdir() if f.name.startswith(STAGED)]
+    assert staged and store.count("sales") == 1
+    batches.on_start(Store(store.root))  # a moment later: kept, as a live write's would be
+    assert all(f.exists() for f in staged)
+    for f in staged:
+        os.utime(f, (time.time() - 2 * ORPHAN_SECONDS,) * 2)
+    batches.on_start(Store(store.root))
+    assert not any(f.exists() for f in staged) and not list((store.root / ".locks").glob(f"{STAGED}*"))
+    assert main(["--data", str(store.root), "import", "sales", str(path)]) == 0
+    assert store.count("sales") == 1 + OWN
 
 
 # ---- any order of imports, form writes and undos, against a model ----------------------

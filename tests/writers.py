@@ -38,6 +38,18 @@ def command(where: Path, name: str, argv: list, crash_at: str | None = None, gat
     sys.exit(code)
 
 
+def paused(where: Path, argv: list, point: str) -> None:
+    """python -m kam ARGV, pausing at that point of its batch until the test lets it go on."""
+    os.environ[batches.PAUSE_AT], os.environ[batches.PAUSE_IN] = point, str(where)
+    command(where, "paused", argv, gated=False)
+
+
+def paused_edit(where: Path, root: Path, point: str) -> None:
+    """edited(), pausing at that point of its batch until the test lets it go on."""
+    os.environ[batches.PAUSE_AT], os.environ[batches.PAUSE_IN] = point, str(where)
+    edited(root)
+
+
 def visit(root: Path, crash_at: str | None = None) -> None:
     _at_the_gate(None, "", crash_at)
     today = dt.date.today()

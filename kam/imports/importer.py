@@ -701,15 +701,28 @@ def commit(work: Work, plan: Plan, *, progress=None) -> Result:
     rows = int(plan.write.sum())
     if progress:
         progress("writing", 0.1)
+    batch = work.batch(name, *domain_checks.READS.get(name, ()), operation="import")
+    visits: list[pd.DataFrame] = []  # the visits written, for the plans they close and ask for
+    keys: list[pa.Array] = []  # the keys of the rows staged
+    staged = None
     try:
-        with work.batch(name, *domain_checks.READS.get(name, ()), operation="import") as batch:
+        if not plan.updates and not store.shared and store.version(name) >= 0:  # an append to a table
+            # that exists in a folder: written before the turn is taken, committed holding it (a form on
+            # the same table waits only for that); staged files and their lock are local files
+            staged = batch.stage(name, _kept(lambda: _rows_to_write(plan, keys=keys),
+                                             visits if name == "visits" else None), rows)
+        with batch:
             _check_again(store, plan)
             plan.source.unchanged()
             store.sweep(name)
             fresh = _keys_stored_since(store, plan)
-            visits: list[pd.DataFrame] = []  # the visits written, for the plans they close and ask for
-            batch.write_parts(name, _kept(lambda: _rows_to_write(plan, fresh), visits if name == "visits" else None),
-                              rows, upsert=bool(plan.updates), metadata=meta)
+            if staged is None:
+                batch.write_parts(name, _kept(lambda: _rows_to_write(plan, fresh), visits if name == "visits" else None),
+                                  rows, upsert=bool(plan.updates), metadata=meta)
+            else:
+                if fresh is not None and keys:
+                    _refuse_stored_meanwhile(pa.chunked_array(keys, pa.string()), fresh)
+                batch.commit_staged(staged, metadata=meta)
             created = _create_customers(work, batch, plan, meta) if len(plan.new_customers) else 0
             if visits:
                 _record_visit_plans(work, batch, pd.concat(visits, ignore_index=True), meta)
@@ -721,6 +734,9 @@ def commit(work: Work, plan: Plan, *, progress=None) -> Result:
         if changed.count:
             raise Conflict("stored_meanwhile", first=changed.problems[0].value, count=changed.count) from None
         raise Conflict("changed", table=changed.table) from None
+    finally:
+        if staged is not None:
+            staged.close()
     if progress:
         progress("writing", 1.0)
     return Result(batch.id, name, rows, plan.updates, created)
@@ -789,18 +805,30 @@ def _create_customers(work: Work, batch, plan: Plan, meta: dict) -> int:
                 raise
 
 
-def _rows_to_write(plan: Plan, fresh: pa.Array | None = None):
+def _refuse_stored_meanwhile(keys, fresh: pa.Array) -> None:
+    """Conflict when one of the keys to write is among `fresh` (stored since the check)."""
+    clash = pc.filter(keys, pc.is_in(keys, value_set=fresh))
+    if len(clash):
+        raise Conflict("stored_meanwhile", first=clash[0].as_py(), count=len(clash))
+
+
+def _rows_to_write(plan: Plan, fresh: pa.Array | None = None, keys: list | None = None):
     """The plan's rows to write, a chunk of the file at a time, typed as the check read them. A key
-    among `fresh` (stored since the check) stops the write."""
+    among `fresh` (stored since the check) stops the write; each chunk's keys are kept in `keys`
+    (from scratch on each call), for the same check once the rows are staged."""
     parts = [plan.records] if plan.typed is None else (t.to_pandas() for t, _ in plan.typed.read())
     first_row = 0
+    if keys is not None:
+        keys.clear()
     for records in parts:
         chosen = records[plan.write[first_row:first_row + len(records)]].reset_index(drop=True)
         first_row += len(records)
-        if fresh is not None:
-            clash = chosen[plan.table.key][_isin(chosen[plan.table.key], fresh)]
-            if len(clash):
-                raise Conflict("stored_meanwhile", first=clash.iloc[0], count=len(clash))
+        if plan.table.key in chosen and (fresh is not None or keys is not None):
+            chunk = pa.array(chosen[plan.table.key], pa.string())
+            if fresh is not None:
+                _refuse_stored_meanwhile(chunk, fresh)
+            if keys is not None:
+                keys.append(chunk)
         yield chosen
 
 

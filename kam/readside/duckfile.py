@@ -123,10 +123,12 @@ class DuckFile:
 
     # ---- the file's size ----------------------------------------------------------------
     def sizes(self) -> tuple[int, int]:
-        """(bytes held, bytes free) in the file, once the log is written into it."""
+        """(bytes held, bytes free) in the file, once the log is written into it. (A question's
+        answer is read to its end, here and everywhere: DuckDB refuses to register a table on a
+        cursor whose last answer was left half read.)"""
         self.writer.execute("CHECKPOINT")
         block, used, free = self.writer.execute(
-            "SELECT block_size, used_blocks, free_blocks FROM pragma_database_size()").fetchone()
+            "SELECT block_size, used_blocks, free_blocks FROM pragma_database_size()").fetchall()[0]
         return block * used, block * free
 
     def compact_if_grown(self) -> bool:
@@ -137,7 +139,7 @@ class DuckFile:
             return False
         fresh = self.path.with_name(self.path.name + ".compact")
         fresh.unlink(missing_ok=True)
-        name = self.writer.execute("SELECT current_database()").fetchone()[0]
+        name = self.writer.execute("SELECT current_database()").fetchall()[0][0]
         try:
             self.writer.execute("ATTACH '" + str(fresh).replace("'", "''") + "' AS compacted")
             self.writer.execute(f'COPY FROM DATABASE "{name}" TO compacted')

@@ -50,7 +50,7 @@ class Parts:
     def size(self, table: str) -> int:
         """One part's bytes, looked up directly (a tenth of the time of a look at the catalogue)."""
         return self.duck.cursor().execute(f"""SELECT (SELECT COUNT(*) FROM {table}) *
-            (SELECT {_WIDTH.format(type="type")} FROM pragma_table_info('{table}'))""").fetchone()[0]
+            (SELECT {_WIDTH.format(type="type")} FROM pragma_table_info('{table}'))""").fetchall()[0][0]
 
     def table(self, key, build) -> str:
         """The name of the table holding the part with this key (its SQL, parameters, own parts

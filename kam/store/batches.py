@@ -30,11 +30,12 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kam.store.delta import Changed, Pin, Store, StoredMeanwhile, new_batch_id
+from kam.store.delta import Changed, Pin, Staged, Store, StoredMeanwhile, new_batch_id
 from kam.store.place import write_whole
 from kam.store.records import InvalidRecords, Problem
 from kam.store.schema import TABLES, table as table_def
@@ -42,7 +43,10 @@ from kam.store.turns import rank
 
 JOURNAL = ".journal"
 FILE_SHA = "kam.file_sha256"  # an import's commits name its file: the same file imported meanwhile is a change
-CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE or after:TABLE: the tests' kill -9 at that point of a batch
+CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE, after:TABLE or staged:TABLE: the tests' kill -9 at that point of a batch
+# the same points: the tests' pause there, saying so by the file PAUSED in the folder KAM_TEST_PAUSE_IN,
+# until the file RESUME appears there
+PAUSE_AT, PAUSE_IN, PAUSED, RESUME = "KAM_TEST_PAUSE_AT", "KAM_TEST_PAUSE_IN", "paused", "resume"
 ROLLED_BACK = ("roll back", "recover")  # the operations that take an unfinished batch out again
 _live: set[str] = set()  # the batches running in this process (a nested batch must not recover them)
 COMMIT_ATTEMPTS = 100  # commits of one batch to one table, each after other writers' that came first
@@ -73,6 +77,11 @@ def _destructive(commit: dict) -> bool:
 def _crash_point(when: str, name: str) -> None:
     if os.environ.get(CRASH_AT) == f"{when}:{name}":
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(PAUSE_AT) == f"{when}:{name}":
+        folder = Path(os.environ[PAUSE_IN])
+        (folder / PAUSED).touch()
+        while not (folder / RESUME).exists():
+            time.sleep(0.01)
 
 
 def referring(names) -> list[str]:
@@ -171,6 +180,21 @@ class Batch:
 
     def write_parts(self, name: str, parts, rows: int, **options) -> str:
         return self._write(self.store.write_parts, name, parts, rows, **options)
+
+    def stage(self, name: str, parts, rows: int) -> Staged:
+        """Write the rows of a long append as data files of this batch, before taking any turn
+        (Store.stage); commit_staged() makes them the table's, holding its turn only for that."""
+        staged = self.store.stage(name, parts, rows, user=self.user, batch_id=self.id)
+        _crash_point("staged", name)
+        return staged
+
+    def commit_staged(self, staged: Staged, **options) -> str:
+        """Make staged files the table's, pinned like every commit of the batch (right after the
+        version checked; keys stored meanwhile refused)."""
+        options = {"user": self.user, "operation": self.operation, **options}
+        return self._commit(staged.name,
+                            lambda pin, refused: self.store.commit_staged(staged, pin=pin, refused=refused, **options),
+                            (options.get("metadata") or {}).get(FILE_SHA))
 
     def remove(self, name: str, batch_id: str) -> int:
         """Remove another batch's rows from the table (an undo), in one commit of this batch."""
@@ -279,6 +303,15 @@ def interrupted(store: Store) -> list[dict]:
     return found
 
 
+def _let_go(store: Store, tables) -> bool:
+    """Whether no writer holds any of these turns now (each taken and given back at once)."""
+    for name in sorted(tables, key=rank):
+        if not store.turns.take(name, wait=False):
+            return False
+        store.turns.give_back(name)
+    return True
+
+
 def _alive(store: Store, entry: dict) -> bool:
     """On object storage, whether the entry's batch said it is alive recently enough (in a folder
     its held turns say so instead)."""
@@ -287,11 +320,13 @@ def _alive(store: Store, entry: dict) -> bool:
 
 def recover(store: Store, *, wait: bool) -> list[str]:
     """Roll back every interrupted batch whose turns are free now (with wait: every one, waiting
-    for its turns). A batch whose entry is still there once its turns are held has no writer:
-    a live one holds them until its entry is gone. Returns the batches rolled back."""
+    for the turns of the tables its rollback must hold). A batch whose entry is still there once
+    its turns are held has no writer: a live one holds them until its entry is gone. A batch
+    whose own turns are held is passed by at once, without holding the turns of every table
+    naming a customer while it waits (a form would wait behind an import's commit)."""
     done = []
     for entry in interrupted(store):
-        if _alive(store, entry):
+        if _alive(store, entry) or not _let_go(store, entry["tables"]):
             continue
         taken = []
         try:

@@ -11,6 +11,7 @@ rest on, go through a batch.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import datetime as dt
 import getpass
@@ -27,6 +28,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.transaction import AddAction
 
 from kam.store.damage import refuse_damaged
 from kam.store.place import filesystem, listing, names, on_objects, place, storage_options
@@ -46,6 +48,10 @@ ORPHAN_SECONDS = 60
 # on object storage no turn keeps another server's import from its files while it writes them:
 # there a file is a killed write's only once no import could still be writing it
 SHARED_ORPHAN_SECONDS = 6 * 3600
+# Data files written outside the table's turn, committed inside it (Store.stage; in a folder
+# only): named STAGED + batch id, each batch's kept from the sweep while its writer holds its lock file
+STAGED = "staged-"
+STAGED_FILE_ROWS = 1_000_000  # a staged file's rows at most (about FILE_BYTES of sales lines)
 
 
 def data_dir(explicit: str | os.PathLike | None = None):
@@ -95,6 +101,65 @@ def _literal(text: str) -> str:
 def _text(column: str) -> pa.compute.Expression:
     """A text column in a filter (a table a merge wrote may hold it as string_view)."""
     return pa.compute.field(column).cast(pa.string())
+
+
+class Staged:
+    """Data files written for a batch and not yet committed: the table's Parquet files named
+    STAGED + batch id, and the lock its writer holds on .locks/STAGED+id.lock meanwhile (so no
+    sweep takes them for a killed write's)."""
+
+    def __init__(self, store: "Store", name: str, batch_id: str):
+        self.store, self.name, self.batch_id = store, name, batch_id
+        self.actions: list[AddAction] = []
+        self.writing: Path | None = None  # the file being written
+        self.committed = False
+        self.lock = _staging_lock(store.root, batch_id)
+        self.handle = open(self.lock, "a")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def next_path(self) -> Path:
+        self.writing = self.store.path(self.name) / f"{STAGED}{self.batch_id}-{len(self.actions):05d}.parquet"
+        return self.writing
+
+    def written(self, writer: pq.ParquetWriter, rows: int) -> None:
+        """The file being written is complete: noted for the commit."""
+        writer.close()
+        done = self.writing.stat()
+        self.actions.append(AddAction(self.writing.name, done.st_size, {}, int(done.st_mtime * 1000), True,
+                                      json.dumps({"numRecords": rows})))
+        self.writing = None
+
+    def close(self) -> None:
+        """Let the files go: removed unless committed; the lock given back."""
+        if not self.committed:
+            for path in [*(a.path for a in self.actions), *([self.writing.name] if self.writing else [])]:
+                (self.store.path(self.name) / path).unlink(missing_ok=True)
+        self.lock.unlink(missing_ok=True)
+        self.handle.close()
+
+
+def _staging_lock(root: Path, batch_id: str) -> Path:
+    folder = root / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{STAGED}{batch_id}.lock"
+
+
+def _staged_batch(file_name: str) -> str:
+    """The batch id in a staged file's name (STAGED + batch id + -NNNNN.parquet)."""
+    return file_name[len(STAGED):].rsplit("-", 1)[0]
+
+
+def _staging_alive(root: Path, file_name: str) -> bool:
+    """True while the writer of a staged file holds its batch's lock (flock: any process, this one too)."""
+    lock = root / ".locks" / f"{STAGED}{_staged_batch(file_name)}.lock"
+    if not lock.exists():
+        return False
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
 
 
 class Store:
@@ -237,12 +302,72 @@ class Store:
         of rows one at a time (and is called again if the commit is retried), so a file of any
         size is written holding one part. `rows` says how many there are; if a part does not fit,
         or they are not that many, nothing is written."""
-        spec, user, batch_id = table_def(name), user or default_user(), batch_id or new_batch_id()
-        stamp = dt.datetime.now(dt.timezone.utc)
-        tables = lambda: (to_arrow(spec, part, recorded_by=user, batch_id=batch_id, recorded_at=stamp)  # noqa: E731
-                          for part in parts())
+        user, batch_id = user or default_user(), batch_id or new_batch_id()
+        tables = self._typed_parts(name, parts, user, batch_id)
         return self._write(name, tables, rows, user, batch_id, operation, metadata, upsert=upsert, pin=pin,
                            refused=refused)
+
+    def stage(self, name: str, parts, rows: int, *, user: str | None = None, batch_id: str) -> Staged:
+        """The first half of write_parts() of an append, without the table's turn: the rows
+        typed and written to data files no version names yet. commit_staged() makes them the
+        table's in one commit, holding the turn only for that; Staged.close() removes them if
+        they never are. The table must exist (a first commit makes it)."""
+        staged, schema = Staged(self, name, batch_id), table_def(name).arrow_schema()
+        writer, held, count = None, 0, 0
+        try:
+            for table in self._typed_parts(name, parts, user or default_user(), batch_id)():
+                for piece in table.to_batches(WRITER.max_row_group_size):
+                    if writer is None:
+                        writer = pq.ParquetWriter(staged.next_path(), schema, compression="snappy")
+                    writer.write_batch(piece, row_group_size=WRITER.max_row_group_size)
+                    held, count = held + piece.num_rows, count + piece.num_rows
+                    if held >= STAGED_FILE_ROWS:
+                        staged.written(writer, held)
+                        writer, held = None, 0
+            if writer is not None:
+                staged.written(writer, held)
+            if count != rows:
+                raise ValueError(f"{name}: {count} rows came to be written, {rows} were announced")
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            staged.close()
+            raise
+        return staged
+
+    def commit_staged(self, staged: Staged, *, user: str | None = None, operation: str = "append",
+                      metadata: dict[str, str] | None = None, pin: Pin | None = None,
+                      refused: pa.Array | None = None) -> str:
+        """Make staged files the table's, in one commit under its turn (right after the pin's
+        version, like _write); StoredMeanwhile if one of their keys is among `refused`."""
+        name, user = staged.name, user or default_user()
+        rows = sum(json.loads(a.stats)["numRecords"] for a in staged.actions)
+        meta = self._meta(metadata, operation, user, staged.batch_id, rows)
+        key = table_def(name).key
+        if key and refused is not None and len(refused):
+            files = [str(self.path(name) / a.path) for a in staged.actions]
+            _refuse_keys(name, self.read_files(files, [key]).column(key), refused)
+
+        def act(target, props):
+            target.create_write_transaction(staged.actions, "append", target.schema(), commit_properties=props)
+            target.load_as_version(target.version() + 1)  # the commit just made (a pin moves on to it)
+
+        with self.turn(name):
+            refuse_damaged(self.root, name)
+            self._commit(name, act, meta, pin)
+            staged.committed = True
+        return staged.batch_id
+
+    def _typed_parts(self, name: str, parts, user: str, batch_id: str):
+        """parts() typed and stamped, as Arrow tables (one stamp for them all)."""
+        spec, stamp = table_def(name), dt.datetime.now(dt.timezone.utc)
+        return lambda: (to_arrow(spec, part, recorded_by=user, batch_id=batch_id, recorded_at=stamp)
+                        for part in parts())
+
+    @staticmethod
+    def _meta(metadata: dict[str, str] | None, operation: str, user: str, batch_id: str, rows: int) -> dict:
+        return {**(metadata or {}), "kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
+                "kam.rows": str(rows)}
 
     def _typed(self, name: str, rows, user: str | None, batch_id: str | None):
         user, batch_id = user or default_user(), batch_id or new_batch_id()
@@ -254,8 +379,7 @@ class Store:
                refused: pa.Array | None) -> str:
         spec = table_def(name)
         schema = spec.arrow_schema()
-        meta = {**(metadata or {}), "kam.operation": operation, "kam.user": user, "kam.batch_id": batch_id,
-                "kam.rows": str(rows)}
+        meta = self._meta(metadata, operation, user, batch_id, rows)
         failed: list[BaseException] = []
 
         def batches():
@@ -374,13 +498,17 @@ class Store:
             return []
         named = self._named_files(log, [n for n, _ in found])
         limit = (now or time.time()) - (SHARED_ORPHAN_SECONDS if self.shared else ORPHAN_SECONDS)
-        # a file being written is NAME.parquet#N until it is complete
+        # a file being written is NAME.parquet#N until it is complete; staged files (a folder's
+        # only) are kept while their writer holds their lock, and that lock goes with them
         gone = [folder / n for n, mtime in listing(folder)
-                if ".parquet" in n and n not in named and mtime < limit]
+                if ".parquet" in n and n not in named and mtime < limit
+                and not (n.startswith(STAGED) and _staging_alive(self.root, n))]
         # a commit file a killed writer was still writing
         gone += [log / n for n, mtime in found if n.startswith("_") and n.endswith(".tmp") and mtime < limit]
         for path in gone:
             path.unlink(missing_ok=True)
+            if path.name.startswith(STAGED):
+                _staging_lock(self.root, _staged_batch(path.name)).unlink(missing_ok=True)
         return [path.name for path in gone]
 
     def _named_files(self, log, entries: list[str]) -> set[str]:

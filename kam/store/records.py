@@ -7,6 +7,7 @@ type, and every value that does not fit becomes a Problem with its row number.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,44 +59,55 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | text.str.strip().eq("").fillna(True)
 
 
+# Each value's conversion, which both ways of checking rows use (a column at a time, or a few
+# rows value by value: see validate)
+def _text(v):
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _date(v):
+    if isinstance(v, dt.datetime):
+        return pd.Timestamp(v.date())
+    if isinstance(v, dt.date):
+        return pd.Timestamp(v)
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(v).strip()[:10]))
+    except ValueError:
+        return pd.NaT
+
+
+def _bool(v):
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    word = str(v).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
 def _as_text(series: pd.Series) -> pd.Series:
-    def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return None
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
     if series.dtype == object or str(series.dtype).startswith(("float", "int")):
-        return series.map(one).astype("string")
+        return series.map(_text).astype("string")
     return series.astype("string")
 
 
 def _as_date(series: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.tz_localize(None).dt.normalize() if series.dt.tz else series.dt.normalize()
-    def one(v):
-        if isinstance(v, dt.datetime):
-            return pd.Timestamp(v.date())
-        if isinstance(v, dt.date):
-            return pd.Timestamp(v)
-        try:
-            return pd.Timestamp(dt.date.fromisoformat(str(v).strip()[:10]))
-        except ValueError:
-            return pd.NaT
-    return series.map(one).astype("datetime64[s]")  # seconds: 9999-12-31 is a date, to be judged by its range
+    return series.map(_date).astype(DATE_DTYPE)
+
+
+DATE_DTYPE = "datetime64[s]"  # seconds: 9999-12-31 is a date, to be judged by its range
 
 
 def _as_bool(series: pd.Series) -> pd.Series:
-    def one(v):
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v)
-        word = str(v).strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        return None
-    return series.map(one).astype("boolean")
+    return series.map(_bool).astype("boolean")
 
 
 def _convert(col: Column, series: pd.Series) -> pd.Series:
@@ -154,18 +166,102 @@ def _problems_for(col: Column, given: pd.Series, value: pd.Series, blank: pd.Ser
 
 def validate(table: Table, rows) -> tuple[pd.DataFrame, list[Problem]]:
     """The rows converted to the table's types, and every problem found."""
-    frame = to_frame(rows)
+    few = _few(rows)
+    frame = to_frame(rows) if few is None else None
+    names = frame.columns if few is None else dict.fromkeys(name for row in few for name in row)
     problems = [Problem(None, name, None, "unknown_column", f"{table.name} has no such column")
-                for name in frame.columns if name not in table.names]
+                for name in names if name not in table.names]
     out = {}
     for col in table.columns:
-        given = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame), dtype=object)
-        blank = _blank(given)
-        value = _convert(col, given).where(~blank)
-        problems += _problems_for(col, given, value, blank)
+        if few is not None and col.type != "timestamp":
+            value, found = _value_by_value(col, [row.get(col.name) for row in few])
+        else:
+            frame = to_frame(rows) if frame is None else frame
+            given = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame), dtype=object)
+            blank = _blank(given)
+            value = _convert(col, given).where(~blank)
+            found = _problems_for(col, given, value, blank)
+        problems += found
         out[col.name] = value
     problems.sort(key=lambda p: (p.row or 0, table.names.index(p.column) if p.column in table.names else -1))
-    return pd.DataFrame(out, index=frame.index), problems
+    return pd.DataFrame(out, index=pd.RangeIndex(len(few) if few is not None else len(frame))), problems
+
+
+# A form's few rows are checked value by value: pandas costs about as much per operation for
+# one row as for thousands, and a column at a time takes some twenty operations per column.
+FEW_ROWS = 20
+_PLAIN = (str, int, float, bool, dt.date, np.generic, type(None), type(pd.NA), type(pd.NaT))
+_DTYPES = {"text": "string", "int": "Int64", "float": "float64", "date": DATE_DTYPE, "bool": "boolean"}
+
+
+def _few(rows) -> list[dict] | None:
+    """The rows as dicts when they are few and hold only plain values (else None)."""
+    if isinstance(rows, dict):
+        rows = [rows]
+    if isinstance(rows, pd.DataFrame) and len(rows) <= FEW_ROWS:
+        rows = rows.to_dict("records")
+    if not (isinstance(rows, (list, tuple)) and len(rows) <= FEW_ROWS and all(isinstance(r, dict) for r in rows)):
+        return None
+    return rows if all(isinstance(v, _PLAIN) for row in rows for v in row.values()) else None
+
+
+def _is_blank(v) -> bool:
+    """_blank's answer for one value: missing, or text of nothing but spaces."""
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) or (
+        isinstance(v, str) and not v.strip())
+
+
+def _one(col: Column, v):
+    """_convert's answer for one value that is not blank (None where it does not fit)."""
+    if col.type == "text":
+        return _text(v).strip()
+    if col.type in ("int", "float"):
+        number = pd.to_numeric(v, errors="coerce")
+        if pd.isna(number):
+            return None
+        number = float(number)
+        if col.type == "int":
+            return int(number) if number == np.floor(number) and abs(number) < NUMBER_LIMIT else None
+        return float(number)
+    if col.type == "date":
+        day = _date(v)
+        return None if day is pd.NaT else day
+    return _bool(v)
+
+
+def _value_by_value(col: Column, given: list) -> tuple[pd.Series, list[Problem]]:
+    """The column's values converted and checked one by one: the same answers as _convert and
+    failures give a column at a time."""
+    found, values = [], []
+    for row, v in enumerate(given, start=1):
+        blank = _is_blank(v)
+        value = None if blank else _one(col, v)
+        values.append(value)
+        if blank:
+            if col.required:
+                found.append(Problem(row, col.name, v, "required", ""))
+            continue
+        if value is None:
+            found.append(Problem(row, col.name, v, "type", f"expected {col.type}"))
+            continue
+        found += [Problem(row, col.name, v, code, detail) for code, detail in _broken(col, value)]
+    return pd.Series(values, dtype=_DTYPES[col.type]), found
+
+
+def _broken(col: Column, value):
+    """The rules of failures() a present value breaks, in its order."""
+    if col.type in ("int", "float") and not abs(value) < NUMBER_LIMIT:
+        yield "out_of_range", f"-{NUMBER_LIMIT:g} … {NUMBER_LIMIT:g}"
+    if col.type == "date" and not DATES[0] <= value.date() <= DATES[1]:
+        yield "out_of_range", f"{DATES[0]} … {DATES[1]}"
+    if col.is_id and re.search(NOT_IN_IDS, value):
+        yield "not_one_line", ""
+    if col.allowed and value not in col.allowed:
+        yield "allowed", "expected one of " + ", ".join(col.allowed)
+    if col.minimum is not None and value < col.minimum:
+        yield "minimum", f"below {col.minimum:g}"
+    if col.maximum is not None and value > col.maximum:
+        yield "maximum", f"above {col.maximum:g}"
 
 
 def to_arrow(table: Table, rows, *, recorded_by: str, batch_id: str,
