@@ -173,8 +173,10 @@ def test_the_first_administrator_adds_a_user_and_sees_nothing_else(app, signed_i
     url, store = app
     tab = signed_in(BOSS)
     open_page(tab, url, "users", t("users.title"))
-    listed = tab.get_by_test_id("stDataFrame").first.locator("td[role=gridcell]").all_text_contents()
-    assert set(PEOPLE) <= set(listed)
+    cells = tab.get_by_test_id("stDataFrame").first.locator("td[role=gridcell]")
+    for who in PEOPLE:  # the grid fills its cells a moment after the page has settled
+        expect(cells.filter(has_text=who)).not_to_have_count(0, timeout=30_000)
+    assert set(PEOPLE) <= set(cells.all_text_contents())
 
     form = tab.get_by_test_id("stForm").first
     form.get_by_label(t("col.users.user_id") + " *").fill("Wang.Wei@Example.com")
