@@ -12,18 +12,17 @@ line), and a CSV over the upload limit of .streamlit/config.toml (refused by the
 from __future__ import annotations
 
 import argparse
-import io
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import live_app  # noqa: E402 - the server and browser the browser tests use
+from hostile_files import inflating_xlsx  # noqa: E402 - the bomb the hostile-input tests use
 from memory import rss_mb, settle  # noqa: E402
 
 from kam.i18n import translator  # noqa: E402
@@ -33,24 +32,8 @@ UPLOAD_LIMIT_MB = 200  # .streamlit/config.toml, server.maxUploadSize
 WAIT_MS = 300_000
 
 
-def inflating_xlsx(path: Path, megabytes: int) -> Path:
-    """A workbook whose one cell unpacks to `megabytes` MB (a decompression bomb)."""
-    from openpyxl import Workbook
-
-    book, plain = Workbook(), io.BytesIO()
-    book.active.append(["客户编号", "客户名称"])
-    book.save(plain)
-    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for entry in src.infolist():
-            if entry.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(entry, src.read(entry))
-                continue
-            head, tail = src.read(entry).split(b"</sheetData>")
-            with dst.open(entry.filename, "w", force_zip64=True) as sheet:
-                sheet.write(head + b'<row r="2"><c r="A2" t="inlineStr"><is><t>')
-                for _ in range(megabytes // 16):
-                    sheet.write(b"A" * (16 << 20))
-                sheet.write(b"</t></is></c></row></sheetData>" + tail)
+def written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
     return path
 
 
@@ -124,7 +107,7 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "kam", "--data", str(store), "demo", "--customers", "50",
                     "--sales-lines", "5000"], check=True, capture_output=True)
     cases = [
-        ("xlsx bomb (1 GB unpacked)", inflating_xlsx(work / "bomb.xlsx", 1024),
+        ("xlsx bomb (1 GB unpacked)", written(work / "bomb.xlsx", inflating_xlsx(1024, level=9)),
          t("import.read_error.xlsx_too_large", detail="").split("(")[0]),
         (f"CSV {args.csv_mb} MB, one GB18030 line at the end", mixed_csv(work / "mixed.csv", args.csv_mb),
          t("import.read_error.mixed_encoding", detail="").split(":")[0]),

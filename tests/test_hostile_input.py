@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import json
-import zipfile
 
 import pytest
 
 import import_corpus as corpus
+from hostile_files import inflating_xlsx
 from kam.imports import files, importer
 from kam.store.records import InvalidRecords
 from kam.store.schema import NUMBER_LIMIT
@@ -123,29 +122,6 @@ def test_a_ten_megabyte_value_is_refused_at_its_line():
             files.read("long.csv", data)
         assert refused.value.code in ("line_too_long", "value_too_long", "record_too_long")
         assert refused.value.line == 3
-
-
-def inflating_xlsx(megabytes: int) -> bytes:
-    """A workbook of a few hundred KB whose one cell unpacks to `megabytes` MB."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.active.append(["客户编号", "客户名称"])
-    plain, out = io.BytesIO(), io.BytesIO()
-    book.save(plain)
-    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
-        for entry in src.infolist():
-            if entry.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(entry, src.read(entry))
-                continue
-            head, tail = src.read(entry).split(b"</sheetData>")
-            with dst.open(entry.filename, "w", force_zip64=True) as sheet:
-                sheet.write(head + b'<row r="2"><c r="A2" t="inlineStr"><is><t>')
-                block = b"A" * (16 << 20)
-                for _ in range(megabytes // 16):
-                    sheet.write(block)
-                sheet.write(b"</t></is></c></row></sheetData>" + tail)
-    return out.getvalue()
 
 
 def test_an_xlsx_that_unpacks_to_hundreds_of_megabytes_is_refused_before_it_is_expanded():
