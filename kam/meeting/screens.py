@@ -314,7 +314,9 @@ def prepare(m: Meeting, index: int) -> threading.Thread:
                 except Exception:  # noqa: BLE001 - the page makes it again when asked, and shows what fails
                     return
 
-    thread = threading.Thread(target=run, name="kam-meeting-ahead", daemon=True)
+    # not a daemon: a process ending while the thread is inside a DuckDB query would be aborted
+    # there (C++ "terminate called"); the two screens take seconds at most to finish
+    thread = threading.Thread(target=run, name="kam-meeting-ahead", daemon=False)
     thread.start()
     return thread
 
