@@ -185,6 +185,40 @@ def test_upsert_replaces_records_by_key_in_one_commit_and_keeps_the_old_version(
     assert book.history("customers")[0]["kam.operation"] == "update"
 
 
+def test_an_upsert_of_a_few_rows_reads_only_the_files_that_may_hold_their_keys(store):
+    """A form's upsert names its keys to the merge, quotes in them included; a long one does not
+    need to: both replace exactly their keys' records."""
+    from kam.store import delta
+    plans = [dict(plan_id=f"P{i:05d}", customer_id="00017", planned_date="2026-02-01", status="planned")
+             for i in range(delta.LISTED_KEYS + 5)]
+    for start in range(0, len(plans), 250):  # files of their own, each with a narrow range of keys
+        store.append("revisit_plans", plans[start:start + 250])
+    odd = dict(plans[0], plan_id="P'quoted", status="planned")
+    store.upsert("revisit_plans", [dict(plans[3], status="cancelled", cancel_reason="moved"), odd])
+    assert store.delta("revisit_plans").history(1)[0]["operationMetrics"]["num_target_files_skipped_during_scan"] > 0
+    store.upsert("revisit_plans", [dict(p, status="done", done_date="2026-02-01") for p in plans[5:]])
+    now = store.read("revisit_plans").to_pandas().set_index("plan_id")
+    assert len(now) == len(plans) + 1 and now.index.is_unique
+    assert now.loc["P00003", "status"] == "cancelled" and now.loc["P'quoted", "status"] == "planned"
+    assert (now.loc["P00004", "status"], now.loc[plans[-1]["plan_id"], "status"]) == ("planned", "done")
+
+
+def test_editing_one_customer_of_a_large_book_rewrites_one_small_file_not_the_whole_table(store):
+    """Customers are edited one by one (a credit limit, a tier): their table keeps small files,
+    appended or staged, so an edit (and the read side after it) handles a few thousand rows."""
+    book = [dict(customer_id=f"C{i:06d}", name=f"客户{i}", tier="ordinary", status="active",
+                 profile=os.urandom(96).hex()) for i in range(40_000)]  # a profile of its own each
+    store.append("customers", book[:30_000])
+    staged = store.stage("customers", lambda: iter([pd.DataFrame(book[30_000:])]), 10_000, batch_id="staged-c")
+    store.commit_staged(staged)
+    assert len(store.files("customers")) >= 4
+    store.upsert("customers", [dict(book[12_345], credit_limit=500_000.0)])
+    metrics = store.delta("customers").history(1)[0]["operationMetrics"]
+    assert metrics["num_target_rows_updated"] == 1 and metrics["num_target_rows_copied"] < 15_000
+    now = store.read("customers").to_pandas().set_index("customer_id")
+    assert len(now) == 40_000 and now.loc["C012345", "credit_limit"] == 500_000.0
+
+
 def test_upsert_into_a_new_table_creates_it(store):
     store.upsert("customers", CUSTOMERS[:2])
     assert store.count("customers") == 2

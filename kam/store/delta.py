@@ -52,6 +52,13 @@ SHARED_ORPHAN_SECONDS = 6 * 3600
 # only): named STAGED + batch id, each batch's kept from the sweep while its writer holds its lock file
 STAGED = "staged-"
 STAGED_FILE_ROWS = 1_000_000  # a staged file's rows at most (about FILE_BYTES of sales lines)
+EDITED_FILE_BYTES = 2 * 2 ** 20  # the files of a table whose records forms edit (schema.Table.edited)
+EDITED_FILE_ROWS = 10_000  # and a staged one's rows at most (about EDITED_FILE_BYTES of customers)
+
+
+def file_bytes(name: str) -> int:
+    """How large the table's data files grow before a new one starts."""
+    return EDITED_FILE_BYTES if table_def(name).edited else FILE_BYTES
 
 
 def data_dir(explicit: str | os.PathLike | None = None):
@@ -314,14 +321,15 @@ class Store:
         they never are. The table must exist (a first commit makes it)."""
         staged, schema = Staged(self, name, batch_id), table_def(name).arrow_schema()
         writer, held, count = None, 0, 0
+        per_file = EDITED_FILE_ROWS if table_def(name).edited else STAGED_FILE_ROWS
         try:
             for table in self._typed_parts(name, parts, user or default_user(), batch_id)():
-                for piece in table.to_batches(WRITER.max_row_group_size):
+                for piece in table.to_batches(min(WRITER.max_row_group_size, per_file)):
                     if writer is None:
                         writer = pq.ParquetWriter(staged.next_path(), schema, compression="snappy")
                     writer.write_batch(piece, row_group_size=WRITER.max_row_group_size)
                     held, count = held + piece.num_rows, count + piece.num_rows
-                    if held >= STAGED_FILE_ROWS:
+                    if held >= per_file:
                         staged.written(writer, held)
                         writer, held = None, 0
             if writer is not None:
@@ -399,10 +407,12 @@ class Store:
         def write(target, props):
             data = pa.RecordBatchReader.from_batches(schema, batches())
             if target is None or not upsert:
+                size = file_bytes(name)  # (a new table keeps it for its merges too)
                 return write_deltalake(str(self.path(name)) if target is None else target, data, mode="append",
-                                       commit_properties=props, writer_properties=WRITER,
-                                       target_file_size=FILE_BYTES, storage_options=self.options)
-            return (target.merge(data, predicate=f"t.{spec.key} = s.{spec.key}", source_alias="s",
+                                       commit_properties=props, writer_properties=WRITER, target_file_size=size,
+                                       configuration=None if target else {"delta.targetFileSize": str(size)},
+                                       storage_options=self.options)
+            return (target.merge(data, predicate=_matching(spec.key, tables, rows), source_alias="s",
                                  target_alias="t", commit_properties=props, writer_properties=WRITER)
                     .when_matched_update_all().when_not_matched_insert_all().execute())
 
@@ -528,6 +538,21 @@ class Store:
                 adds = read.column("add").combine_chunks()
                 named.update(unquote(p) for p in adds.field("path").to_pylist() if p)
         return named
+
+
+LISTED_KEYS = 1000  # an upsert of up to this many rows names its keys to the merge
+
+
+def _matching(key: str, tables, rows: int) -> str:
+    """A merge's predicate: the same key; for a few rows (a form's) their keys listed as well, so
+    that the data files whose key statistics miss them all are not read (a plan marked done
+    rewrites one file of half a million plans, not all of them)."""
+    same = f"t.{key} = s.{key}"
+    if rows > LISTED_KEYS:
+        return same
+    keys = {k for table in tables() for k in table.column(key).to_pylist() if k is not None}
+    listed = ", ".join("'" + str(k).replace("'", "''") + "'" for k in sorted(keys))
+    return f"{same} AND t.{key} IN ({listed})" if listed else same
 
 
 def _refuse_keys(name: str, keys: pa.ChunkedArray, refused: pa.Array) -> None:

@@ -73,6 +73,9 @@ class Table:
     # Records whose ids the app makes when a file or form brings none (visit logs rarely number
     # their lines); customers, orders and invoices keep the ids their own systems gave them.
     id_prefix: str | None = None
+    # Records a form changes one at a time (a profile edited, a plan done, a complaint's state):
+    # kept in small data files, so that an edit rewrites one of them, not the whole table.
+    edited: bool = False
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -139,7 +142,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("status", "text", "状态", "Status", required=True, allowed=CUSTOMER_STATUSES, default="active", aliases=("客户状态",)),
         _c("created", "date", "建档日期", "Created", aliases=("创建日期", "创建时间", "建档时间", "created on", "create date", "date created")),
         _c("profile", "text", "企业概况", "Company profile", aliases=("公司简介", "企业简介", "简介", "profile", "description")),
-    ), key="customer_id", date_column="created"),
+    ), key="customer_id", date_column="created", edited=True),
     Table("contacts", "联系人", "Contacts", (
         _c("contact_id", "text", "联系人编号", "Contact ID", required=True, aliases=("联系人ID", "联系人代码")),
         CUSTOMER,
@@ -150,7 +153,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("email", "text", "电子邮件", "E-mail", aliases=("邮箱", "电子邮箱", "email", "email address")),
         _c("birthday", "date", "生日", "Birthday", aliases=("出生日期", "date of birth", "birth date")),
         _c("interests", "text", "兴趣爱好", "Interests", aliases=("爱好", "hobbies")),
-    ), key="contact_id", id_prefix="CT"),
+    ), key="contact_id", id_prefix="CT", edited=True),
     Table("sales", "销售", "Sales", (
         _c("order_id", "text", "订单号", "Order ID", aliases=("订单编号", "单号", "销售单号", "单据编号", "order no", "order number", "so number")),
         CUSTOMER,
@@ -198,7 +201,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("cancel_reason", "text", "取消原因", "Cancel reason"),
         _c("done_date", "date", "完成日期", "Done on"),
         _c("visit_id", "text", "拜访编号", "Visit ID"),
-    ), key="plan_id", id_prefix="P", date_column="planned_date"),
+    ), key="plan_id", id_prefix="P", date_column="planned_date", edited=True),
     Table("complaints", "客户抱怨", "Complaints", (
         _c("complaint_id", "text", "抱怨编号", "Complaint ID", required=True),
         CUSTOMER,
@@ -214,7 +217,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("resolution", "text", "处理结果", "Resolution"),
         _c("resolved_date", "date", "解决日期", "Resolved on"),
         _c("satisfied", "bool", "客户满意", "Customer satisfied"),
-    ), key="complaint_id", id_prefix="K", date_column="received"),
+    ), key="complaint_id", id_prefix="K", date_column="received", edited=True),
     Table("churns", "客户流失", "Churns", (
         _c("churn_id", "text", "流失编号", "Churn ID", required=True),
         CUSTOMER,
@@ -244,7 +247,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("review_date", "date", "评估日期", "Review date"),
         _c("done_date", "date", "完成日期", "Done on"),
         _c("evaluation", "text", "评估结果", "Evaluation"),
-    ), key="action_id", id_prefix="R", date_column="due_date"),
+    ), key="action_id", id_prefix="R", date_column="due_date", edited=True),
     # 例会决定: what the weekly key-account meeting decided on an account, reviewed at the next one.
     Table("meeting_actions", "例会行动", "Meeting actions", (
         _c("action_id", "text", "行动编号", "Action ID", required=True),
@@ -255,7 +258,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("due_date", "date", "完成期限", "Due date", required=True),
         _c("status", "text", "状态", "Status", required=True, allowed=MEETING_ACTION_STATUSES),
         _c("done_date", "date", "完成日期", "Done on"),
-    ), key="action_id", id_prefix="M", date_column="meeting_date"),
+    ), key="action_id", id_prefix="M", date_column="meeting_date", edited=True),
     Table("profile_changes", "档案变更", "Profile changes", (
         _c("change_id", "text", "变更编号", "Change ID", required=True),
         CUSTOMER,
