@@ -44,3 +44,70 @@ def test_one_record_is_checked_as_the_same_record_among_many_is(name, data):
     many, many_problems = validate(table, [record] * (FEW_ROWS + 1))
     assert plain(alone) == plain(many.head(1))
     assert named(alone_problems) == named(many_problems)
+
+
+# ---- rows typed in Arrow (the importer's checked rows) ------------------------------------
+STAMP = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.timezone.utc)
+
+
+def arrow_value(col, draw, edge: bool):
+    """A value of the column's Arrow type: one that passes, or one on an edge of the rules."""
+    good = {"text": st.sampled_from(col.allowed or ("C001", " 华东 ", "x")), "int": st.integers(-1000, 10 ** 6),
+            "float": st.floats(-1e6, 1e6), "date": st.dates(dt.date(1950, 1, 1), dt.date(2100, 1, 1)),
+            "bool": st.booleans()}
+    edges = {"text": st.sampled_from(["  ", "", "a\nb", "\u2028", "\x1fid", "\u3000全角\u3000", "\x85"]) | st.text(max_size=4),
+             "int": st.sampled_from([10 ** 12, -10 ** 12, 10 ** 12 - 1, -5]),
+             "float": st.sampled_from([float("nan"), float("inf"), 1e12, -1e12, -0.5]),
+             "date": st.sampled_from([dt.date(1899, 12, 31), dt.date(1900, 1, 1), dt.date(2199, 12, 31),
+                                      dt.date(2200, 1, 1)]),
+             "bool": st.booleans()}
+    return draw(st.none() | edges[col.type]) if edge else draw(good[col.type])
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.sampled_from(sorted(TABLES)), data=st.data())
+def test_rows_typed_in_arrow_are_stored_as_the_same_rows_checked_by_pandas_are(name, data):
+    """Rows that pass, or with one value on an edge (missing, blank, out of range, not one line,
+    not allowed, NaN): stored, or refused, alike."""
+    import pyarrow as pa
+    from kam.store.records import InvalidRecords, to_arrow
+    table = TABLES[name]
+    optional = [c for c in table.columns if not c.required]
+    others = data.draw(st.lists(st.sampled_from(optional), unique=True, max_size=6)) if optional else []
+    columns = [c for c in table.columns if c.required or c in others]
+    rows = data.draw(st.integers(1, 3))
+    kind = data.draw(st.sampled_from(sorted({c.type for c in columns})))  # kinds alike, not text mostly
+    edge = data.draw(st.tuples(st.integers(0, rows - 1), st.sampled_from([c for c in columns if c.type == kind]))
+                     | st.none())
+    given_ = pa.table({c.name: pa.array([arrow_value(c, data.draw, edge == (r, c)) for r in range(rows)],
+                                        c.arrow_type) for c in columns})
+
+    def stored(rows_):
+        try:
+            return to_arrow(table, rows_, recorded_by="t", batch_id="b", recorded_at=STAMP)
+        except InvalidRecords as refused:
+            return [(p.row, p.column, p.code) for p in refused.problems]
+    assert stored(given_) == stored(given_.to_pandas())
+
+
+def test_the_importers_checked_rows_go_to_the_store_without_pandas_and_a_doubtful_one_is_named():
+    import pyarrow as pa
+    from kam.store import records
+    sales = TABLES["sales"]
+    checked = pa.table({"order_id": ["A1", " A2 "], "customer_id": ["C1", "C2"],
+                        "date": pa.array([dt.datetime(2026, 1, 5), dt.datetime(2026, 2, 1)], pa.timestamp("s")),
+                        "amount": [100.0, 250.5], "cost": [60.0, None]})
+    assert records._passing(sales, checked) is not None
+    stored = records.to_arrow(sales, checked, recorded_by="t", batch_id="b", recorded_at=STAMP)
+    assert stored.column("order_id").to_pylist() == ["A1", "A2"]
+    assert stored.column("profit").to_pylist() == [40.0, None]
+    assert stored.column("date").to_pylist() == [dt.date(2026, 1, 5), dt.date(2026, 2, 1)]
+    for amount in (1e12, -1e12, float("nan"), float("inf")):  # on the edge, or missing as pandas sees it
+        assert records._passing(sales, checked.set_column(3, "amount", pa.array([amount, 1.0]))) is None
+    doubtful = checked.set_column(0, "order_id", pa.array(["A1", "A\n2"]))
+    assert records._passing(sales, doubtful) is None
+    try:
+        records.to_arrow(sales, doubtful, recorded_by="t", batch_id="b")
+        raise AssertionError("a line break in an order id was stored")
+    except records.InvalidRecords as refused:
+        assert [(p.row, p.column, p.code) for p in refused.problems] == [(2, "order_id", "not_one_line")]

@@ -702,7 +702,7 @@ def commit(work: Work, plan: Plan, *, progress=None) -> Result:
     if progress:
         progress("writing", 0.1)
     batch = work.batch(name, *domain_checks.READS.get(name, ()), operation="import")
-    visits: list[pd.DataFrame] = []  # the visits written, for the plans they close and ask for
+    visits: list[pa.Table] = []  # the visits written, for the plans they close and ask for
     keys: list[pa.Array] = []  # the keys of the rows staged
     staged = None
     try:
@@ -725,7 +725,7 @@ def commit(work: Work, plan: Plan, *, progress=None) -> Result:
                 batch.commit_staged(staged, metadata=meta)
             created = _create_customers(work, batch, plan, meta) if len(plan.new_customers) else 0
             if visits:
-                _record_visit_plans(work, batch, pd.concat(visits, ignore_index=True), meta)
+                _record_visit_plans(work, batch, pd.concat([v.to_pandas() for v in visits], ignore_index=True), meta)
     except files.ReadError as error:
         if error.code == "changed":
             raise Conflict("file_changed", file=plan.source.name) from None
@@ -813,18 +813,19 @@ def _refuse_stored_meanwhile(keys, fresh: pa.Array) -> None:
 
 
 def _rows_to_write(plan: Plan, fresh: pa.Array | None = None, keys: list | None = None):
-    """The plan's rows to write, a chunk of the file at a time, typed as the check read them. A key
-    among `fresh` (stored since the check) stops the write; each chunk's keys are kept in `keys`
-    (from scratch on each call), for the same check once the rows are staged."""
-    parts = [plan.records] if plan.typed is None else (t.to_pandas() for t, _ in plan.typed.read())
+    """The plan's rows to write, a chunk of the file at a time, typed as the check read them (in
+    Arrow: the store looks them over without pandas). A key among `fresh` (stored since the check)
+    stops the write; each chunk's keys are kept in `keys` (from scratch on each call), for the
+    same check once the rows are staged."""
+    parts = [_arrow(plan.records)] if plan.typed is None else (t for t, _ in plan.typed.read())
     first_row = 0
     if keys is not None:
         keys.clear()
     for records in parts:
-        chosen = records[plan.write[first_row:first_row + len(records)]].reset_index(drop=True)
-        first_row += len(records)
-        if plan.table.key in chosen and (fresh is not None or keys is not None):
-            chunk = pa.array(chosen[plan.table.key], pa.string())
+        chosen = records.filter(pa.array(plan.write[first_row:first_row + records.num_rows]))
+        first_row += records.num_rows
+        if plan.table.key in chosen.column_names and (fresh is not None or keys is not None):
+            chunk = chosen.column(plan.table.key).combine_chunks().cast(pa.string())
             if fresh is not None:
                 _refuse_stored_meanwhile(chunk, fresh)
             if keys is not None:
