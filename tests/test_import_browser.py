@@ -2,16 +2,13 @@
 a file the page refuses is let go by the server at once."""
 from __future__ import annotations
 
-import re
-import urllib.request
-
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 import import_corpus as corpus
 from conftest import ARTIFACTS
 from kam.store.delta import Store
-from live_app import launch, streamlit_server
+from live_app import launch, streamlit_server, uploads_held
 
 
 @pytest.fixture
@@ -20,14 +17,6 @@ def served_shop(tmp_path):
     store.append("customers", corpus.CUSTOMERS, user="setup")
     with streamlit_server(store.root, user="analyst") as url:
         yield url, store
-
-
-def uploads_held(url: str) -> int:
-    """The bytes of uploaded files the server holds, for all its sessions, as its own metrics page counts
-    them (computed at most every 5 s: ask once per server)."""
-    with urllib.request.urlopen(f"{url}/_stcore/metrics?families=cache_memory_bytes", timeout=30) as answer:
-        metrics = answer.read().decode()
-    return sum(int(n) for n in re.findall(r'cache_type="UploadedFileManager"[^}]*} (\d+)', metrics))
 
 
 def test_an_analyst_uploads_an_erp_export_and_sees_its_rows_imported(served_shop, tmp_path):
