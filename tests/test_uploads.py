@@ -11,7 +11,8 @@ from streamlit.web.server.starlette import starlette_app, starlette_routes
 
 
 def page_refusing_empty_files():
-    """A page that refuses an empty file, and says how many uploaded bytes the server holds for it."""
+    """A page that refuses an empty file, and says how many uploaded bytes the server holds for it; it
+    keeps the file it was given, as a page's variables outlive its run (until a garbage collection)."""
     import streamlit as st
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -20,6 +21,8 @@ def page_refusing_empty_files():
     held = get_script_run_ctx().uploaded_file_mgr.get_stats().values()
     st.text(f"held: {sum(stat.byte_length for stats in held for stat in stats)} bytes")
     upload = uploads.file_uploader("File", ["csv"], key="file")
+    if upload is not None:
+        st.session_state["given"] = upload
     if upload is not None and not upload.getvalue().strip():
         uploads.refuse(upload, "file", f"{upload.name} is empty")
     if upload is not None:
@@ -32,9 +35,11 @@ def test_a_refused_file_is_dropped_by_the_server_and_a_corrected_one_is_taken_at
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == ["blank.csv is empty"]
     assert at.text[0].value == "held: 0 bytes"  # without the drop: 1000, until the session ends
+    assert at.session_state["given"].closed  # the page's copy lets go of its bytes too
     assert [(u.key, u.value) for u in at.file_uploader] == [("file_1", None)]
     at.file_uploader(key="file_1").set_value(("sales.csv", b"id\n1\n", "text/csv")).run()
     assert [t.value for t in at.text] == ["held: 5 bytes", "read sales.csv"]
+    assert at.session_state["given"].getvalue() == b"id\n1\n"
     assert not at.error
 
 

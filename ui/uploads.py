@@ -37,6 +37,11 @@ def refuse(upload: UploadedFile, key: str, reason: str) -> NoReturn:
 
 
 def _drop(upload: UploadedFile) -> None:
-    """The server lets go of the file's bytes, as after a click on the uploader's ✕."""
+    """The server lets go of the file's bytes: its manager's copy, as after a click on the uploader's
+    ✕, and the buffer of the file the page was given. That one is closed because the page's own
+    variables outlive the run: a page runs in a fresh namespace whose functions refer back to it, a
+    cycle only the garbage collector frees, and .streamlit/config.toml turns off its full pass
+    after every run, so a 150 MB file stayed until some later collection."""
     run = get_script_run_ctx()
     run.uploaded_file_mgr.remove_file(session_id=run.session_id, file_id=upload.file_id)
+    upload.close()
