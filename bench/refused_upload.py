@@ -103,16 +103,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--csv-mb", type=int, default=150, help="the mixed-encoding CSV's size (default 150)")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kam-refused-upload-") as work:  # some 400 MB: not left behind
+        measure(Path(work), args.csv_mb)
+    return 0
+
+
+def measure(work: Path, csv_mb: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    work = Path(tempfile.mkdtemp(prefix="kam-refused-upload-"))
     store = work / "store"
     subprocess.run([sys.executable, "-m", "kam", "--data", str(store), "demo", "--customers", "50",
                     "--sales-lines", "5000"], check=True, capture_output=True)
     cases = [
         ("xlsx bomb (1 GB unpacked)", written(work / "bomb.xlsx", inflating_xlsx(1024, level=9)),
          t("import.read_error.xlsx_too_large", detail="").split("(")[0]),
-        (f"CSV {args.csv_mb} MB, one GB18030 line at the end", mixed_csv(work / "mixed.csv", args.csv_mb),
+        (f"CSV {csv_mb} MB, one GB18030 line at the end", mixed_csv(work / "mixed.csv", csv_mb),
          t("import.read_error.mixed_encoding", detail="").split(":")[0]),
         (f"CSV {UPLOAD_LIMIT_MB + 20} MB, over the upload limit", oversized_csv(work / "big.csv", UPLOAD_LIMIT_MB + 20),
          "or smaller"),  # the uploader's own "File must be 200.0MB or smaller."
@@ -132,7 +137,6 @@ def main() -> int:
             print(f"{name:<44}{path.stat().st_size / 2 ** 20:>9,.1f}" + "".join(
                 f"{v:>11,.0f} MB" if v is not None else f"{'—':>14}" for v in numbers.values()))
         browser.close()
-    return 0
 
 
 if __name__ == "__main__":
