@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -89,3 +90,11 @@ def launch(playwright):
     """Debian's Chromium, headless; a missing browser fails the test, never skips it."""
     assert CHROMIUM.exists(), NO_CHROMIUM
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def uploads_held(url: str) -> int:
+    """The bytes of uploaded files the server at `url` holds, for all its sessions, as its own metrics
+    page counts them. Streamlit computes the count at most every 5 s: ask once, or 5 s apart."""
+    with urllib.request.urlopen(f"{url}/_stcore/metrics?families=cache_memory_bytes", timeout=30) as answer:
+        metrics = answer.read().decode()
+    return sum(int(n) for n in re.findall(r'cache_type="UploadedFileManager"[^}]*} (\d+)', metrics))

@@ -1,6 +1,8 @@
 """The import page, driven as a user would: upload, look at the check, import, undo."""
 from __future__ import annotations
 
+import html
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -76,6 +78,13 @@ def test_a_refused_file_is_let_go_and_the_reason_stays_above_an_empty_uploader(p
     mixed = "客户编号,客户名称\nC1,华东精密机械\n".encode() + "C2,申江物流\n".encode("gb18030") + "C3,蜀都食品\n".encode()
     at.file_uploader(key="imp_file").set_value(("mixed.csv", mixed, "text/csv")).run()
     assert not at.exception
-    assert any("mixes encodings" in e.value for e in at.error)
+    assert [html.unescape(e.value) for e in at.error] == [  # the file's name shown as written
+        "“mixed.csv” cannot be read, line 3: the file mixes encodings: line(s) 3 are not in the encoding of the "
+        "other lines, so reading it in either would garble some lines; save it again as UTF-8 throughout and "
+        "import that"]
     assert [u.value for u in at.file_uploader] == [None]  # a new, empty uploader: the page let the file go
     assert store.count("customers") == len(corpus.CUSTOMERS)
+    at.file_uploader(key="imp_file_1").set_value(("mixed.csv", mixed.decode("utf-8", "replace").encode(),
+                                                  "text/csv")).run()  # saved again as UTF-8
+    assert not [e for e in at.error if "cannot be read" in e.value]
+    assert "Read as CSV, encoding UTF-8, delimiter “,”, header on line 1, 3 data rows." in [c.value for c in at.caption]

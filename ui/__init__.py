@@ -1,9 +1,9 @@
 """What the pages share, in one face: `ui.context()` on a page's first line, then the sidebar's
 filters, tables, downloads and saved messages. Forms, charts and the revisit and risk views are
-modules of their own (ui.forms, ui.charts, ui.revisit_view, ui.risk_settings).
+modules of their own (ui.forms, ui.charts, ui.revisit_view, ui.risk_settings, ui.uploads).
 
-ui/ and pages/ are the only code that imports streamlit; ui/navigation.py is the only code that
-touches a private part of it.
+ui/ and pages/ are the only code that imports streamlit; ui/navigation.py and ui/uploads.py are
+the only code that touches a private part of it.
 """
 from ui.context import Context, context, database, language_switch, page_style, today
 from ui.downloads import csv_download

@@ -21,7 +21,7 @@ TEXT: dict[str, tuple[str, str]] = {
                           "Read as {kind}, sheet {sheet}, header on line {line}, {rows} data rows."),
     "import.encoding_guessed": ("编码 {encoding} 是推测的: 请在预览中检查中文是否正确, 必要时手动选择编码。",
                                 "The encoding {encoding} is only a guess: check the text in the preview, and choose the encoding if it is wrong."),
-    "import.unreadable": ("无法读取文件: {message}", "The file cannot be read: {message}"),
+    "import.unreadable": ("无法读取文件「{file}」: {message}", "“{file}” cannot be read: {message}"),
     "import.saved_mapping": ("已保存的列对应", "Saved mapping"),
     "import.saved_mapping_none": ("(自动识别)", "(recognise the headers)"),
     "import.saved_mapping_offered": ("已保存的列对应「{name}」与此文件的表头一致, 已采用。",
