@@ -605,7 +605,8 @@ def _check_rows(chunk: Source, prepared: dict[str, cell_values.Distinct], found:
         if decided.all():  # every row's first filled cell is seen (the first column, mostly)
             break
         present = cells.present()
-        said = cells.rows(_isin(pd.Series(pc.utf8_lower(cells.values)), pa.array(TOTAL_WORDS)))
+        said = cells.rows(pc.fill_null(pc.is_in(pc.utf8_lower(cells.values), value_set=pa.array(TOTAL_WORDS)),
+                                       False).to_numpy(zero_copy_only=False))
         totals |= ~decided & present & said
         decided |= present
     found.rows(totals, "", "", "total_row", severity="warning")
@@ -630,8 +631,10 @@ def _unknown_customers(db: Database, table: Table, chunk: Source, records: pd.Da
     if "customer_id" not in header_of or table.name == "customers":
         return pd.DataFrame()
     cid = records["customer_id"]
-    named = pc.drop_null(pc.unique(pa.array(cid, pa.string())))  # each customer once: a file names them again and again
-    known = _isin(cid, named.filter(db.stored("customers", "customer_id", named)))
+    ids = pa.array(cid, pa.string())
+    named = pc.drop_null(pc.unique(ids))  # each customer once: a file names them again and again
+    known = pc.fill_null(pc.is_in(ids, value_set=named.filter(db.stored("customers", "customer_id", named))),
+                         False).to_numpy(zero_copy_only=False)
     unknown = cid.notna().to_numpy() & ~known & ~totals
     if not options.create_customers:
         found.rows(unknown, header_of["customer_id"], "customer_id", "unknown_customer")

@@ -148,13 +148,22 @@ def failures(col: Column, value: pd.Series, blank: pd.Series):
     outside, limits = out_of_range(col, value)
     yield present & outside, "out_of_range", limits
     if col.is_id:
-        yield present & value.str.contains(NOT_IN_IDS), "not_one_line", ""
+        yield present & _not_one_line(value), "not_one_line", ""
     if col.allowed:
         yield present & ~value.isin(col.allowed), "allowed", "expected one of " + ", ".join(col.allowed)
     if col.minimum is not None:
         yield present & (value < col.minimum), "minimum", f"below {col.minimum:g}"
     if col.maximum is not None:
         yield present & (value > col.maximum), "maximum", f"above {col.maximum:g}"
+
+
+def _not_one_line(value: pd.Series) -> np.ndarray:
+    """Which texts hold a character no id may hold (NOT_IN_IDS), asked in Arrow: a file's million ids
+    in a fraction of what pandas' str.contains takes."""
+    if not len(value):
+        return np.zeros(0, dtype=bool)
+    found = pc.match_substring_regex(pa.array(value.astype("string"), pa.string()), _ARROW_NOT_IN_IDS)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
 def _problems_for(col: Column, given: pd.Series, value: pd.Series, blank: pd.Series) -> list[Problem]:
