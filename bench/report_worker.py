@@ -53,6 +53,7 @@ def floor_import(root: str, csv: str) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
     from deltalake import write_deltalake
+    from kam.store.delta import writer
 
     text = Path(csv).read_bytes().decode("gb18030").encode("utf-8")
     table = pacsv.read_csv(io.BytesIO(text))
@@ -60,7 +61,9 @@ def floor_import(root: str, csv: str) -> None:
     schema = _target_schema()
     columns = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type)
                for f in schema]
-    write_deltalake(str(Path(root) / "sales"), pa.table(columns, schema=schema), mode="append")
+    # written as the store writes its files (the same writer properties), so the floor is no slower there
+    write_deltalake(str(Path(root) / "sales"), pa.table(columns, schema=schema), mode="append",
+                    writer_properties=writer("sales"))
 
 
 def pandas_import(root: str, csv: str) -> None:

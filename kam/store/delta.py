@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import datetime as dt
 import getpass
@@ -26,7 +27,7 @@ from urllib.parse import unquote
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
-from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake import ColumnProperties, CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction
 
@@ -54,6 +55,21 @@ STAGED = "staged-"
 STAGED_FILE_ROWS = 1_000_000  # a staged file's rows at most (about FILE_BYTES of sales lines)
 EDITED_FILE_BYTES = 2 * 2 ** 20  # the files of a table whose records forms edit (schema.Table.edited)
 EDITED_FILE_ROWS = 10_000  # and a staged one's rows at most (about EDITED_FILE_BYTES of customers)
+
+
+def _repeating(name: str) -> list[str]:
+    """The columns whose values repeat (all but the key and the amounts), the only ones worth a
+    dictionary in a data file: trying one for a million order ids or amounts costs a second."""
+    spec = table_def(name)
+    return [c.name for c in spec.all_columns if c.name != spec.key and c.type != "float"]
+
+
+@functools.cache
+def writer(name: str) -> WriterProperties:
+    """How the table's data files are written: WRITER, with dictionaries only where values repeat."""
+    return WriterProperties(max_row_group_size=WRITER.max_row_group_size,
+                            default_column_properties=ColumnProperties(dictionary_enabled=False),
+                            column_properties={c: ColumnProperties(dictionary_enabled=True) for c in _repeating(name)})
 
 
 def file_bytes(name: str) -> int:
@@ -326,7 +342,8 @@ class Store:
             for table in self._typed_parts(name, parts, user or default_user(), batch_id)():
                 for piece in table.to_batches(min(WRITER.max_row_group_size, per_file)):
                     if writer is None:
-                        writer = pq.ParquetWriter(staged.next_path(), schema, compression="snappy")
+                        writer = pq.ParquetWriter(staged.next_path(), schema, compression="snappy",
+                                                  use_dictionary=_repeating(name))
                     writer.write_batch(piece, row_group_size=WRITER.max_row_group_size)
                     held, count = held + piece.num_rows, count + piece.num_rows
                     if held >= per_file:
@@ -409,11 +426,11 @@ class Store:
             if target is None or not upsert:
                 size = file_bytes(name)  # (a new table keeps it for its merges too)
                 return write_deltalake(str(self.path(name)) if target is None else target, data, mode="append",
-                                       commit_properties=props, writer_properties=WRITER, target_file_size=size,
+                                       commit_properties=props, writer_properties=writer(name), target_file_size=size,
                                        configuration=None if target else {"delta.targetFileSize": str(size)},
                                        storage_options=self.options)
             return (target.merge(data, predicate=_matching(spec.key, tables, rows), source_alias="s",
-                                 target_alias="t", commit_properties=props, writer_properties=WRITER)
+                                 target_alias="t", commit_properties=props, writer_properties=writer(name))
                     .when_matched_update_all().when_not_matched_insert_all().execute())
 
         with self.turn(name):
@@ -478,7 +495,7 @@ class Store:
                 return
             columns = {c.name: f"s.{c.name}" for c in spec.all_columns}
             (target.merge(replaced, predicate=f"t.{spec.key} = s.{spec.key} AND t.batch_id = {_literal(batch_id)}",
-                          source_alias="s", target_alias="t", commit_properties=props, writer_properties=WRITER)
+                          source_alias="s", target_alias="t", commit_properties=props, writer_properties=writer(name))
              .when_matched_update(columns)
              .when_not_matched_by_source_delete(f"t.batch_id = {_literal(batch_id)}").execute())
 
