@@ -32,8 +32,8 @@ def _visits(work: Work, customer: str, tag: str, count: int) -> list[str]:
     return saved
 
 
-def _import(root: str, path: str) -> int:
-    return main(["--data", root, "import", "sales", path, "--user", "analyst"])
+def _import(root: str, path: str, *options: str) -> int:
+    return main(["--data", root, "import", "sales", path, "--user", "analyst", *options])
 
 
 def serve(root: str, env: dict, orders) -> None:
@@ -56,7 +56,7 @@ def serve(root: str, env: dict, orders) -> None:
 
 def _write_at_once(store: Store, db: Database, root: str, jobs: list[tuple]) -> list:
     """Each job in a thread of its own, all started together: ("visits", customer, tag, count) or
-    ("import", path). What each acknowledged: the visits' ids, or the import's exit code."""
+    ("import", path, *options). What each acknowledged: the visits' ids, or the import's exit code."""
     results: list = [None] * len(jobs)
     gate = threading.Barrier(len(jobs))
 

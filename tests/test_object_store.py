@@ -199,6 +199,28 @@ def test_two_servers_with_eight_writers_at_once_lose_nothing_and_store_no_key_tw
     assert not plans["plan_id"].duplicated().any()
 
 
+def test_imports_on_two_servers_creating_the_same_new_customer_create_it_once(root, servers, tmp_path):
+    """Four analysts, two on each server, import at once files that name a customer not on file yet,
+    asking for unknown customers to be created: the customer is created once, and every import
+    stored is stored whole."""
+    store = Store(root)
+    newcomer = f"NEW-{uuid.uuid4().hex[:6]}"
+    files = [sales_file(tmp_path / f"new-{n}.csv", [f"{newcomer}-{n}-{i}" for i in range(5)], newcomer)
+             for n in range(4)]
+    for s, pipe in enumerate(servers):
+        pipe.send(("write", [("import", str(files[2 * s + w]), "--create-customers") for w in range(2)]))
+    codes = []
+    for pipe in servers:
+        status, answer = pipe.recv()
+        assert status == "ok", answer
+        codes += answer
+    assert all(code in (0, 1) for code in codes) and codes.count(0) >= 1, codes  # stored, or refused saying why
+    assert customer_ids(store).count(newcomer) == 1
+    sales = store.read("sales").to_pandas()
+    theirs = sales[sales["customer_id"] == newcomer]
+    assert len(theirs) == 5 * codes.count(0) and not theirs["order_id"].duplicated().any()
+
+
 def test_a_visit_saved_through_one_server_is_read_by_the_other_at_its_next_question(root, servers):
     first, second = servers
     question = "SELECT COUNT(*) AS n FROM visits WHERE visited_by = 'across'"
