@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -165,6 +166,16 @@ def book_db(filed_book) -> Database:
 def app_today(monkeypatch):
     """The app's today is the suite's TODAY, so a run that crosses midnight still agrees with itself."""
     monkeypatch.setattr(ui, "today", lambda: TODAY)
+
+
+@pytest.fixture(autouse=True)
+def main_module_kept():
+    """Streamlit's AppTest runs a page as the module __main__ and leaves it there: a later test's
+    processes started by multiprocessing would then run that page again instead of starting."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 @pytest.fixture
