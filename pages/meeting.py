@@ -15,4 +15,5 @@ view.show(screen)
 if screen.key == "actions":
     view.mark_done(ctx, m)
 view.controls(ctx, m, index, screen)
+view.preload()
 screens.prepare(m, index)  # last, so that it does not hold up this screen
