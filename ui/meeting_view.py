@@ -225,3 +225,19 @@ def controls(ctx: ui.Context, m: screens.Meeting, index: int, screen: screens.Sc
                               help=t("meeting.no_chromium") if missing else None)
     cells[5].page_link("pages/overview.py", label=t("meeting.leave"), icon=":material/close:")
     st.caption(screens.footer(m, index) + " · " + t("meeting.keys_hint"))
+
+
+@st.fragment
+def present(ctx: ui.Context) -> None:
+    """The screen shown and its controls. A fragment: Next and Previous run this again, not the
+    app's frame around it (navigation, the hidden sidebar's filters), so the next screen comes
+    sooner; a change of filters or language runs the whole page, as ever."""
+    index = current()
+    st.query_params["screen"] = str(index + 1)
+    m = screens.Meeting(ctx.db, ctx.filters, ctx.t, ctx.lang, meeting_day(ctx.t))
+    screen = screens.screen(m, index)
+    show(screen)
+    if screen.key == "actions":
+        mark_done(ctx, m)
+    controls(ctx, m, index, screen)
+    screens.prepare(m, index)  # last, so that it does not hold up this screen
