@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,11 +62,34 @@ def build(p: dict, reuse: bool) -> tuple[Path, dict]:
     return root, marker
 
 
-def adopt(root: Path, p: dict, today: str) -> None:
-    """Mark a store built elsewhere with the same parameters (e.g. by `python -m kam demo`) as complete."""
+def readme_demo(reuse: bool) -> tuple[Path, dict]:
+    """The store the README's first command makes (`python -m kam demo`, its default size), made by
+    that command; reused while complete and ending today, as demo data end on the day they are made."""
+    root = STORES / "demo-readme"
+    today = dt.date.today().isoformat()
+    p = {"command": "python -m kam demo", "today": today}
+    marker = complete(root, p) if reuse else None
+    if marker:
+        print(f"reusing {root} (built {marker['built']})", file=sys.stderr)
+        return root, marker
+    shutil.rmtree(root, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "kam", "--data", str(root), "demo"], cwd=HERE.parent, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return root, adopt(root, p, today)
+
+
+def adopt(root: Path, p: dict, today: str) -> dict:
+    """Mark a store built elsewhere (e.g. by `python -m kam demo`) as complete for these parameters;
+    returns its marker, with the generator's size and seed as the command line chose them."""
+    from kam.cli.main import parser
+
     store = Store(root)
     rows = {name: store.count(name) for name in demo.TABLE_ORDER}
-    (root / MARKER).write_text(json.dumps({**p, "today": today, "built": "adopted", "rows": rows}, indent=1))
+    chosen = parser().parse_args(["demo"])
+    marker = {"customers": rows["customers"], "sales_lines": rows["sales"], "seed": chosen.seed, **p,
+              "today": today, "built": dt.datetime.now().isoformat(timespec="seconds"), "rows": rows}
+    (root / MARKER).write_text(json.dumps(marker, indent=1))
+    return marker
 
 
 def scratch(root: Path, name: str = "scratch") -> Path:

@@ -47,12 +47,12 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log: Path | None, sec
 
 @contextlib.contextmanager
 def serve(data_dir: Path, *, user: str | None = None, keep_log: bool = True, seconds: float = 90,
-          port: int | None = None, options: tuple[str, ...] = ()):
+          port: int | None = None, options: tuple[str, ...] = (), log: Path | None = None):
     """`python -m kam serve` (the README's run command) on a free port (or this one) over this data
     folder, Streamlit's options added, until healthy; yields its address and process, and stops it
-    afterwards."""
+    afterwards. Its output goes to `log` if given, else to a file of its own if kept."""
     port = port or free_port()
-    log = Path(tempfile.mkdtemp(prefix="kam-server-")) / "streamlit.log" if keep_log else None
+    log = log or (Path(tempfile.mkdtemp(prefix="kam-server-")) / "streamlit.log" if keep_log else None)
     env = {**os.environ, "KAM_DATA_DIR": str(data_dir), **({"KAM_USER": user} if user else {})}
     with open(log or os.devnull, "w") as out:
         server = subprocess.Popen(

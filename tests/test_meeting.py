@@ -57,10 +57,13 @@ def test_a_screen_is_made_once_ahead_of_the_key_press_and_again_after_a_write(bo
     db = Database(book)
     m = screens.Meeting(db, EVERYONE, translator("en"), "en", TODAY)
     shown = screens.screen(m, 0)
-    screens.prepare(m, 0).join(timeout=60)  # the presenter speaks; the next screen is made meanwhile
+    screens.prepare(m, 0).join(timeout=60)  # the presenter speaks; every other screen is made meanwhile
+    assert screens.prepare(m, 4) is None  # all made: a key press starts no thread
+    assert screens.ahead(4) == [5, 6, 7, 8, 3, 2, 1, 0]  # the ones the presenter goes to next first
     with monkeypatch.context() as nothing_asked:
         nothing_asked.setattr(DuckFile, "cursor", lambda self: pytest.fail("a kept screen asked DuckDB again"))
         assert screens.screen(m, 1).title == "Headline numbers"  # the next key press finds it made
+        assert screens.screen(m, 8).title == translator("en")("meeting.screen.changes")  # and the last one
         assert screens.screen(m, 0) is shown  # and going back shows the same screen
     decide(book, db, "00017", "Price review", TODAY - 7 * DAY, TODAY + DAY)
     decide(book, db, "00017", "Decided today", TODAY, TODAY + 7 * DAY)

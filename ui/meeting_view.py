@@ -8,7 +8,9 @@ by Streamlit's own elements, as text.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -34,6 +36,7 @@ PROJECTOR_CSS = """<style>
 [data-testid="stMain"] [data-testid="stMetricDelta"] * { font-size: 24px !important; }
 [data-testid="stTable"] table { font-size: 22px !important; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 22px !important; padding: 6px 12px !important; }
+.st-key-meeting_preload { position: fixed !important; left: -4000px; top: 0; width: 1100px; }
 </style>"""
 
 # Clicks the Previous/Next button (found by its key's class) on the keys a clicker sends; not
@@ -73,6 +76,23 @@ def projector() -> None:
     st.html(KEYS_JS, unsafe_allow_javascript=True)
 
 
+def preload() -> None:
+    """A card, a chart and a table drawn out of sight, once per session: the browser fetches and
+    runs the code that draws each kind (Plotly's alone is 4.7 MB) while the first screen is
+    discussed, not on the key press that first shows one."""
+    if st.session_state.get("meeting_preloaded"):
+        return
+    st.session_state["meeting_preloaded"] = True
+    months = pd.date_range(end=pd.Timestamp.today(), periods=12, freq="MS")  # like the headline's trend
+    figure = go.Figure().add_bar(x=months, y=list(range(1, 13))).add_scatter(
+        x=months, y=list(range(12, 0, -1)), mode="lines+markers", line={"dash": "dot"})
+    with st.container(key="meeting_preload"):
+        st.metric("·", "1", "+1", border=True)
+        st.plotly_chart(figure.update_layout(height=410, font={"size": 20}, legend={"orientation": "h", "y": -0.2}),
+                        theme=None, config={"displayModeBar": False})
+        st.table(pd.DataFrame({"·": ["·"]}).set_index("·"))
+
+
 def turn(step: int) -> None:
     """Button callback: the next or previous screen."""
     st.session_state[SCREEN_KEY] = min(max(st.session_state.get(SCREEN_KEY, 0) + step, 0), len(screens.SCREENS) - 1)
@@ -86,6 +106,25 @@ def current() -> int:
     return st.session_state[SCREEN_KEY]
 
 
+_PROJECTED: OrderedDict = OrderedDict()  # id(screen) -> (screen, its chart as projected), the last KEPT
+
+
+def projected(screen: screens.Screen, rows_of_numbers: int) -> go.Figure | None:
+    """The screen's chart in our projector fonts, in what the screen's last row of cards leaves
+    of 1080 pixels: a copy, as the screen is kept for whoever shows it next, made once a screen."""
+    if screen.chart is None:
+        return None
+    found = _PROJECTED.get(id(screen))
+    if found is None or found[0] is not screen:
+        figure = go.Figure(screen.chart).update_layout(
+            height=max(300, 560 - 150 * rows_of_numbers), font={"size": 20}, margin={"t": 20, "b": 20},
+            legend={"orientation": "h", "y": -0.2})
+        found = _PROJECTED[id(screen)] = (screen, figure)
+        while len(_PROJECTED) > screens.KEPT:
+            _PROJECTED.popitem(last=False)
+    return found[1]
+
+
 def show(screen: screens.Screen) -> None:
     st.title(screen.title)
     per_row = 6 if len(screen.numbers) > 10 else 5  # the headline's dozen cards in two rows
@@ -96,12 +135,7 @@ def show(screen: screens.Screen) -> None:
             for place, n in zip(st.columns(per_row), row):
                 colour = "off" if n.good is None else "normal" if n.change.startswith("+") == n.good else "inverse"
                 place.metric(n.label, n.value, n.change, delta_color=colour, border=True)
-    chart, rows = screen.chart, screen.table is not None and len(screen.table)
-    if chart is not None:
-        # the screen's last row of cards leaves this much of 1080 pixels to the chart; a copy, as
-        # the screen is kept for whoever shows it next (kam.meeting.screens)
-        chart = go.Figure(chart).update_layout(height=max(300, 560 - 150 * rows_of_numbers), font={"size": 20},
-                                               margin={"t": 20, "b": 20}, legend={"orientation": "h", "y": -0.2})
+    chart, rows = projected(screen, rows_of_numbers), screen.table is not None and len(screen.table)
     if chart is not None and rows:
         left, right = st.columns([2, 3])
         left.plotly_chart(chart, width="stretch", theme=None, config={"displayModeBar": False})
@@ -191,3 +225,19 @@ def controls(ctx: ui.Context, m: screens.Meeting, index: int, screen: screens.Sc
                               help=t("meeting.no_chromium") if missing else None)
     cells[5].page_link("pages/overview.py", label=t("meeting.leave"), icon=":material/close:")
     st.caption(screens.footer(m, index) + " · " + t("meeting.keys_hint"))
+
+
+@st.fragment
+def present(ctx: ui.Context) -> None:
+    """The screen shown and its controls. A fragment: Next and Previous run this again, not the
+    app's frame around it (navigation, the hidden sidebar's filters), so the next screen comes
+    sooner; a change of filters or language runs the whole page, as ever."""
+    index = current()
+    st.query_params["screen"] = str(index + 1)
+    m = screens.Meeting(ctx.db, ctx.filters, ctx.t, ctx.lang, meeting_day(ctx.t))
+    screen = screens.screen(m, index)
+    show(screen)
+    if screen.key == "actions":
+        mark_done(ctx, m)
+    controls(ctx, m, index, screen)
+    screens.prepare(m, index)  # last, so that it does not hold up this screen

@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from kam.i18n import DEFAULT_LANGUAGE, translator
+from kam.meeting import screens
 from kam.sales import overview
 from kam.revisits import revisit_policy
 from kam.revisits import coverage
@@ -27,8 +29,9 @@ from kam.store.delta import Store
 from kam.cli.usage import UsageError
 
 
-def warm_up(store: Store, today: dt.date | None = None) -> float:
-    """Answer the first page's questions; returns the seconds it took."""
+def warm_up(store: Store, today: dt.date | None = None, *, meeting: bool = True) -> float:
+    """Answer the first page's questions, and make the weekly meeting's screens if asked; returns
+    the seconds it took."""
     started = time.perf_counter()
     today = today or dt.date.today()
     db = Database(store)
@@ -39,6 +42,8 @@ def warm_up(store: Store, today: dt.date | None = None) -> float:
         overview.monthly_trend(db, filters)
         # the revisit page's coverage trend: a part per month end, the costliest first render there
         coverage.coverage_trend(db, filters, revisit_policy.load(db), today)
+        if meeting:  # a meeting opened on a fresh server finds its screens made, the questions behind them answered
+            screens.all_screens(screens.Meeting(db, filters, translator(DEFAULT_LANGUAGE), DEFAULT_LANGUAGE, today))
     else:
         choices.data_range(db)
     return time.perf_counter() - started
@@ -51,9 +56,9 @@ def start(store: Store, *, keep_warm: bool = True) -> threading.Thread:
     """warm_up() in a daemon thread, and again whenever the day or a table's version changes
     (an import, a form saved, midnight), so the first page stays warm for whoever comes next.
     A failure is printed, never fatal: the pages ask again."""
-    def once() -> None:
+    def once(meeting: bool) -> None:
         try:
-            seconds = warm_up(store)
+            seconds = warm_up(store, meeting=meeting)
             print(f"kam: read side warm in {seconds:.1f} s", file=sys.stderr)
         except Exception as error:  # noqa: BLE001 - a cold start is slower, not broken
             print(f"kam: warm-up skipped: {error}", file=sys.stderr)
@@ -63,7 +68,9 @@ def start(store: Store, *, keep_warm: bool = True) -> threading.Thread:
         while True:
             now = (dt.date.today(), store.versions())
             if now != seen:
-                once()
+                # the meeting's screens at start and each morning; after a write, the questions
+                # of other tables stay answered, and the page makes what changed ahead of the presenter
+                once(meeting=seen is None or now[0] != seen[0])
                 seen = now
             if not keep_warm:
                 return

@@ -271,15 +271,18 @@ SCREENS = (last_actions, headline, abc_classes, revisits, complaint_screen, chur
 # ---- made once, and ahead -----------------------------------------------------------------
 # A screen stays the same while the store's tables, the filters, the language and the day do:
 # the last KEPT screens made are kept, so stepping back and forth shows them at once, and the
-# screens either side of the one shown are made in the background while the presenter speaks.
+# screens after the one shown, then those before it, are made in the background while the
+# presenter speaks.
 KEPT = 64
 _kept: OrderedDict = OrderedDict()  # key -> Screen, least recently shown first
 _making = Answers()  # a screen is made by one thread at a time; another asking waits for it
+_ahead: dict = {}  # the meeting's key (without a screen) -> the thread making its screens ahead
 
 
-def _key(m: Meeting, index: int) -> tuple:
+def _meeting(m: Meeting) -> tuple:
+    """What every screen of the meeting depends on."""
     store = m.db.store
-    return index, str(store.root), tuple(sorted(store.versions().items())), m.filters, m.lang, m.today
+    return str(store.root), tuple(sorted(store.versions().items())), m.filters, m.lang, m.today
 
 
 def _shown(key) -> Screen | None:
@@ -299,25 +302,40 @@ def _keep(key, made: Screen) -> Screen:
 
 def screen(m: Meeting, index: int) -> Screen:
     """Screen `index` of the meeting; made only if the same one was not made before."""
-    key = _key(m, index)
+    key = (index, *_meeting(m))
     return _making.once(key, lambda: _keep(key, SCREENS[index](m)), ready=lambda: _shown(key))
 
 
-def prepare(m: Meeting, index: int) -> threading.Thread:
-    """Make the screens before and after `index` in a background thread, the next one first,
-    so that the presenter's next key press finds its screen made."""
-    def run() -> None:
-        for near in (index + 1, index - 1):
-            if 0 <= near < len(SCREENS):
-                try:
-                    screen(m, near)
-                except Exception:  # noqa: BLE001 - the page makes it again when asked, and shows what fails
-                    return
+def ahead(index: int) -> list[int]:
+    """The order screens are made in while `index` is shown: the next ones first, as the
+    presenter goes, then the ones before, nearest first."""
+    return [*range(index + 1, len(SCREENS)), *range(index - 1, -1, -1)]
 
-    # not a daemon: a process ending while the thread is inside a DuckDB query would be aborted
-    # there (C++ "terminate called"); the two screens take seconds at most to finish
-    thread = threading.Thread(target=run, name="kam-meeting-ahead", daemon=False)
-    thread.start()
+
+def prepare(m: Meeting, index: int) -> threading.Thread | None:
+    """Make the meeting's screens not yet made in a background thread, in the order of ahead(),
+    so that the presenter's next key press finds its screen made; None when all are made. One
+    thread per meeting (the store's versions, filters, language and day): a key press while it
+    runs starts no other."""
+    def run() -> None:
+        for near in missing:
+            try:
+                screen(m, near)
+            except Exception:  # noqa: BLE001 - the page makes it again when asked, and shows what fails
+                continue
+
+    key = _meeting(m)
+    with _making.lock:
+        missing = [near for near in ahead(index) if (near, *key) not in _kept]
+        running = _ahead.get(key)
+        if not missing or (running is not None and running.is_alive()):
+            return running if missing else None
+        # not a daemon: a process ending while the thread is inside a DuckDB query would be
+        # aborted there (C++ "terminate called"); the thread ends when the screens are made
+        for gone in [k for k, t in _ahead.items() if not t.is_alive()]:
+            del _ahead[gone]
+        thread = _ahead[key] = threading.Thread(target=run, name="kam-meeting-ahead", daemon=False)
+        thread.start()
     return thread
 
 
