@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import threading
 import traceback
 
@@ -83,3 +84,37 @@ def killed_visit(root: str, env: dict, customer: str, crash_at: str) -> None:
     os.environ.update(env | {batches.CRASH_AT: crash_at})
     work = Work.on(Store(root), "killed", dt.date.today())
     _visits(work, customer, "killed", 1)
+
+
+def _pausing(env: dict, point: str | None, where: str) -> None:
+    os.environ.update(env)
+    if point:
+        os.environ[batches.PAUSE_AT], os.environ[batches.PAUSE_IN] = point, where
+
+
+def visit_pausing(root: str, env: dict, customer: str, point: str | None, where: str) -> None:
+    """A manager's visit on the customer (no next visit: one commit), pausing at that point of
+    its batch until the test lets it go on. Exit 0 saved, 3 refused (the reason in where/refused)."""
+    _pausing(env, point, where)
+    today = dt.date.today()
+    try:
+        visit_records.record_visit(Work.on(Store(root), "crossing", today), {
+            "customer_id": customer, "date": today, "method": "phone", "visited_by": "crossing"})
+    except InvalidRecords as refused:
+        with open(os.path.join(where, "refused"), "w") as f:
+            f.write(refused.problems[0].code)
+        os._exit(3)
+    os._exit(0)
+
+
+def undo_pausing(root: str, env: dict, import_id: str, point: str | None, where: str) -> None:
+    """python -m kam undo-import --import ID, pausing at that point of its batch; its exit code."""
+    _pausing(env, point, where)
+    sys.stderr = open(os.path.join(where, "said"), "w", buffering=1)
+    os._exit(main(["--data", root, "undo-import", "sales", "--import", import_id, "--user", "undoer"]))
+
+
+def killed_import(root: str, env: dict, path: str, crash_at: str) -> None:
+    """python -m kam import sales PATH --create-customers, killed at `crash_at`."""
+    os.environ.update(env | {batches.CRASH_AT: crash_at})
+    _import(root, path, "--create-customers")

@@ -249,6 +249,91 @@ def test_a_visit_killed_between_its_two_commits_leaves_nothing_after_the_next_st
     assert not list((store.root / batches.JOURNAL).glob("*.json"))
 
 
+@pytest.mark.parametrize("first", ["visit", "undo"])
+def test_an_undo_and_a_visit_on_two_servers_crossing_never_leave_a_visit_naming_a_removed_customer(
+        root, s3_server, tmp_path, first):
+    """An analyst on one server undoes an import that created a customer while a manager on the
+    other records a visit on that customer. One of them stops right after its last look at the
+    other's table, just before its commit, until the other has done all it does: the two never
+    both stay (in a folder the turns keep them apart; on object storage each looks again after
+    its commit)."""
+    store = Store(root)
+    newcomer = f"CROSS-{uuid.uuid4().hex[:6]}"
+    assert main(["--data", root, "import", "sales", str(sales_file(tmp_path / "new.csv", [f"{newcomer}-1"], newcomer)),
+                 "--create-customers", "--user", "analyst"]) == 0
+    sales = store.read("sales")
+    import_id = sales.filter(pc.equal(sales["customer_id"], newcomer))["batch_id"][0].as_py()
+    env = {name: os.environ[name] for name in os.environ if name.startswith(("AWS_", "KAM_"))}
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(app_servers.PRELOAD)
+    places = {kind: tmp_path / kind for kind in ("visit", "undo")}
+    for place in places.values():
+        place.mkdir()
+    paused_at = {"visit": "checked:visits", "undo": "checked:customers"}
+    runs = {"visit": (app_servers.visit_pausing, newcomer), "undo": (app_servers.undo_pausing, import_id)}
+
+    def start(kind: str, point: str | None):
+        target, what = runs[kind]
+        process = context.Process(target=target, args=(root, env, what, point, str(places[kind])))
+        process.start()
+        return process
+
+    second = "undo" if first == "visit" else "visit"
+    held = start(first, paused_at[first])
+    deadline = time.monotonic() + 60
+    while not (places[first] / batches.PAUSED).exists():
+        assert held.is_alive() and time.monotonic() < deadline, "it did not reach its pause"
+        time.sleep(0.02)
+    other = start(second, None)
+    other.join(60 if store.shared else 2)  # in a folder it waits for the turns the paused one holds
+    if store.shared:
+        assert other.exitcode is not None, "on object storage nothing holds it up"
+    (places[first] / batches.RESUME).touch()
+    held.join(60)
+    other.join(60)
+    codes = {first: held.exitcode, second: other.exitcode}
+    said = {kind: (place / "said").read_text() if (place / "said").exists() else "" for kind, place in places.items()}
+    assert sorted(codes.values())[0] == 0 and list(codes.values()).count(0) == 1, (codes, said)  # one stays
+    assert codes["visit"] in (0, 3), codes
+    customers = set(customer_ids(store))
+    visits = store.read("visits").to_pandas()
+    assert set(visits["customer_id"]) <= customers
+    assert (newcomer in customers) == (codes["undo"] != 0)
+    assert (visits["customer_id"] == newcomer).sum() == (codes["visit"] == 0)
+    assert not list((store.root / batches.JOURNAL).glob("*.json"))
+
+
+def test_a_visit_on_a_customer_of_an_import_killed_before_it_finished_does_not_stay(root, s3_server, tmp_path):
+    """An import creating a customer is killed right after it committed the customer, before it
+    finished; a manager on another server records a visit on that customer before the import is
+    rolled back. The visit is refused (on object storage: taken out again, the import being
+    unfinished), and once the import is rolled back no visit names a customer not on file."""
+    store = Store(root)
+    newcomer = f"KILLED-{uuid.uuid4().hex[:6]}"
+    env = {name: os.environ[name] for name in os.environ if name.startswith(("AWS_", "KAM_"))}
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(app_servers.PRELOAD)
+    lease = 8
+    killed = context.Process(target=app_servers.killed_import, args=(
+        root, env | {batches.LEASE: str(lease)}, str(sales_file(tmp_path / "new.csv", [f"{newcomer}-1"], newcomer)),
+        "after:customers"))
+    killed.start()
+    killed.join(60)
+    assert killed.exitcode == -9
+    died = time.monotonic()
+    visiting = context.Process(target=app_servers.visit_pausing, args=(root, env, newcomer, None, str(tmp_path)))
+    visiting.start()
+    visiting.join(60)
+    if store.shared:
+        assert time.monotonic() - died < lease, "the visit came after the import's entry said it was dead"
+    assert visiting.exitcode == 3, (tmp_path / "refused").read_text() if visiting.exitcode else "saved"
+    time.sleep(max(0.0, lease - (time.monotonic() - died)) + 0.5)
+    batches.on_start(store)
+    assert newcomer not in customer_ids(store)
+    assert newcomer not in set(store.read("visits").column("customer_id").to_pylist())
+    assert not list((store.root / batches.JOURNAL).glob("*.json"))
+
+
 def test_a_bucket_that_does_not_exist_is_said_in_one_sentence(s3_server, monkeypatch, capsys):
     for name, value in s3_server.items():
         monkeypatch.setenv(name, value)

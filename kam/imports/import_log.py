@@ -18,6 +18,7 @@ import pandas as pd
 from kam import access
 from kam.store import batches
 from kam.store.schema import TABLES
+from kam.store.turns import rank
 from kam.store.delta import Store
 from kam.store.work import Work
 
@@ -107,11 +108,11 @@ def undo(work: Work, import_id: str) -> Undone:
 
 def _undo(work: Work, choose) -> Undone:
     work.check(access.UNDO)
-    with work.batch(*TABLES, operation="undo") as batch:
+    with work.batch(*TABLES, operation="undo", removes=True) as batch:
         commit = choose()
         import_id = commit["kam.batch_id"]
         table = commit["table"]
-        wrote = [name for name in TABLES if _wrote(work.store, name, import_id)]
+        wrote = sorted((name for name in TABLES if _wrote(work.store, name, import_id)), key=rank)  # customers last
         _refuse_if_named(work, import_id, wrote)
         removed = {name: batch.remove(name, import_id) for name in wrote}
     return Undone(import_id, table, removed.get(table, 0), commit.get("kam.file", ""),

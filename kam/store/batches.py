@@ -22,6 +22,17 @@ a table it only reads (the customers its rows name) lost records since it began.
 entry carries the time its batch last said it was alive (renewed by a thread while it
 runs): only an entry older than that is an interrupted batch, and a batch that could not
 renew it in time stops before its next commit.
+
+Between servers, a batch that removes records (an undo: declared so when it begins) and a
+batch that writes records naming them in another table could each check the other's table
+before the other commits, and both commit: a record naming a removed customer. So each
+writes before it reads: the removing batch's journal entry says that it removes, and is
+written before its checks; a batch whose rows name customers looks, after its last commit,
+for a removal from the customers since it checked and for a live entry of a removing batch
+holding them, and takes its writes out again when it finds one (ChangedMeanwhile). Of two
+such batches at least one sees the other (each reads after its own write landed), so the
+two never both stay. It gives up too when it names a customer created by a batch not yet
+finished (whose entry is still there): killed, that batch would be rolled back under it.
 """
 from __future__ import annotations
 
@@ -43,7 +54,9 @@ from kam.store.turns import rank
 
 JOURNAL = ".journal"
 FILE_SHA = "kam.file_sha256"  # an import's commits name its file: the same file imported meanwhile is a change
-CRASH_AT = "KAM_TEST_CRASH_AT"  # before:TABLE, after:TABLE or staged:TABLE: the tests' kill -9 at that point of a batch
+# before:TABLE, checked:TABLE (its last look at the other tables done, its commit next), after:TABLE or
+# staged:TABLE: the tests' kill -9 at that point of a batch
+CRASH_AT = "KAM_TEST_CRASH_AT"
 # the same points: the tests' pause there, saying so by the file PAUSED in the folder KAM_TEST_PAUSE_IN,
 # until the file RESUME appears there
 PAUSE_AT, PAUSE_IN, PAUSED, RESUME = "KAM_TEST_PAUSE_AT", "KAM_TEST_PAUSE_IN", "paused", "resume"
@@ -94,14 +107,16 @@ def referring(names) -> list[str]:
 
 
 class Batch:
-    def __init__(self, store: Store, user: str, operation: str, tables=()):
+    def __init__(self, store: Store, user: str, operation: str, tables=(), *, removes: bool = False):
         self.store, self.user, self.operation, self.tables = store, user, operation, tuple(tables)
+        self.removes = removes  # it removes records (an undo): its entry says so before its checks
         self.id = new_batch_id()
         self.before: dict[str, int] = {}  # the tables whose turn it holds -> their version before it
         self.pins: dict[str, Pin] = {}  # and the version its next commit to each must follow
         self.watched: dict[str, int] = {}  # tables its rows name but it does not write -> version seen
         self.refused: dict[str, pa.Array] = {}  # keys other writers stored since its check (object storage)
-        self.strict = False  # an undo: any change by another writer since its check stops it
+        self.strict = removes  # an undo: any change by another writer since its check stops it
+        self.committed = False  # whether any of its commits landed
         self.entry = store.root / JOURNAL / f"{self.id}.json"
         self.alive_until = float("inf")
         self.done = threading.Event()
@@ -126,6 +141,12 @@ class Batch:
             raise
 
     def __exit__(self, kind, error, trace) -> None:
+        if kind is None:
+            try:
+                self._confirm()
+            except ChangedMeanwhile as clash:
+                self.__exit__(ChangedMeanwhile, clash, clash.__traceback__)
+                raise
         self.done.set()
         try:
             if kind is not None:
@@ -168,7 +189,8 @@ class Batch:
         """The journal entry written (or renewed), under self.noting."""
         until = time.time() + lease_seconds()
         write_whole(self.entry, json.dumps({"batch_id": self.id, "user": self.user, "operation": self.operation,
-                                            "tables": self.before, "alive_until": until}))
+                                            "tables": self.before, "removes": self.removes,
+                                            "alive_until": until}))
         if not self.store.turns.exclusive:
             self.alive_until = until
 
@@ -219,8 +241,10 @@ class Batch:
             self._recheck_others(name)
             if time.time() > self.alive_until - lease_seconds() / 2:  # renewals late: recovery may be near
                 raise RuntimeError(f"batch {self.id} could not renew its journal entry in time; not written")
+            _crash_point("checked", name)
             try:
                 out = write(self.pins[name], self.refused.get(name))
+                self.committed = True
                 break
             except Changed:
                 self._recheck(name, file_sha)
@@ -264,6 +288,35 @@ class Batch:
                 raise ChangedMeanwhile(table)
             if table in self.watched:
                 self.watched[table] = max((c["version"] for c in others), default=version)
+
+
+    def _confirm(self) -> None:
+        """After its last commit, on object storage: a batch whose rows name customers it does not
+        hold gives up (its writes taken out again) when, since it checked, customers were removed,
+        or a batch holding them is live and removes records (it may not have seen these rows), or
+        a batch not finished (live, or killed and to be rolled back) created a customer they name."""
+        if self.store.turns.exclusive or not self.committed:
+            return
+        for table, version in self.watched.items():
+            if table in self.before:
+                continue
+            if any(map(_destructive, self._others_since(table, version))):
+                raise ChangedMeanwhile(table)
+            for entry in interrupted(self.store):
+                if table not in entry["tables"]:
+                    continue
+                if (_alive(self.store, entry) if entry.get("removes") else self._names_created_by(entry["batch_id"])):
+                    raise ChangedMeanwhile(table)
+
+    def _names_created_by(self, other: str) -> bool:
+        """Whether this batch's rows name a customer that batch created."""
+        created = self.store.batch_rows("customers", other, ["customer_id"]).column("customer_id")
+        if not len(created):
+            return False
+        created = pc.unique(created.cast(pa.string()).combine_chunks())
+        return any(pc.any(pc.is_in(self.store.batch_rows(name, self.id, ["customer_id"]).column("customer_id")
+                                   .cast(pa.string()), value_set=created)).as_py()
+                   for name in self.before if "customer_id" in TABLES[name].names)
 
 
 def roll_back(store: Store, name: str, before: int, batch_id: str, user: str, operation: str) -> None:

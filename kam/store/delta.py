@@ -241,6 +241,13 @@ class Store:
             return table_def(name).arrow_schema().empty_table()
         return dt_.to_pyarrow_table()
 
+    def batch_rows(self, name: str, batch_id: str, columns: list[str]) -> pa.Table:
+        """The columns of the rows a batch wrote that the table's current version holds."""
+        dt_ = self.delta(name)
+        if dt_ is None:
+            return table_def(name).arrow_schema().empty_table().select(columns)
+        return dt_.to_pyarrow_dataset().to_table(columns=columns, filter=_text("batch_id") == batch_id)
+
     def is_empty(self) -> bool:
         """No customers and no sales: what the app offers demo data or an import for.
 

@@ -41,7 +41,8 @@ class Work:
         """access.Refused, saying why, unless the person acting may record on each of these accounts."""
         access.check_accounts(self.db, self.acting, customer_ids)
 
-    def batch(self, *tables: str, operation: str) -> Batch:
+    def batch(self, *tables: str, operation: str, removes: bool = False) -> Batch:
         """Writes to these tables (their turns held from now on), whole or not at all:
-        `with work.batch("visits", "revisit_plans", operation="record visits") as batch: ...`."""
-        return Batch(self.store, self.user, operation, tables)
+        `with work.batch("visits", "revisit_plans", operation="record visits") as batch: ...`.
+        removes: it removes records (an undo), and says so before its checks."""
+        return Batch(self.store, self.user, operation, tables, removes=removes)
