@@ -190,7 +190,7 @@ class Batch:
         until = time.time() + lease_seconds()
         write_whole(self.entry, json.dumps({"batch_id": self.id, "user": self.user, "operation": self.operation,
                                             "tables": self.before, "removes": self.removes,
-                                            "alive_until": until}))
+                                            "alive_until": until}), forced=False)  # see README
         if not self.store.turns.exclusive:
             self.alive_until = until
 

@@ -177,8 +177,10 @@ class ObjectPath:
         raise OSError(f"{self} is an object: it is written whole, not opened")
 
 
-def write_whole(path, text: str) -> None:
-    """Write a small file so that a reader sees all of it or none of it, also after a crash."""
+def write_whole(path, text: str, *, forced: bool = True) -> None:
+    """Write a small file so that a reader sees all of it or none of it, also after its writer is
+    killed. forced: on the disk before it returns (a machine's crash too); a file written often
+    while others write much (a batch's journal entry) is not: the fsync waits for their data."""
     if on_objects(path):
         path.write_text(text)
         return
@@ -186,8 +188,9 @@ def write_whole(path, text: str) -> None:
     handle, draft = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as f:
         f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
+        if forced:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(draft, path)
 
 
