@@ -57,7 +57,9 @@ def test_a_screen_is_made_once_ahead_of_the_key_press_and_again_after_a_write(bo
     db = Database(book)
     m = screens.Meeting(db, EVERYONE, translator("en"), "en", TODAY)
     shown = screens.screen(m, 0)
+    assert screens.made(m, 1) is None  # asking whether it is made makes nothing
     screens.prepare(m, 0).join(timeout=60)  # the presenter speaks; every other screen is made meanwhile
+    assert screens.made(m, 1).title == "Headline numbers"
     assert screens.prepare(m, 4) is None  # all made: a key press starts no thread
     assert screens.ahead(4) == [5, 6, 7, 8, 3, 2, 1, 0]  # the ones the presenter goes to next first
     with monkeypatch.context() as nothing_asked:

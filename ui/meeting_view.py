@@ -125,9 +125,13 @@ def projected(screen: screens.Screen, rows_of_numbers: int) -> go.Figure | None:
     return found[1]
 
 
+def per_row_of(screen: screens.Screen) -> int:
+    return 6 if len(screen.numbers) > 10 else 5  # the headline's dozen cards in two rows
+
+
 def show(screen: screens.Screen) -> None:
     st.title(screen.title)
-    per_row = 6 if len(screen.numbers) > 10 else 5  # the headline's dozen cards in two rows
+    per_row = per_row_of(screen)
     rows_of_numbers = -(-len(screen.numbers) // per_row)
     if screen.numbers:
         for start in range(0, len(screen.numbers), per_row):
@@ -241,3 +245,6 @@ def present(ctx: ui.Context) -> None:
         mark_done(ctx, m)
     controls(ctx, m, index, screen)
     screens.prepare(m, index)  # last, so that it does not hold up this screen
+    for near in (index + 1, index - 1):  # and their charts in projector fonts, once they are made
+        if 0 <= near < len(screens.SCREENS) and (ahead := screens.made(m, near)) is not None:
+            projected(ahead, -(-len(ahead.numbers) // per_row_of(ahead)))

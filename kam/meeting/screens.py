@@ -306,6 +306,13 @@ def screen(m: Meeting, index: int) -> Screen:
     return _making.once(key, lambda: _keep(key, SCREENS[index](m)), ready=lambda: _shown(key))
 
 
+def made(m: Meeting, index: int) -> Screen | None:
+    """Screen `index` of the meeting if it is made already (None: not yet; nothing is made here)."""
+    key = (index, *_meeting(m))
+    with _making.lock:
+        return _shown(key)
+
+
 def ahead(index: int) -> list[int]:
     """The order screens are made in while `index` is shown: the next ones first, as the
     presenter goes, then the ones before, nearest first."""
