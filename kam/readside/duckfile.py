@@ -56,6 +56,7 @@ class DuckFile:
         self.users = 0
         self.swapping = False
         self.freed = False  # something was let go or deleted since no question last ran
+        self.gone_rows = 0  # rows deleted from table copies since freed was last set for them
         self.on_idle: list = []  # called with no question running (parts let go are dropped then)
 
     def _open(self, prepare) -> duckdb.DuckDBPyConnection | None:

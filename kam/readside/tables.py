@@ -55,6 +55,7 @@ def cache_file(store: Store) -> Path:
 # (an upsert rewrites whole files, and the old files' rows stay in the database file until then)
 COMPACT_RATIO = 1.0
 COMPACT_MIN_ROWS = 100_000
+FREED_ROWS = 100_000  # rows deleted from the copies (files an edit replaced) before the file's free room is looked at
 # Summaries held beside a table and kept with it file by file, read by queries like tables:
 # name -> (table, grouping columns, measures). Sales by customer and month turn ten million
 # lines into two and a half million rows, so a year's ranking sums a quarter as many.
@@ -273,7 +274,9 @@ class TableCopy:
             cur.execute("ROLLBACK")
             raise
         self.held[name] = state
-        self.duck.freed = self.duck.freed or gone > 0
+        self.duck.gone_rows += gone
+        if self.duck.gone_rows >= FREED_ROWS:  # worth a look at the file's free room (a checkpoint: 50 ms)
+            self.duck.freed, self.duck.gone_rows = True, 0
         if state.dead > max(COMPACT_RATIO * state.live, COMPACT_MIN_ROWS):
             self._rewrite(name)
 
