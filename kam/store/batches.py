@@ -279,7 +279,8 @@ class Batch:
     def _recheck_others(self, name: str) -> None:
         """The other tables it holds or reads, before a commit: an undo gives up on any change by
         another writer; every batch on a removal from a table it read (the customers its rows name)."""
-        looked = {t: p.version for t, p in self.pins.items() if t != name} | self.watched
+        looked = {t: p.version for t, p in self.pins.items() if t != name} | {
+            t: v for t, v in self.watched.items() if t not in self.pins}  # a held table's pin follows its own commits
         for table, version in looked.items():
             if self.store.version(table) == version:
                 continue

@@ -75,22 +75,24 @@ def _unreadable_log_file(log: Path) -> Path:
     return log
 
 
-def refuse_damaged(root: Path, name: str) -> None:
+def refuse_damaged(root: Path, name: str) -> DeltaTable | None:
     """Raise DamagedTable if the table's log cannot be read or its current version lacks a data file
-    (looked for in a folder; on object storage a request per file would cost every write too much)."""
+    (looked for in a folder; on object storage a request per file would cost every write too much).
+    Returns the table as loaded (None: there is none yet), for a write to go on from."""
     folder = root / name
     if not (folder / "_delta_log").is_dir():
-        return
+        return None
     try:
         table = DeltaTable(str(folder), storage_options=storage_options(root))
     except TableNotFoundError:
-        return
+        return None
     except Exception:  # the log itself: deltalake says only "Json error"
         raise DamagedTable(name, _unreadable_log_file(folder / "_delta_log"), False, root) from None
     for uri in [] if on_objects(root) else table.file_uris():
         path = uri.removeprefix("file://")
         if not os.path.exists(path):
             raise DamagedTable(name, path, True, root)
+    return table
 
 
 class Unreachable(Exception):

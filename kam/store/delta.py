@@ -279,20 +279,27 @@ class Store:
         finally:
             self.turns.give_back(name)
 
-    def _commit(self, name: str, act, metadata: dict[str, str], pin: Pin | None):
+    def _commit(self, name: str, act, metadata: dict[str, str], pin: Pin | None, loaded: DeltaTable | None = None):
         """act(table, commit properties) on the table at the pin's version, committed right after it
-        (else Changed), or without a pin on its newest version, retried on a conflict."""
+        (else Changed), or without a pin on its newest version, retried on a conflict. loaded: the
+        table as just loaded (by refuse_damaged), used when it is at that version."""
         if pin is None:
             for attempt in range(COMMIT_RETRIES):
                 try:
-                    return act(self.delta(name), CommitProperties(custom_metadata=metadata))
+                    target, loaded = loaded or self.delta(name), None
+                    return act(target, CommitProperties(custom_metadata=metadata))
                 except CommitFailedError:
                     if attempt == COMMIT_RETRIES - 1:
                         raise
                     time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
                 finally:
                     Store.bump()
-        target = self.delta(name, pin.version) if pin.version >= 0 else None
+        if pin.version < 0:
+            target = None
+        elif loaded is not None and loaded.version() == pin.version:
+            target = loaded
+        else:
+            target = self.delta(name, pin.version)
         try:
             out = act(target, CommitProperties(custom_metadata=metadata, max_commit_retries=0))
         except CommitFailedError:
@@ -385,8 +392,7 @@ class Store:
             target.load_as_version(target.version() + 1)  # the commit just made (a pin moves on to it)
 
         with self.turn(name):
-            refuse_damaged(self.root, name)
-            self._commit(name, act, meta, pin)
+            self._commit(name, act, meta, pin, refuse_damaged(self.root, name))
             staged.committed = True
         return staged.batch_id
 
@@ -441,10 +447,10 @@ class Store:
                     .when_matched_update_all().when_not_matched_insert_all().execute())
 
         with self.turn(name):
-            if not self.shared:  # (on object storage a damaged log stops the commit's own load of it)
-                refuse_damaged(self.root, name)  # a commit on top would bury the damage
+            # a commit on top would bury the damage (on object storage the commit's own load stops at a damaged log)
+            loaded = None if self.shared else refuse_damaged(self.root, name)
             try:
-                self._commit(name, write, meta, pin)
+                self._commit(name, write, meta, pin, loaded)
             except Exception:
                 if failed:
                     raise failed[0] from None
