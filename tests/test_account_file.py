@@ -111,3 +111,28 @@ def test_the_receivables_page_shows_what_pandas_computes(book, monkeypatch):
     assert metrics["Open"] == "¥105.00K" and metrics["Overdue"] == "¥95.00K"
     overdue = receivables.aging(Database(book), dt.date(2025, 6, 1), Filters.everyone(dt.date(2025, 6, 1)))
     assert overdue["overdue_amount"].sum() == 95000
+
+
+def test_the_search_ranks_by_the_last_12_months_whoever_asks_and_reads_them_summed_once(store):
+    """The biggest accounts first, by their sales of the 12 months up to today: a sale of 13
+    months ago counts for nothing. Another person's search (a manager's own accounts) reads the
+    same sums rather than summing the sales again."""
+    today = dt.date(2026, 6, 30)
+    store.append("customers", [{"customer_id": c, "name": f"Kunde {c}", "tier": "ordinary", "status": "active",
+                                "account_manager": manager} for c, manager in
+                               (("C1", "Wang"), ("C2", "Li Na"), ("C3", "Li Na"), ("C4", "Wang"))])
+    store.append("sales", [{"order_id": f"O{n}", "customer_id": c, "date": day, "amount": amount}
+                           for n, (c, day, amount) in enumerate([
+                               ("C1", dt.date(2025, 5, 30), 9000.0),  # 13 months before: not counted
+                               ("C1", dt.date(2026, 1, 5), 100.0), ("C2", dt.date(2025, 7, 1), 500.0),
+                               ("C3", dt.date(2026, 6, 30), 300.0), ("C4", dt.date(2025, 6, 30), 50.0)])])
+    db = Database(store)
+    everyone = account_file.search(db, today=today)
+    assert list(everyone["customer_id"]) == ["C2", "C3", "C1", "C4"]
+    assert list(everyone["revenue_12m"]) == [500.0, 300.0, 100.0, 0.0]
+    parts_made = len(db.part_tables())
+    assert parts_made == 1  # the sums, kept
+    mine = account_file.search(db, among=("c.account_manager = $m", {"m": "Li Na"}), today=today)
+    assert list(mine["customer_id"]) == ["C2", "C3"]
+    assert account_file.search(db, "Kunde C1", today=today)["customer_id"].tolist() == ["C1"]
+    assert len(db.part_tables()) == parts_made  # another person's search reads the same sums

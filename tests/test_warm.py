@@ -8,6 +8,7 @@ import time
 import pytest
 
 from conftest import TODAY
+from kam.accounts import account_file
 from kam.readside.duckfile import DuckFile
 from kam.sales import overview
 from kam.revisits import revisit_policy
@@ -30,6 +31,8 @@ def test_after_the_warm_up_the_overview_and_the_coverage_trend_are_answered_with
     now, _ = overview.monthly_trend(db, filters)
     trend = coverage.coverage_trend(db, filters, revisit_policy.load(db), TODAY)
     assert len(figures) >= 5 and now["revenue"].sum() > 0 and len(trend) == 12
+    biggest = account_file.search(db, today=TODAY)  # the sidebar's search, the forms' customer picker
+    assert len(biggest) == min(200, store.count("customers")) and biggest["revenue_12m"].is_monotonic_decreasing
 
 
 def test_after_the_warm_up_a_meeting_opened_in_either_language_asks_duckdb_nothing(demo_dir, tmp_path, monkeypatch):

@@ -1,28 +1,39 @@
 """The account file (大客户档案卡): everything known about one customer."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
-from kam.readside.database import Database
+from kam.readside.database import Database, Part
 from kam.store.records import Problem, given, problems_where
 from kam.store.schema import TABLES
 
 
-def search(db: Database, text: str = "", limit: int = 200, among: tuple[str, dict] = ("TRUE", {})) -> pd.DataFrame:
-    """Accounts whose id or name contains the text, biggest customers first; `among` is a
-    condition on customers c (kam.access.customer_condition: the accounts a person may see)."""
+def revenue_12m(today: dt.date) -> Part:
+    """customer_id, revenue: each customer's sales of the 12 months up to today (a part: every
+    search, whoever asks and whatever they type, reads it made once)."""
+    first = (pd.Timestamp(today) - pd.DateOffset(months=12)).date() + dt.timedelta(days=1)
+    return Part("SELECT customer_id, SUM(amount) AS revenue FROM sales WHERE date >= $first GROUP BY 1",
+                {"first": first}, windows={"sales": (first, None)})
+
+
+def search(db: Database, text: str = "", limit: int = 200, among: tuple[str, dict] = ("TRUE", {}),
+           today: dt.date | None = None) -> pd.DataFrame:
+    """Accounts whose id or name contains the text, biggest customers first (by the 12 months up
+    to today); `among` is a condition on customers c (kam.access.customer_condition: the accounts
+    a person may see)."""
     where, params = among
     return db.query(f"""
         SELECT c.customer_id, c.name, c.tier, c.region, c.account_manager, c.status,
                COALESCE(s.revenue, 0) AS revenue_12m
         FROM customers c
-        LEFT JOIN (SELECT customer_id, SUM(amount) AS revenue FROM sales
-                   WHERE date > current_date - INTERVAL 12 MONTH GROUP BY 1) s USING (customer_id)
+        LEFT JOIN revenue s USING (customer_id)
         WHERE ($text = '' OR c.customer_id ILIKE '%' || $text || '%' OR c.name ILIKE '%' || $text || '%')
           AND {where}
         ORDER BY revenue_12m DESC, c.customer_id
         LIMIT $limit
-    """, {**params, "text": text.strip(), "limit": limit})
+    """, {**params, "text": text.strip(), "limit": limit}, using={"revenue": revenue_12m(today or dt.date.today())})
 
 
 def profile(db: Database, customer_id: str) -> dict | None:

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from kam.accounts import account_file
 from kam.i18n import DEFAULT_LANGUAGE, translator
 from kam.meeting import screens
 from kam.sales import overview
@@ -42,6 +43,7 @@ def warm_up(store: Store, today: dt.date | None = None, *, meeting: bool = True)
         overview.monthly_trend(db, filters)
         # the revisit page's coverage trend: a part per month end, the costliest first render there
         coverage.coverage_trend(db, filters, revisit_policy.load(db), today)
+        account_file.search(db, today=today)  # the sidebar's account search and the forms' customer picker
         if meeting:  # a meeting opened on a fresh server finds its screens made, the questions behind them answered
             screens.all_screens(screens.Meeting(db, filters, translator(DEFAULT_LANGUAGE), DEFAULT_LANGUAGE, today))
     else:
