@@ -18,6 +18,7 @@ from kam.periods import DEFAULT_PRESET, resolve
 from kam.readside.database import Database
 from kam.readside.duckfile import DuckFile
 from kam.sales import abc
+from kam.store.delta import Store
 from kam.store.records import InvalidRecords
 
 DAY = dt.timedelta(days=1)
@@ -106,6 +107,18 @@ def test_money_axes_read_like_the_cards_and_a_running_month_says_so():
                                 dt.date(2026, 2, 28))
     assert list(english.layout.xaxis.ticktext) == ["Jan 2026", "Feb"]  # February is whole: not partial
     assert charts.money_axis(go.Figure(), [2e6], "en").layout.yaxis.ticktext[-1] == "¥2.00M"
+
+
+def test_the_churn_screen_names_each_reason_beside_its_bar_with_its_loss_written_on_it(demo_dir):
+    """Across, so that a reason's name reads in one line at projector size (below the bars they
+    were turned and cut short), in the table's order, each amount as the table writes it."""
+    m = screens.Meeting(Database(Store(demo_dir)), EVERYONE, translator("zh"), "zh", TODAY)
+    churn = screens.screen(m, [s.__name__ for s in screens.SCREENS].index("churn_screen"))
+    bars = churn.chart.data[0]
+    assert bars.orientation == "h" and churn.chart.layout.yaxis.autorange == "reversed"
+    assert len(churn.table) >= 2
+    assert list(bars.y) == list(churn.table.iloc[:, 0])
+    assert list(bars.text) == list(churn.table.iloc[:, -1]) and all(v.startswith("¥") for v in bars.text)
 
 
 def test_each_class_tier_reason_and_category_has_one_colour_from_the_colour_blind_safe_palette():

@@ -109,6 +109,14 @@ def current() -> int:
 _PROJECTED: OrderedDict = OrderedDict()  # id(screen) -> (screen, its chart as projected), the last KEPT
 
 
+def _label_room(chart: go.Figure) -> int:
+    """Pixels left of the plot for its labels at 20 px: money ticks, or the names beside bars across."""
+    bars = [trace for trace in chart.data if trace.type == "bar" and trace.orientation == "h"]
+    names = [str(name) for trace in bars for name in (trace.y if trace.y is not None else ())]
+    widest = max((sum(20 if ord(c) >= 0x2E80 else 11 for c in name) for name in names), default=0)
+    return int(min(440, max(120, widest + 30)))
+
+
 def projected(screen: screens.Screen, rows_of_numbers: int) -> go.Figure | None:
     """The screen's chart in our projector fonts, in what the screen's last row of cards leaves
     of 1080 pixels: a copy, as the screen is kept for whoever shows it next, made once a screen."""
@@ -116,8 +124,11 @@ def projected(screen: screens.Screen, rows_of_numbers: int) -> go.Figure | None:
         return None
     found = _PROJECTED.get(id(screen))
     if found is None or found[0] is not screen:
+        # margins with room for the axes' labels and the legend below: plotly's automargin (kept, for a
+        # label longer than these) then finds nothing to make room for, and draws the chart once, not twice
         figure = go.Figure(screen.chart).update_layout(
-            height=max(300, 560 - 150 * rows_of_numbers), font={"size": 20}, margin={"t": 20, "b": 20},
+            height=max(300, 560 - 150 * rows_of_numbers), font={"size": 20},
+            margin={"l": _label_room(screen.chart), "r": 20, "t": 20, "b": 80 if len(screen.chart.data) > 1 else 45},
             legend={"orientation": "h", "y": -0.2})
         found = _PROJECTED[id(screen)] = (screen, figure)
         while len(_PROJECTED) > screens.KEPT:

@@ -213,9 +213,13 @@ def churn_screen(m: Meeting) -> Screen:
     t = m.t
     now, then = churn.totals(m.db, m.filters), churn.totals(m.db, m.before)
     reasons = churn.reasons_breakdown(m.db, m.filters).sort_values("lost_revenue", ascending=False)
-    figure = go.Figure(go.Bar(x=[value_name(t, "reason", r) for r in reasons["reason"]], y=reasons["lost_revenue"],
-                              marker_color=[charts.colour("reason", r) for r in reasons["reason"]]))
-    charts.money_axis(figure, reasons["lost_revenue"], m.lang)
+    # bars across, the reasons' names beside them in one line each (below the bars they were turned
+    # and cut short), each bar's amount written on it, the largest loss on top as in the table
+    figure = go.Figure(go.Bar(y=[value_name(t, "reason", r) for r in reasons["reason"]], x=reasons["lost_revenue"],
+                              orientation="h", marker_color=[charts.colour("reason", r) for r in reasons["reason"]],
+                              text=[fmt.money(v, m.lang) for v in reasons["lost_revenue"]], textposition="auto"))
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(showticklabels=False)
     lost = churn.churned(m.db, m.filters).sort_values("lost_revenue", ascending=False)
     return Screen("churn", t("meeting.screen.churn"), (
         number(m, "kpi.churned_customers", now["customers"], then["customers"], lower_is_better=True),
