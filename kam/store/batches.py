@@ -144,8 +144,8 @@ class Batch:
         if kind is None:
             try:
                 self._confirm()
-            except ChangedMeanwhile as clash:
-                self.__exit__(ChangedMeanwhile, clash, clash.__traceback__)
+            except BaseException as failed:  # taken out again (the store unreachable a moment: not confirmed)
+                self.__exit__(type(failed), failed, failed.__traceback__)
                 raise
         self.done.set()
         try:
