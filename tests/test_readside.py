@@ -216,3 +216,15 @@ def test_the_file_gives_back_the_room_of_parts_let_go_once_no_question_runs(book
     assert db.scalar(COUNT) == len(SALES) and db.scalar("SELECT MIN(k) FROM f", using={"f": filler(101)}) == 101
     book.append("sales", [sale("C1")])  # the copy goes on from the compacted file
     assert db.scalar(COUNT) == len(SALES) + 1
+
+
+def test_a_process_that_only_asks_leaves_the_file_as_it_was(book):
+    """An import's checks ask the copy whether keys are stored: opening the file to ask writes
+    nothing to it, so closing it costs no checkpoint that writes and syncs a file of the whole store."""
+    wal = (book.root / CACHE_FILE).with_name(CACHE_FILE.name + ".wal")
+    first = TableCopy(book)  # the file made and brought up to date, by a process now gone
+    first.bring_up_to_date(["sales", "customers"])
+    first.duck.con.close()
+    asking = TableCopy(book)
+    asking.bring_up_to_date(["sales", "customers"])
+    assert asking.holding and not wal.exists()
