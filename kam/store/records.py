@@ -300,10 +300,6 @@ def to_arrow(table: Table, rows, *, recorded_by: str, batch_id: str,
 # through pandas again (about a second per million sales lines); at the least doubt, validate()
 # judges them and names the problems. tests/test_records.py holds both to the same answers.
 _ARROW_NOT_IN_IDS = "[\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}]"  # NOT_IN_IDS, as RE2 writes it
-# The bytes that begin a character of NOT_IN_IDS in UTF-8: a control character, or the lead byte
-# of U+0080-U+009F (C2) and of U+2028/U+2029 (E2)
-_NOT_IN_IDS_BYTES = np.zeros(256, dtype=bool)
-_NOT_IN_IDS_BYTES[[*range(0x20), 0x7F, 0xC2, 0xE2]] = True
 
 
 def _may_hold_not_in_ids(text) -> bool:
@@ -317,9 +313,19 @@ def _may_hold_not_in_ids(text) -> bool:
             continue
         at = np.frombuffer(offsets, np.int32 if pa.types.is_string(chunk.type) else np.int64)
         start, end = at[chunk.offset], at[chunk.offset + len(chunk)]
-        if _NOT_IN_IDS_BYTES[np.frombuffer(data, np.uint8)[start:end]].any():
+        if _begins_not_in_ids(np.frombuffer(data, np.uint8)[start:end]):
             return True
     return False
+
+
+def _begins_not_in_ids(utf8: np.ndarray) -> bool:
+    """Whether a byte begins a character of NOT_IN_IDS in UTF-8: a control character, or the lead
+    byte of U+0080-U+009F (C2) or of U+2028/U+2029 (E2). Printable ASCII alone is answered at once."""
+    if not len(utf8):
+        return False
+    if utf8.min() < 0x20:
+        return True
+    return bool(utf8.max() >= 0x7F and ((utf8 == 0x7F).any() or (utf8 == 0xC2).any() or (utf8 == 0xE2).any()))
 
 
 _ARROW_KINDS = {"text": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t),
