@@ -824,7 +824,8 @@ def _rows_to_write(plan: Plan, fresh: pa.Array | None = None, keys: list | None 
     if keys is not None:
         keys.clear()
     for records in parts:
-        chosen = records.filter(pa.array(plan.write[first_row:first_row + records.num_rows]))
+        write = plan.write[first_row:first_row + records.num_rows]
+        chosen = records if write.all() else records.filter(pa.array(write))  # mostly every row: no copy
         first_row += records.num_rows
         if plan.table.key in chosen.column_names and (fresh is not None or keys is not None):
             chunk = chosen.column(plan.table.key).combine_chunks().cast(pa.string())
