@@ -228,4 +228,3 @@ def test_the_file_gives_back_the_room_of_parts_let_go_once_no_question_runs(book
     assert db.scalar(COUNT) == len(SALES) and db.scalar("SELECT MIN(k) FROM f", using={"f": filler(101)}) == 101
     book.append("sales", [sale("C1")])  # the copy goes on from the compacted file
     assert db.scalar(COUNT) == len(SALES) + 1
-
