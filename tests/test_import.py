@@ -300,3 +300,11 @@ def test_dates(text, day):
 def test_ids_stay_text_with_their_zeros(shop):
     plan = plan_for(shop, "sales", "z.csv", "客户编号,日期,金额\n00017,2026-01-01,5\n".encode())
     assert plan.records["customer_id"].tolist() == ["00017"]
+
+
+def test_rows_of_nothing_but_spaces_of_any_kind_are_dropped_as_blank():
+    data = ("订单号,客户编号,日期,金额\nA1,C1,2026-01-05,10\n , ,\u3000, \n\t,\u00a0,\u2003,\n"
+            ",C2,2026-01-06,5\n").encode()
+    source = files.read("spaces.csv", data)
+    assert source.rows == 2 and source.lines.tolist() == [2, 5]
+    assert source.cells.column("客户编号").to_pylist() == ["C1", "C2"]

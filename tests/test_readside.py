@@ -179,6 +179,18 @@ def test_a_question_waiting_for_a_part_whose_making_failed_gets_that_error(db, m
 
 
 # ---- 5. the parts and the file stay within their bounds --------------------------------------
+def test_a_process_that_only_asks_leaves_the_file_as_it_was(book):
+    """An import's checks ask the copy whether keys are stored: opening the file to ask writes
+    nothing to it, so closing it costs no checkpoint that writes and syncs a file of the whole store."""
+    wal = (book.root / CACHE_FILE).with_name(CACHE_FILE.name + ".wal")
+    first = TableCopy(book)  # the file made and brought up to date, by a process now gone
+    first.bring_up_to_date(["sales", "customers"])
+    first.duck.con.close()
+    asking = TableCopy(book)
+    asking.bring_up_to_date(["sales", "customers"])
+    assert asking.holding and not wal.exists()
+
+
 def filler(n: int) -> Part:
     """A part of 12000 rows of some 300 KB, hardly compressible, reading sales (its writes make it again)."""
     return Part("SELECT range + $n AS k, md5((range + $n)::VARCHAR) AS s FROM range(12000), "

@@ -111,3 +111,25 @@ def test_the_importers_checked_rows_go_to_the_store_without_pandas_and_a_doubtfu
         raise AssertionError("a line break in an order id was stored")
     except records.InvalidRecords as refused:
         assert [(p.row, p.column, p.code) for p in refused.problems] == [(2, "order_id", "not_one_line")]
+
+
+def test_an_id_holding_a_character_no_id_may_hold_is_named_among_a_million_clean_ones():
+    """The ids are first looked at as bytes (most files hold none of those characters); each such
+    character is still found, wherever its id sits in the column, however the column is cut."""
+    import re
+
+    import pyarrow as pa
+    from kam.store import records
+    from kam.store.schema import NOT_IN_IDS
+    sales = TABLES["sales"]
+    clean = [f"S{i:07d}" for i in range(20_000)] + ["价—格…", "“引号”"]  # bytes E2 and C2 in other characters
+    assert not records._not_one_line(pd.Series(clean)).any()
+    for bad in ["\x00", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\u2028", "\u2029"]:
+        ids = clean[:12_345] + [f"S{bad}X"] + clean[12_345:]
+        expected = [bool(re.search(NOT_IN_IDS, i)) for i in ids]
+        assert records._not_one_line(pd.Series(ids)).tolist() == expected
+        column = pa.chunked_array([pa.array(ids[:5_000]), pa.array(["pad", *ids[5_000:]]).slice(1)])
+        rows = pa.table({"order_id": column, "customer_id": pa.array(["C1"] * len(ids)),
+                         "date": pa.array([dt.date(2026, 1, 5)] * len(ids)), "amount": pa.array([1.0] * len(ids))})
+        assert records._passing(sales, rows) is None
+        assert records._passing(sales, rows.slice(0, 12_345)) is not None

@@ -530,8 +530,8 @@ def _refuse_long_values(table: pa.Table, lines: np.ndarray) -> None:
     """A value of more than LINE_CHARS (bytes, as stored) is refused at its line: a quoted value of many
     short lines gets past the line limit."""
     for column in table.columns:
-        long = pc.greater(pc.binary_length(column), LINE_CHARS)
-        if pc.any(long).as_py():
+        if (pc.max(pc.binary_length(column)).as_py() or 0) > LINE_CHARS:
+            long = pc.greater(pc.binary_length(column), LINE_CHARS)
             raise ReadError("value_too_long", f"{LINE_CHARS:,}",
                             int(lines[int(np.flatnonzero(long.to_numpy(zero_copy_only=False))[0])]))
 
@@ -738,8 +738,8 @@ def _drop_blank(table: pa.Table, lines: np.ndarray, ragged: list[Ragged], header
         named = bool(header[k].strip())
         if named and not blank.any():
             continue
-        cells = column.filter(pa.array(blank)) if named else column
-        empty = pc.equal(pc.utf8_trim_whitespace(cells), "").to_numpy()
+        cells = column.filter(pa.array(blank)) if named and not blank.all() else column
+        empty = pc.or_(pc.equal(cells, ""), pc.utf8_is_space(cells)).to_numpy()  # nothing left once trimmed
         if named:
             blank[blank] = empty
         else:

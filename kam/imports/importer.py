@@ -631,10 +631,9 @@ def _unknown_customers(db: Database, table: Table, chunk: Source, records: pd.Da
     if "customer_id" not in header_of or table.name == "customers":
         return pd.DataFrame()
     cid = records["customer_id"]
-    ids = pa.array(cid, pa.string())
-    named = pc.drop_null(pc.unique(ids))  # each customer once: a file names them again and again
-    known = pc.fill_null(pc.is_in(ids, value_set=named.filter(db.stored("customers", "customer_id", named))),
-                         False).to_numpy(zero_copy_only=False)
+    # each customer asked once (a file names them again and again), the answer spread to its rows
+    named = pc.dictionary_encode(pa.array(cid, pa.string()), null_encoding="encode")
+    known = db.stored("customers", "customer_id", named.dictionary)[named.indices.to_numpy()]
     unknown = cid.notna().to_numpy() & ~known & ~totals
     if not options.create_customers:
         found.rows(unknown, header_of["customer_id"], "customer_id", "unknown_customer")
@@ -825,7 +824,8 @@ def _rows_to_write(plan: Plan, fresh: pa.Array | None = None, keys: list | None 
     if keys is not None:
         keys.clear()
     for records in parts:
-        chosen = records.filter(pa.array(plan.write[first_row:first_row + records.num_rows]))
+        write = plan.write[first_row:first_row + records.num_rows]
+        chosen = records if write.all() else records.filter(pa.array(write))  # mostly every row: no copy
         first_row += records.num_rows
         if plan.table.key in chosen.column_names and (fresh is not None or keys is not None):
             chunk = chosen.column(plan.table.key).combine_chunks().cast(pa.string())

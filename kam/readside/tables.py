@@ -90,6 +90,21 @@ def _layout(name: str) -> str:
     return ", ".join(f"{c.name} {DUCKDB_TYPES[c.type]}" for c in TABLES[name].all_columns)
 
 
+def _make_views(con, views: dict[str, str]) -> None:
+    """The views (name -> select) made, but those the file holds as they would be made: a process
+    that only reads (an import's checks) then leaves the file as it was, and closes it without a
+    checkpoint that writes and syncs it. Compared as DuckDB writes a view back, through temporary
+    views of the same selects (a temporary view is never written to the file)."""
+    probes = {f"_kam_probe_{name}": name for name in views}
+    con.execute("".join(f"CREATE OR REPLACE TEMP VIEW {probe} AS {views[name]};" for probe, name in probes.items()))
+    made = {(temporary, view): sql.partition(" AS ")[2] for view, temporary, sql in con.execute(
+        "SELECT view_name, temporary, sql FROM duckdb_views() WHERE schema_name = 'main'").fetchall()}
+    con.execute("".join(f"DROP VIEW temp.{probe};" for probe in probes))
+    for probe, name in probes.items():
+        if made.get((False, name)) != made[(True, probe)]:
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS {views[name]}")
+
+
 def _summaries(name: str) -> dict[str, tuple[str, str, str]]:
     return {summary: spec for summary, spec in SUMMARIES.items() if spec[0] == name}
 
@@ -146,6 +161,7 @@ class TableCopy:
                 "SELECT name, path, id, first_day, last_day FROM held._files").fetchall():
             files.setdefault(name, {})[path] = fid
             days.setdefault(name, {})[fid] = (first, last)
+        views = {}
         for name in TABLES:
             row = known.get(name)
             if row is None or row[1] != _fingerprint(name):  # new, or the schema changed: hold it afresh
@@ -153,9 +169,10 @@ class TableCopy:
             else:
                 self.held[name] = _Held((row[2], row[3]), files.get(name, {}), row[4], row[5], row[6],
                                         days.get(name, {}))
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {_columns(name)} FROM held.{name}")
+            views[name] = f"SELECT {_columns(name)} FROM held.{name}"
             for summary in _summaries(name):
-                con.execute(f"CREATE OR REPLACE VIEW {summary} AS SELECT * EXCLUDE (_file) FROM held.{summary}")
+                views[summary] = f"SELECT * EXCLUDE (_file) FROM held.{summary}"
+        _make_views(con, views)
 
     def _hold_afresh(self, con, name: str) -> None:
         con.execute("DROP SCHEMA IF EXISTS parts CASCADE")  # parts made from what it was

@@ -160,10 +160,10 @@ def failures(col: Column, value: pd.Series, blank: pd.Series):
 def _not_one_line(value: pd.Series) -> np.ndarray:
     """Which texts hold a character no id may hold (NOT_IN_IDS), asked in Arrow: a file's million ids
     in a fraction of what pandas' str.contains takes."""
-    if not len(value):
-        return np.zeros(0, dtype=bool)
-    found = pc.match_substring_regex(pa.array(value.astype("string"), pa.string()), _ARROW_NOT_IN_IDS)
-    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    text = pa.array(value.astype("string"), pa.string())
+    if not _may_hold_not_in_ids(text):
+        return np.zeros(len(value), dtype=bool)
+    return pc.fill_null(pc.match_substring_regex(text, _ARROW_NOT_IN_IDS), False).to_numpy(zero_copy_only=False)
 
 
 def _problems_for(col: Column, given: pd.Series, value: pd.Series, blank: pd.Series) -> list[Problem]:
@@ -300,6 +300,34 @@ def to_arrow(table: Table, rows, *, recorded_by: str, batch_id: str,
 # through pandas again (about a second per million sales lines); at the least doubt, validate()
 # judges them and names the problems. tests/test_records.py holds both to the same answers.
 _ARROW_NOT_IN_IDS = "[\\x00-\\x1f\\x7f-\\x9f\\x{2028}\\x{2029}]"  # NOT_IN_IDS, as RE2 writes it
+
+
+def _may_hold_not_in_ids(text) -> bool:
+    """False when no byte of the texts begins a character no id may hold: a look at the bytes,
+    some hundred times as fast as the regex that then finds which texts hold one."""
+    for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        _, offsets, data = chunk.buffers()
+        if data is None or not len(chunk):
+            continue
+        at = np.frombuffer(offsets, np.int32 if pa.types.is_string(chunk.type) else np.int64)
+        start, end = at[chunk.offset], at[chunk.offset + len(chunk)]
+        if _begins_not_in_ids(np.frombuffer(data, np.uint8)[start:end]):
+            return True
+    return False
+
+
+def _begins_not_in_ids(utf8: np.ndarray) -> bool:
+    """Whether a byte begins a character of NOT_IN_IDS in UTF-8: a control character, or the lead
+    byte of U+0080-U+009F (C2) or of U+2028/U+2029 (E2). Printable ASCII alone is answered at once."""
+    if not len(utf8):
+        return False
+    if utf8.min() < 0x20:
+        return True
+    return bool(utf8.max() >= 0x7F and ((utf8 == 0x7F).any() or (utf8 == 0xC2).any() or (utf8 == 0xE2).any()))
+
+
 _ARROW_KINDS = {"text": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t),
                 "int": pa.types.is_integer, "float": pa.types.is_floating,
                 "date": lambda t: pa.types.is_date32(t) or (pa.types.is_timestamp(t) and t.tz is None),
@@ -349,7 +377,7 @@ def _may_fail(col: Column, value) -> bool:
         return True
     if col.type == "date" and any_(pc.or_(pc.less(value, pa.scalar(DATES[0])), pc.greater(value, pa.scalar(DATES[1])))):
         return True
-    if col.is_id and any_(pc.match_substring_regex(value, _ARROW_NOT_IN_IDS)):
+    if col.is_id and _may_hold_not_in_ids(value) and any_(pc.match_substring_regex(value, _ARROW_NOT_IN_IDS)):
         return True
     if col.allowed and any_(pc.and_(pc.is_valid(value),
                                     pc.invert(pc.is_in(value, value_set=pa.array(col.allowed, pa.string()))))):
