@@ -53,8 +53,8 @@ SHARED_ORPHAN_SECONDS = 6 * 3600
 # only): named STAGED + batch id, each batch's kept from the sweep while its writer holds its lock file
 STAGED = "staged-"
 STAGED_FILE_ROWS = 1_000_000  # a staged file's rows at most (about FILE_BYTES of sales lines)
-EDITED_FILE_BYTES = 2 * 2 ** 20  # the files of a table whose records forms edit (schema.Table.edited)
-EDITED_FILE_ROWS = 10_000  # and a staged one's rows at most (about EDITED_FILE_BYTES of customers)
+EDITED_FILE_BYTES = 2 ** 19  # the files of a table whose records forms edit (schema.Table.edited)
+EDITED_FILE_ROWS = 2_500  # and a staged one's rows at most (about EDITED_FILE_BYTES of customers)
 
 
 def _repeating(name: str) -> list[str]:
