@@ -3,12 +3,11 @@ a test): each role records on its own account and on another manager's, and a re
 why and writes nothing."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import TODAY
+from conftest import TODAY, store_copy
 from kam import users
 from kam.access import Person, Refused
 from kam.accounts import profile
@@ -51,7 +50,7 @@ REFUSED = [(role, account) for role in ROLES for account in (OWN, OTHER) if (rol
 @pytest.fixture(scope="module")
 def untouched(filed_book, tmp_path_factory):
     """One copy of the book for the refusals, which write nothing."""
-    return Database(Store(shutil.copytree(filed_book, tmp_path_factory.mktemp("refusals") / "book")))
+    return Database(Store(store_copy(filed_book, tmp_path_factory.mktemp("refusals") / "book")))
 
 
 def versions(store) -> dict[str, int]:

@@ -3,18 +3,17 @@ raises its credit limit with a reason, and sees the change in the account's time
 from __future__ import annotations
 
 import re
-import shutil
 
 from playwright.sync_api import sync_playwright
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, store_copy
 from live_app import launch, streamlit_server
 from test_browser import settle
 
 
 def test_a_click_in_the_abc_table_opens_the_account_file_where_the_credit_limit_is_changed_with_a_reason(
         demo_dir, tmp_path):
-    root = shutil.copytree(demo_dir, tmp_path / "store")
+    root = store_copy(demo_dir, tmp_path / "store")
     with streamlit_server(root) as url, sync_playwright() as playwright:
         browser = launch(playwright)
         context = browser.new_context(viewport={"width": 1440, "height": 2000})

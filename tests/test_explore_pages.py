@@ -3,13 +3,12 @@ questions whose tables pandas works out again from the stored rows, an address t
 table, a question saved for everyone, and a console that answers or says why not."""
 from __future__ import annotations
 
-import shutil
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, TODAY
+from conftest import APP, TODAY, store_copy
 from kam.explore.question import Question
 from kam.filters import Filters
 from kam.i18n import translator, value_name
@@ -106,7 +105,7 @@ def test_the_address_holds_the_question_and_opening_it_gives_the_same_table(demo
 
 
 def test_a_saved_question_is_listed_for_everyone_and_opens_as_saved(demo_dir, tmp_path, monkeypatch):
-    root = shutil.copytree(demo_dir, tmp_path / "store", ignore=shutil.ignore_patterns(".cache"))
+    root = store_copy(demo_dir, tmp_path / "store")
     at = open_page(root, monkeypatch, "explore", subject="churns", by="reason", measure="sum:lost_revenue")
     (name,) = [box for box in at.text_input if box.label == T("explore.save_name")]
     name.input("Why we lose money")

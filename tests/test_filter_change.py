@@ -3,12 +3,11 @@ already made (every part is made for all customers and carries the filters' colu
 are the same as when each filtered view is worked out on its own."""
 from __future__ import annotations
 
-import shutil
 
 import pandas as pd
 import pytest
 
-from conftest import TODAY, pareto_classes
+from conftest import TODAY, pareto_classes, store_copy
 from kam.sales import abc
 from kam.risk import health
 from kam.sales import overview
@@ -22,7 +21,7 @@ from kam.store.delta import Store
 
 @pytest.fixture
 def demo(demo_dir, tmp_path) -> Database:
-    return Database(Store(shutil.copytree(demo_dir, tmp_path / "store")))
+    return Database(Store(store_copy(demo_dir, tmp_path / "store")))
 
 
 def every_dashboard(db: Database, chosen: Filters) -> None:

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pandas as pd
 import pytest
 
-from conftest import TODAY as DEMO_TODAY
+from conftest import TODAY as DEMO_TODAY, store_copy
 from kam.risk import complaints
 from kam.risk import health
 from kam.revisits import coverage
@@ -147,7 +146,7 @@ def test_a_whole_column_earns_the_same_points_as_each_figure_alone():
 
 
 def test_the_score_in_sql_is_the_score_of_every_account_and_the_overview_counts_the_same(demo_dir, tmp_path):
-    demo = Database(Store(shutil.copytree(demo_dir, tmp_path / "store")))
+    demo = Database(Store(store_copy(demo_dir, tmp_path / "store")))
     strict = health.build({"sales": 30, "visits": 30, "complaints": 30, "receivables": 10},
                           {"sales": [[0, 100], [-20, 60]], "visits": [[0.5, 100], [1.5, 40]],
                            "complaints": [[0, 100]], "receivables": [[0, 100], [10, 70], [60, 20]]}, 70, 90)

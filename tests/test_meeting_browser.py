@@ -3,9 +3,8 @@ keyboard, records an action on the spot, and the next meeting opens with it."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
-from conftest import ARTIFACTS, TODAY
+from conftest import ARTIFACTS, TODAY, store_copy
 from kam.i18n import translator
 from kam.meeting import screens
 from kam.readside.database import Database
@@ -28,7 +27,7 @@ def test_the_director_steps_through_the_meeting_and_the_next_meeting_sees_the_ac
 
     assert len(TITLES) == len(screens.SCREENS)
     expect.set_options(timeout=90_000)  # a busy machine may take long to draw a screen
-    root = shutil.copytree(demo_dir, tmp_path / "store")
+    root = store_copy(demo_dir, tmp_path / "store")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(root, user="王芳") as url, sync_playwright() as pw:
         browser = launch(pw)

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import defaultdict
 
 import pytest
 
-from conftest import AS_OF, CHANGES, CONTACTS, CUSTOMERS, PAYMENTS, SALES, TODAY, VISITS, pareto_classes
+from conftest import AS_OF, CHANGES, CONTACTS, CUSTOMERS, PAYMENTS, SALES, TODAY, VISITS, pareto_classes, store_copy
 from kam.sales import abc
 from kam.accounts import account_file
 from kam.sales import overview
@@ -262,7 +261,7 @@ def test_visits_newest_first(db):
 
 
 def test_the_overviews_class_a_count_and_share_are_the_abc_tables_row_a(demo_dir, tmp_path):
-    db = Database(Store(shutil.copytree(demo_dir, tmp_path / "store")))
+    db = Database(Store(store_copy(demo_dir, tmp_path / "store")))
     for preset in ("last_12_months", "this_year", "last_quarter"):
         chosen = Filters.from_params({"period": preset}, TODAY)
         row = abc.summary(abc.abc_table(db, chosen)).set_index("abc_class").loc["A"]

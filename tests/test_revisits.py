@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import store_copy
 from kam.sales import abc
 from kam.revisits import holidays
 from kam.revisits import revisit_policy
@@ -418,7 +419,7 @@ STRICT = revisit_policy.build([
 @pytest.fixture(scope="module")
 def demo_db(demo_dir, tmp_path_factory) -> Database:
     root = tmp_path_factory.mktemp("revisit_demo") / "store"
-    shutil.copytree(demo_dir, root)  # its own copy: the read side writes its database file there
+    store_copy(demo_dir, root)  # its own copy: the read side writes its database file there
     return Database(Store(root))
 
 

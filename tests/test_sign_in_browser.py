@@ -6,12 +6,11 @@ computer of their own (the browser's cache of the app's scripts is shared, to ke
 """
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, store_copy
 from identity_provider import secrets
 from kam import users
 from kam.access import Person
@@ -33,7 +32,7 @@ PEOPLE = {"li.na@example.com": ("account_manager", "Li Na"),  # 00017 and 00105 
 @pytest.fixture(scope="module")
 def app(filed_book, identity_provider, tmp_path_factory):
     folder = tmp_path_factory.mktemp("signed-in")
-    store = Store(shutil.copytree(filed_book, folder / "store"))
+    store = Store(store_copy(filed_book, folder / "store"))
     for who, (role, name) in PEOPLE.items():
         users.save(Work.on(store, person=Person(BOSS, "administrator")),
                    {"user_id": who, "role": role, "manager_name": name, "active": True})

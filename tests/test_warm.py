@@ -2,12 +2,11 @@
 questions are answered before anyone asks them."""
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
 
-from conftest import TODAY
+from conftest import TODAY, store_copy
 from kam.accounts import account_file
 from kam.readside.duckfile import DuckFile
 from kam.sales import overview
@@ -23,7 +22,7 @@ from kam.store.delta import Store
 
 def test_after_the_warm_up_the_overview_and_the_coverage_trend_are_answered_without_asking_duckdb(
         demo_dir, tmp_path, monkeypatch):
-    store = Store(shutil.copytree(demo_dir, tmp_path / "store"))
+    store = Store(store_copy(demo_dir, tmp_path / "store"))
     serve.warm_up(store, TODAY)
     monkeypatch.setattr(DuckFile, "cursor", lambda self: pytest.fail("the overview asked DuckDB again"))
     db, filters = Database(store), Filters.from_params({}, TODAY)
@@ -36,7 +35,7 @@ def test_after_the_warm_up_the_overview_and_the_coverage_trend_are_answered_with
 
 
 def test_after_the_warm_up_a_meeting_opened_in_either_language_asks_duckdb_nothing(demo_dir, tmp_path, monkeypatch):
-    store = Store(shutil.copytree(demo_dir, tmp_path / "store"))
+    store = Store(store_copy(demo_dir, tmp_path / "store"))
     serve.warm_up(store, TODAY)
     monkeypatch.setattr(DuckFile, "cursor", lambda self: pytest.fail("a meeting screen asked DuckDB again"))
     for lang in ("zh", "en"):  # the screens were made in Chinese; English ones are made from the same answers
@@ -52,7 +51,7 @@ def test_a_warm_up_that_fails_is_reported_and_the_server_goes_on(tmp_path, monke
 
 
 def test_the_warm_up_runs_again_after_a_write_and_makes_the_meeting_only_at_start(demo_dir, tmp_path, monkeypatch):
-    store = Store(shutil.copytree(demo_dir, tmp_path / "store"))
+    store = Store(store_copy(demo_dir, tmp_path / "store"))
     someone = Database(store).scalar("SELECT MIN(customer_id) FROM customers")
     runs = []
     monkeypatch.setattr(serve, "POLL_SECONDS", 0.05)
