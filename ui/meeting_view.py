@@ -117,13 +117,14 @@ def _label_room(chart: go.Figure) -> int:
     return int(min(440, max(120, widest + 30)))
 
 
-def projected(screen: screens.Screen, rows_of_numbers: int) -> go.Figure | None:
+def projected(screen: screens.Screen) -> go.Figure | None:
     """The screen's chart in our projector fonts, in what the screen's last row of cards leaves
     of 1080 pixels: a copy, as the screen is kept for whoever shows it next, made once a screen."""
     if screen.chart is None:
         return None
     found = _PROJECTED.get(id(screen))
     if found is None or found[0] is not screen:
+        rows_of_numbers = -(-len(screen.numbers) // per_row_of(screen))
         # margins with room for the axes' labels and the legend below: plotly's automargin (kept, for a
         # label longer than these) then finds nothing to make room for, and draws the chart once, not twice
         figure = go.Figure(screen.chart).update_layout(
@@ -143,14 +144,13 @@ def per_row_of(screen: screens.Screen) -> int:
 def show(screen: screens.Screen) -> None:
     st.title(screen.title)
     per_row = per_row_of(screen)
-    rows_of_numbers = -(-len(screen.numbers) // per_row)
     if screen.numbers:
         for start in range(0, len(screen.numbers), per_row):
             row = screen.numbers[start:start + per_row]
             for place, n in zip(st.columns(per_row), row):
                 colour = "off" if n.good is None else "normal" if n.change.startswith("+") == n.good else "inverse"
                 place.metric(n.label, n.value, n.change, delta_color=colour, border=True)
-    chart, rows = projected(screen, rows_of_numbers), screen.table is not None and len(screen.table)
+    chart, rows = projected(screen), screen.table is not None and len(screen.table)
     if chart is not None and rows:
         left, right = st.columns([2, 3])
         left.plotly_chart(chart, width="stretch", theme=None, config={"displayModeBar": False})
@@ -258,4 +258,4 @@ def present(ctx: ui.Context) -> None:
     screens.prepare(m, index)  # last, so that it does not hold up this screen
     for near in (index + 1, index - 1):  # and their charts in projector fonts, once they are made
         if 0 <= near < len(screens.SCREENS) and (ahead := screens.made(m, near)) is not None:
-            projected(ahead, -(-len(ahead.numbers) // per_row_of(ahead)))
+            projected(ahead)

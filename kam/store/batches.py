@@ -290,23 +290,21 @@ class Batch:
             if table in self.watched:
                 self.watched[table] = max((c["version"] for c in others), default=version)
 
-
     def _confirm(self) -> None:
         """After its last commit, on object storage: a batch whose rows name customers it does not
         hold gives up (its writes taken out again) when, since it checked, customers were removed,
         or a batch holding them is live and removes records (it may not have seen these rows), or
         a batch not finished (live, or killed and to be rolled back) created a customer they name."""
-        if self.store.turns.exclusive or not self.committed:
+        read = {table: version for table, version in self.watched.items() if table not in self.before}
+        if self.store.turns.exclusive or not self.committed or not read:
             return
-        for table, version in self.watched.items():
-            if table in self.before:
-                continue
+        entries = interrupted(self.store)
+        for table, version in read.items():
             if any(map(_destructive, self._others_since(table, version))):
                 raise ChangedMeanwhile(table)
-            for entry in interrupted(self.store):
-                if table not in entry["tables"]:
-                    continue
-                if (_alive(self.store, entry) if entry.get("removes") else self._names_created_by(entry["batch_id"])):
+            for entry in entries:
+                if table in entry["tables"] and (_alive(self.store, entry) if entry.get("removes")
+                                                 else self._names_created_by(entry["batch_id"])):
                     raise ChangedMeanwhile(table)
 
     def _names_created_by(self, other: str) -> bool:

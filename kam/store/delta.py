@@ -246,7 +246,7 @@ class Store:
         dt_ = self.delta(name)
         if dt_ is None:
             return table_def(name).arrow_schema().empty_table().select(columns)
-        return dt_.to_pyarrow_dataset().to_table(columns=columns, filter=_text("batch_id") == batch_id)
+        return _rows_of_batch(dt_, batch_id, columns)
 
     def is_empty(self) -> bool:
         """No customers and no sales: what the app offers demo data or an import for.
@@ -498,7 +498,7 @@ class Store:
         def act(target, props):
             if target is None:
                 return
-            mine = target.to_pyarrow_dataset().to_table(filter=_text("batch_id") == batch_id)
+            mine = _rows_of_batch(target, batch_id)
             removed[0] = mine.num_rows
             if not mine.num_rows:
                 return
@@ -583,6 +583,11 @@ def _matching(key: str, tables, rows: int) -> str:
     keys = {k for table in tables() for k in table.column(key).to_pylist() if k is not None}
     listed = ", ".join("'" + str(k).replace("'", "''") + "'" for k in sorted(keys))
     return f"{same} AND t.{key} IN ({listed})" if listed else same
+
+
+def _rows_of_batch(table: DeltaTable, batch_id: str, columns: list[str] | None = None) -> pa.Table:
+    """The rows (these columns of them) that batch wrote, in that version of the table."""
+    return table.to_pyarrow_dataset().to_table(columns=columns, filter=_text("batch_id") == batch_id)
 
 
 def _refuse_keys(name: str, keys: pa.ChunkedArray, refused: pa.Array) -> None:
